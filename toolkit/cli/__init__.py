@@ -1,0 +1,75 @@
+"""The `toolkit` command: thin wrappers that read, analyse and write; errors become one line.
+
+Each command lives in its own module in this package and exposes ``register(app)``; modules are
+discovered at start-up, so adding a command is adding a file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from typing import Optional
+
+import typer
+
+from .. import __version__
+from ..errors import ToolkitError
+
+app = typer.Typer(
+    name="toolkit",
+    help="Tables for evaluations of Danish labour-market programmes: weighting, cross-tabs, "
+    "DREAM register outcomes, municipality models, residual-group profiles and the ministry workbook.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # never print respondent/register data in a traceback
+    rich_markup_mode="rich",
+)
+
+STATE = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"toolkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show a full traceback on errors."),
+) -> None:
+    STATE["debug"] = debug
+
+
+def _register_commands() -> None:
+    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if mod.name.startswith("_") or mod.name == "common":
+            continue
+        module = importlib.import_module(f"{__name__}.{mod.name}")
+        if hasattr(module, "register"):
+            module.register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Entry point: run the app; a ToolkitError prints one line and exits 2."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app()
+    except ToolkitError as e:
+        if debug:
+            raise
+        typer.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as e:  # a bug, not a user error: say so without dumping data
+        if debug:
+            raise
+        typer.echo(f"internal error: {type(e).__name__}: {e} (run with --debug for a traceback and report it)", err=True)
+        sys.exit(1)

@@ -1,0 +1,316 @@
+"""Tables → the styled ministry workbook (openpyxl): one sheet per table, contents, provenance.
+
+Percentages are stored as fractions with format ``0.0 %`` (Danish Excel shows "7,7 %"), counts
+as integers with ``#,##0``; every text is stored as text (never a formula). Styling comes from
+``templates/ministry.yaml``. The file is written atomically.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as XlCell
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import __version__
+from .errors import ConfigError
+from .io import read_yaml, sha256
+from .output import atomic_path
+from .table import Kind, Table
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_TEMPLATE = TEMPLATES / "ministry.yaml"
+TOTAL_LABELS = {"total", "i alt", "i alt (n)", "alle"}
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass
+class Provenance:
+    """What produced a workbook: toolkit version, command line, inputs with SHA-256, time."""
+
+    command: str
+    inputs: list[Path] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    def rows(self) -> list[tuple[str, str]]:
+        out = [
+            ("Værktøj", f"toolkit {__version__}"),
+            ("Kommando", self.command),
+            ("Tidspunkt (UTC)", self.created.strftime("%Y-%m-%d %H:%M:%S")),
+        ]
+        out += [(f"Parameter: {k}", str(v)) for k, v in self.parameters.items()]
+        return out
+
+
+def load_template(path: str | Path | None = None) -> dict[str, Any]:
+    """The styling dictionary; a missing key falls back to the shipped template's value."""
+    base = read_yaml(DEFAULT_TEMPLATE)
+    if path is None or Path(path) == DEFAULT_TEMPLATE:
+        return base
+    custom = read_yaml(path)
+    if not isinstance(custom, dict):
+        raise ConfigError("template must be a mapping of style keys", path)
+    unknown = set(custom) - set(base)
+    if unknown:
+        raise ConfigError(f"unknown template key '{sorted(unknown)[0]}'; allowed: {', '.join(sorted(base))}", path)
+    return {**base, **custom}
+
+
+def safe_sheet_name(name: str, taken: set[str]) -> str:
+    """Excel-legal, unique sheet name: ≤31 chars, none of []:*?/\\, no edge apostrophes, not 'History'."""
+    s = _BAD_SHEET_CHARS.sub("_", name).strip().strip("'") or "Ark"
+    if s.lower() == "history":
+        s = "History_"
+    s = s[:31]
+    cand, k = s, 2
+    while cand.lower() in taken:
+        suffix = f" ({k})"
+        cand = s[: 31 - len(suffix)] + suffix
+        k += 1
+    taken.add(cand.lower())
+    return cand
+
+
+def _font(t: dict[str, Any], spec: dict[str, Any]) -> Font:
+    return Font(
+        name=t["font"],
+        size=spec.get("size", t["size"]),
+        bold=spec.get("bold", False),
+        italic=spec.get("italic", False),
+        color=spec.get("color"),
+    )
+
+
+def _styles(t: dict[str, Any]) -> dict[str, NamedStyle]:
+    """Named styles (one per role/kind): far faster than styling each cell separately."""
+
+    def border(color: str | None) -> Border:
+        if not color:
+            return Border()
+        side = Side(style="thin", color=color)
+        return Border(bottom=side, top=side)
+
+    def make(name: str, spec: dict[str, Any], fmt: str = "General", align: str = "left", wrap: bool = False) -> NamedStyle:
+        st = NamedStyle(name=name)
+        st.font = _font(t, spec)
+        if spec.get("fill"):
+            st.fill = PatternFill("solid", fgColor=spec["fill"])
+        st.border = border(spec.get("border"))
+        st.number_format = fmt
+        st.alignment = Alignment(horizontal=align, vertical="top", wrap_text=wrap)
+        return st
+
+    styles = {
+        "title": make("tk_title", t["title"]),
+        "question": make("tk_question", t["question"]),
+        "header": make("tk_header", t["header"], align="center", wrap=True),
+        "stubhead": make("tk_stubhead", t["header"], wrap=True),
+        "group": make("tk_group", {**t["body"], **t["group"]}, wrap=True),
+        "label": make("tk_label", t["body"], wrap=True),
+        "text": make("tk_text", t["body"], align="center"),
+        "note": make("tk_note", t["note"]),
+        "suppressed": make("tk_suppressed", t["body"], align="right"),
+    }
+    for kind in Kind:
+        if kind is Kind.TEXT:
+            continue
+        fmt = t["formats"].get(kind.value, "General")
+        styles[kind.value] = make(f"tk_{kind.value}", t["body"], fmt=fmt, align="right")
+        styles[f"{kind.value}_total"] = make(f"tk_{kind.value}_total", {**t["body"], **t["total_row"]}, fmt=fmt, align="right")
+    styles["label_total"] = make("tk_label_total", {**t["body"], **t["total_row"]}, wrap=True)
+    return styles
+
+
+def put_text(cell: XlCell, text: Any) -> XlCell:
+    """Store a value; strings always as text so '=SUM(A1)' from a respondent never becomes a formula."""
+    cell.value = text
+    if isinstance(text, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict[str, Any]) -> None:
+    row = 1
+    put_text(ws.cell(row, 1), table.label).style = st["title"]
+    row += 1
+    if table.question:
+        put_text(ws.cell(row, 1), table.question).style = st["question"]
+        row += 1
+    row += 1
+    nstub = 2 if table.has_row_groups() else 1
+    first_body_col = nstub + 1
+    # header rows
+    if table.has_column_groups():
+        put_text(ws.cell(row, 1), table.stub_header).style = st["stubhead"]
+        for c in range(2, nstub + 1):
+            ws.cell(row, c).style = st["stubhead"]
+        start = None
+        for j, g in enumerate(table.column_groups + [None]):  # type: ignore[operator]
+            if start is not None and (g != table.column_groups[start] or j == len(table.column_groups)):
+                c0, c1 = first_body_col + start, first_body_col + j - 1
+                put_text(ws.cell(row, c0), table.column_groups[start]).style = st["header"]
+                for c in range(c0 + 1, c1 + 1):
+                    ws.cell(row, c).style = st["header"]
+                if c1 > c0:
+                    ws.merge_cells(start_row=row, start_column=c0, end_row=row, end_column=c1)
+                start = None
+            if start is None and j < len(table.column_groups):
+                start = j
+        row += 1
+        stub_text = ""
+    else:
+        stub_text = table.stub_header
+    put_text(ws.cell(row, 1), stub_text).style = st["stubhead"]
+    for c in range(2, nstub + 1):
+        ws.cell(row, c).style = st["stubhead"]
+    for j, lab in enumerate(table.column_labels):
+        put_text(ws.cell(row, first_body_col + j), lab).style = st["header"]
+    header_end = row
+    row += 1
+    mark = t.get("suppressed_mark", "x")
+    prev_group = None
+    for i, lab in enumerate(table.row_labels):
+        is_total = lab.strip().lower() in TOTAL_LABELS
+        if nstub == 2:
+            g = table.row_groups[i]
+            put_text(ws.cell(row, 1), g if g != prev_group else "").style = st["group"]
+            prev_group = g
+        put_text(ws.cell(row, nstub), lab).style = st["label_total" if is_total else "label"]
+        for j, cell in enumerate(table.cells[i]):
+            xc = ws.cell(row, first_body_col + j)
+            if cell.suppressed:
+                put_text(xc, mark).style = st["suppressed"]
+            elif cell.kind is Kind.TEXT or isinstance(cell.value, str):
+                put_text(xc, cell.value).style = st["text"]
+            elif cell.is_number:
+                v = cell.value
+                xc.value = int(v) if cell.kind in (Kind.COUNT, Kind.BASE) and float(v).is_integer() else float(v)  # type: ignore[arg-type]
+                xc.style = st[f"{cell.kind.value}_total" if is_total else cell.kind.value]
+            else:
+                xc.style = st[cell.kind.value]
+        row += 1
+    body_end = row - 1
+    row += 1
+    for n in table.notes:
+        put_text(ws.cell(row, 1), n).style = st["note"]
+        row += 1
+    # layout: widths, frozen header, print setup
+    widths = t["column_width"]
+    longest = max([len(s) for s in table.row_labels] + [10])
+    ws.column_dimensions["A"].width = min(max(widths["stub"] if nstub == 1 else 18, min(longest, widths["max_stub"])), widths["max_stub"])
+    if nstub == 2:
+        ws.column_dimensions["B"].width = min(max(longest + 2, 14), widths["max_stub"])
+    for j, lab in enumerate(table.column_labels):
+        ws.column_dimensions[get_column_letter(first_body_col + j)].width = max(widths["body"], min(len(lab) + 2, 30))
+    ws.freeze_panes = ws.cell(header_end + 1, first_body_col)
+    ws.print_title_rows = f"{header_end}:{header_end}"
+    page = t["page"]
+    ws.page_setup.orientation = page.get("orientation", "landscape")
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if page.get("fit_width", True):
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+    if table.figure is not None and table.row_labels:
+        _add_chart(ws, table, header_end, header_end + 1, body_end, first_body_col, nstub)
+
+
+def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c0: int, nstub: int) -> None:
+    """A native chart of the table body, anchored to the right of the table."""
+    fig = table.figure
+    assert fig is not None
+    cols = fig.columns if fig.columns is not None else [
+        j for j in range(len(table.column_labels)) if any(table.cells[i][j].kind in (Kind.PERCENT, Kind.MEAN, Kind.COUNT, Kind.COEF, Kind.STAT) for i in range(len(table.cells)))
+    ]
+    if not cols:
+        return
+    chart: Any = LineChart() if fig.kind == "line" else BarChart()
+    if fig.kind != "line":
+        chart.type = "bar" if fig.kind == "barh" else "col"
+    chart.title = f"{fig.number} {fig.title}".strip() or table.title
+    chart.y_axis.title = fig.y_title or None
+    chart.height, chart.width = 9, 18
+    cats = Reference(ws, min_col=nstub, min_row=r0, max_row=r1)
+    if fig.series_in == "columns":
+        for j in cols:
+            data = Reference(ws, min_col=c0 + j, min_row=header_row, max_row=r1)
+            chart.add_data(data, titles_from_data=True)
+        chart.set_categories(cats)
+    else:
+        for i in range(r0, r1 + 1):
+            data = Reference(ws, min_col=c0 + min(cols), max_col=c0 + max(cols), min_row=i, max_row=i)
+            chart.add_data(data, from_rows=True, titles_from_data=False)
+        chart.set_categories(Reference(ws, min_col=c0 + min(cols), max_col=c0 + max(cols), min_row=header_row, max_row=header_row))
+    if any(table.cells[0][j].kind is Kind.PERCENT for j in cols):
+        chart.y_axis.number_format = "0 %"
+    anchor_col = get_column_letter(c0 + len(table.column_labels) + 1)
+    ws.add_chart(chart, f"{anchor_col}{header_row}")
+
+
+def build_workbook(tables: Sequence[Table], provenance: Provenance, template: dict[str, Any] | None = None) -> Workbook:
+    """The workbook in memory: contents sheet, one sheet per table, provenance sheet."""
+    t = template or load_template()
+    wb = Workbook()
+    st = _styles(t)
+    for s in st.values():
+        wb.add_named_style(s)
+    contents = wb.active
+    contents.title = "Indhold"
+    taken = {"indhold", "proveniens"}
+    put_text(contents.cell(1, 1), "Indhold").style = st["title"]
+    for c, h in enumerate(["Tabel", "Titel", "Ark"], start=1):
+        put_text(contents.cell(3, c), h).style = st["stubhead"]
+    for k, table in enumerate(tables):
+        name = safe_sheet_name(table.number or table.id, taken)
+        ws = wb.create_sheet(name)
+        _write_table(ws, table, st, t)
+        r = 4 + k
+        put_text(contents.cell(r, 1), table.number or table.id)
+        link = put_text(contents.cell(r, 2), table.title)
+        link.hyperlink = f"#'{name}'!A1"
+        link.font = Font(name=t["font"], size=t["size"], color="0563C1", underline="single")
+        put_text(contents.cell(r, 3), name)
+    contents.column_dimensions["A"].width = 14
+    contents.column_dimensions["B"].width = 90
+    contents.column_dimensions["C"].width = 20
+    contents.freeze_panes = "A4"
+    _provenance_sheet(wb.create_sheet("Proveniens"), provenance, st)
+    return wb
+
+
+def _provenance_sheet(ws: Worksheet, prov: Provenance, st: dict[str, NamedStyle]) -> None:
+    put_text(ws.cell(1, 1), "Proveniens").style = st["title"]
+    r = 3
+    for k, v in prov.rows():
+        put_text(ws.cell(r, 1), k).style = st["stubhead"]
+        put_text(ws.cell(r, 2), v)
+        r += 1
+    r += 1
+    for c, h in enumerate(["Inputfil", "SHA-256", "Bytes"], start=1):
+        put_text(ws.cell(r, c), h).style = st["stubhead"]
+    for p in prov.inputs:
+        r += 1
+        put_text(ws.cell(r, 1), str(p))
+        put_text(ws.cell(r, 2), sha256(p))
+        ws.cell(r, 3).value = Path(p).stat().st_size
+    ws.column_dimensions["A"].width = 50
+    ws.column_dimensions["B"].width = 70
+
+
+def write_workbook(
+    tables: Sequence[Table], path: str | Path, provenance: Provenance, template: dict[str, Any] | None = None
+) -> Path:
+    """Build and save the workbook atomically: a failure leaves no (half-written) file behind."""
+    wb = build_workbook(tables, provenance, template)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
