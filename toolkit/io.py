@@ -134,14 +134,14 @@ def read_csv(path: Path, columns: list[str] | None = None, **kw: Any) -> pd.Data
     enc, sep, dec = csv_dialect(path)
     try:
         df = pd.read_csv(path, sep=sep, decimal=dec, encoding=enc, usecols=columns, **kw)
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty", path) from None
     except ValueError as e:
         if columns and "Usecols" in str(e):
             have = pd.read_csv(path, sep=sep, encoding=enc, nrows=0).columns
             missing = [c for c in columns if c not in have]
             raise DataError(f"column '{missing[0]}' not found; the file has {_preview(have)}", path, column=missing[0]) from None
         raise InputError(f"cannot read as CSV: {e}", path) from None
-    except pd.errors.EmptyDataError:
-        raise DataError("the file is empty", path) from None
     except pd.errors.ParserError as e:
         raise InputError(f"malformed CSV: {e}", path) from None
     df.columns = [str(c).strip() for c in df.columns]
