@@ -219,7 +219,7 @@ def citizens(seed: int = 2024, sampled: int = 3_000) -> tuple[Instrument, pd.Dat
     rng = np.random.default_rng(seed + 5)
     pop = citizen_population(seed)
     sample = pop.iloc[rng.choice(len(pop), sampled, replace=False)].reset_index(drop=True)
-    logit = (-0.55 - 0.7 * (sample["oprindelse"] == 3) - 0.18 * (sample["alder"] - 3)
+    logit = (-0.37 - 0.7 * (sample["oprindelse"] == 3) - 0.18 * (sample["alder"] - 3)
              - 0.35 * (sample["koen"] == 1) - 0.6 * (sample["match"] == 5) + 0.3 * (sample["match"] <= 2))
     respond = rng.random(sampled) < 1 / (1 + np.exp(-logit))
     d = sample[respond].reset_index(drop=True)
