@@ -213,6 +213,13 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
         ws.column_dimensions[get_column_letter(first_body_col + j)].width = max(widths["body"], min(len(lab) + 2, 30))
     ws.freeze_panes = ws.cell(header_end + 1, first_body_col)
     ws.print_title_rows = f"{header_end}:{header_end}"
+    _page_setup(ws, t)
+    if table.figure is not None and table.row_labels:
+        _add_chart(ws, table, header_end, header_end + 1, body_end, first_body_col, nstub)
+
+
+def _page_setup(ws: Worksheet, t: dict[str, Any]) -> None:
+    """A4, orientation from the template, one page wide."""
     page = t["page"]
     ws.page_setup.orientation = page.get("orientation", "landscape")
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -220,8 +227,6 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
-    if table.figure is not None and table.row_labels:
-        _add_chart(ws, table, header_end, header_end + 1, body_end, first_body_col, nstub)
 
 
 def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c0: int, nstub: int) -> None:
@@ -283,7 +288,9 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
     contents.column_dimensions["B"].width = 90
     contents.column_dimensions["C"].width = 20
     contents.freeze_panes = "A4"
+    _page_setup(contents, t)
     _provenance_sheet(wb.create_sheet("Proveniens"), provenance, st)
+    _page_setup(wb["Proveniens"], t)
     return wb
 
 
