@@ -1,0 +1,246 @@
+"""The wave file (YAML): inputs, parameters and the ordered chapters of the ministry workbook.
+
+Validated with pydantic so that *all* problems are found in one pass; each problem names the
+file and the key (e.g. ``chapters[2].items[1].crosstab.survey``). Paths are relative to the
+wave file's folder. See surveys/README.md ("Wave file") for the format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError, ToolkitError
+from .io import read_yaml
+
+ITEM_KINDS = ("weights", "crosstab", "cubb", "goals", "model", "profile")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Window(_Strict):
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _month(cls, v: str) -> str:
+        if not MONTH.match(str(v)):
+            raise ValueError(f"'{v}' is not a month written YYYY-MM")
+        return str(v)
+
+    @model_validator(mode="after")
+    def _order(self) -> "Window":
+        if self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+
+class Parameters(_Strict):
+    disclosure_threshold: int = Field(5, ge=1)
+    window: Window | None = None
+    reference_month: str | None = None
+    reference_quarter: str | None = None
+    programme_municipalities: list[int] = Field(default_factory=list)
+    programme_end: str | None = None
+
+    @field_validator("reference_month", "programme_end")
+    @classmethod
+    def _month(cls, v: str | None) -> str | None:
+        if v is not None and not MONTH.match(str(v)):
+            raise ValueError(f"'{v}' is not a month written YYYY-MM")
+        return v
+
+    @field_validator("reference_quarter")
+    @classmethod
+    def _quarter(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^\d{4}Q[1-4]$", str(v)):
+            raise ValueError(f"'{v}' is not a quarter written YYYYQn")
+        return v
+
+
+class WeightSpec(_Strict):
+    margins: str
+    id: str = "id"
+    base_weight: str | None = None
+    trim: str | None = None
+    scale: Literal["population", "n"] = "population"
+
+
+class Survey(_Strict):
+    data: str
+    codebook: str | None = None
+    group: str | None = None
+    source: str | None = None
+    weights: WeightSpec | None = None
+
+
+class Register(_Strict):
+    extract: str
+    definitions: str
+    source: str | None = None
+
+
+class Item(BaseModel):
+    """One entry of a chapter: exactly one of the item kinds with its options."""
+
+    model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_kind(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or len(data) != 1:
+            raise ValueError(f"each item must be a mapping with exactly one of: {', '.join(ITEM_KINDS)}")
+        kind = next(iter(data))
+        if kind not in ITEM_KINDS:
+            raise ValueError(f"unknown item '{kind}'; allowed: {', '.join(ITEM_KINDS)}")
+        opts = data[kind]
+        if opts is not None and not isinstance(opts, dict):
+            raise ValueError(f"the options of '{kind}' must be a mapping")
+        return data
+
+    @property
+    def kind(self) -> str:
+        return next(iter(self.model_extra or {}))
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict((self.model_extra or {})[self.kind] or {})
+
+
+class Chapter(_Strict):
+    number: str
+    title: str
+    items: list[Item] = Field(min_length=1)
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _num(cls, v: Any) -> str:
+        return str(v)
+
+
+class WaveModel(_Strict):
+    name: str
+    title: str
+    parameters: Parameters = Field(default_factory=Parameters)
+    surveys: dict[str, Survey] = Field(default_factory=dict)
+    register_: Register | None = Field(None, alias="register")
+    model: str | None = None
+    chapters: list[Chapter] = Field(min_length=1)
+
+    @property
+    def register(self) -> Register | None:
+        return self.register_
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a wave: where (file, key) and what."""
+
+    message: str
+    file: str
+    key: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.file}{', key ' + self.key if self.key else ''})"
+
+
+@dataclass
+class Wave:
+    """A validated wave file with its folder (relative paths resolve against it)."""
+
+    path: Path
+    spec: WaveModel
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, rel: str) -> Path:
+        p = Path(rel)
+        return p if p.is_absolute() else (self.folder / p)
+
+    def input_files(self) -> list[tuple[str, Path]]:
+        """(key, path) of every file the wave names, for existence checks and provenance."""
+        out: list[tuple[str, Path]] = []
+        for name, s in self.spec.surveys.items():
+            out.append((f"surveys.{name}.data", self.resolve(s.data)))
+            if s.codebook:
+                out.append((f"surveys.{name}.codebook", self.resolve(s.codebook)))
+            if s.weights:
+                out.append((f"surveys.{name}.weights.margins", self.resolve(s.weights.margins)))
+        if self.spec.register:
+            out.append(("register.extract", self.resolve(self.spec.register.extract)))
+            out.append(("register.definitions", self.resolve(self.spec.register.definitions)))
+        if self.spec.model:
+            out.append(("model", self.resolve(self.spec.model)))
+        return out
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    """'chapters[2].items[1].crosstab' – list positions counted from 1, as a reader counts."""
+    out = ""
+    for x in loc:
+        if isinstance(x, int):
+            out += f"[{x + 1}]"
+        elif x not in ("function-after", "function-before"):
+            out += ("." if out else "") + str(x)
+    return out
+
+
+def parse_wave(path: str | Path) -> tuple[Wave | None, list[Problem]]:
+    """Parse and validate the structure; return the wave (if usable) and every problem found."""
+    p = Path(path)
+    try:
+        raw = read_yaml(p)
+    except ToolkitError as e:
+        return None, [Problem(e.message, str(p), f"line {e.row}" if e.row else "")]
+    if not isinstance(raw, dict):
+        return None, [Problem("a wave file must be a YAML mapping (name, title, surveys, chapters, …)", str(p))]
+    try:
+        return Wave(p, WaveModel.model_validate(raw)), []
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            elif err["type"] == "missing":
+                msg = "required key is missing"
+            problems.append(Problem(msg, str(p), _loc(err["loc"])))
+        return None, problems
+
+
+def file_problems(wave: Wave) -> list[Problem]:
+    """Every named input file that does not exist, and item references to unknown surveys."""
+    problems = [Problem(f"file not found: {path}", str(wave.path), key) for key, path in wave.input_files() if not path.is_file()]
+    for ci, ch in enumerate(wave.spec.chapters):
+        for ii, item in enumerate(ch.items):
+            names = item.options.get("survey")
+            for name in [names] if isinstance(names, str) else (names or []):
+                if name not in wave.spec.surveys:
+                    problems.append(Problem(f"unknown survey '{name}'; the wave has {', '.join(wave.spec.surveys) or 'none'}",
+                                            str(wave.path), f"chapters[{ci + 1}].items[{ii + 1}].{item.kind}.survey"))
+            if item.kind in ("cubb", "goals", "profile") and wave.spec.register is None:
+                problems.append(Problem(f"item '{item.kind}' needs a 'register' section", str(wave.path), f"chapters[{ci + 1}].items[{ii + 1}]"))
+            if item.kind == "model" and wave.spec.model is None and "config" not in item.options:
+                problems.append(Problem("item 'model' needs a 'model' file at the top level or a 'config' option", str(wave.path), f"chapters[{ci + 1}].items[{ii + 1}]"))
+    return problems
+
+
+def load_wave(path: str | Path) -> Wave:
+    """Load a wave or raise a ConfigError listing every problem (one per line)."""
+    wave, problems = parse_wave(path)
+    if wave is not None:
+        problems += file_problems(wave)
+    if problems:
+        raise ConfigError(f"{len(problems)} problem(s) in the wave file:\n  " + "\n  ".join(str(x) for x in problems), path)
+    assert wave is not None
+    return wave
