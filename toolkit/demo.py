@@ -167,6 +167,18 @@ def staff(seed: int = 2024) -> Instrument:
         inst.data[f"elem_{k}"] = _answers(rng, n, [55, 38, 7])
         inst.variable_labels[f"elem_{k}"] = f"Omfatter nogle af forløbene for målgruppen følgende elementer? – {item}"
         inst.value_labels[f"elem_{k}"] = dict(JNV)
+    # asked of leaders too (seed Tabel 2.4 and 2.5 show both groups); drawn last so the
+    # variables above are unchanged
+    inst.data["behov"] = _answers(rng, n, [43, 28, 26, 3])
+    inst.variable_labels["behov"] = "Hvad vurderer I, at der skal til for at få flere af de ledige borgere i målgruppen i job?"
+    inst.value_labels["behov"] = dict(NEEDED)
+    nye = _answers(rng, n, [6, 5, 5, 3, 4]).astype(float)
+    nye[rng.random(n) < 0.55] = np.nan
+    inst.data["nye_redskaber_kode"] = nye
+    inst.variable_labels["nye_redskaber_kode"] = "Hvilke nye redskaber vurderer I, at der skal til? (kodet åbent svar)"
+    inst.value_labels["nye_redskaber_kode"] = dict(OPEN_CODES)
+    inst.data["nye_redskaber"] = [OPEN_TEXT[int(c)] if c == c else "" for c in nye]
+    inst.variable_labels["nye_redskaber"] = "Hvilke nye redskaber vurderer I, at der skal til? (åbent svar)"
     return inst
 
 

@@ -1,4 +1,4 @@
-"""`toolkit crosstab`: questionnaire tables to the workbook and the tidy CSV."""
+"""`toolkit crosstab`: questionnaire tables (every seed shape) to the workbook and the tidy CSV."""
 
 from __future__ import annotations
 
@@ -7,22 +7,74 @@ from typing import List, Optional
 
 import typer
 
-from ..crosstab import labelled_tables
-from ..io import read_data
+from ..codebook import Codebook, load_codebook
+from ..crosstab import Weights, build_tables, weights_from_frame
+from ..errors import ConfigError, InputError
+from ..io import Dataset, read_data
 from ..table import numbered
 from .common import write_outputs
 
 
+def named_path(arg: str) -> tuple[str | None, Path]:
+    """'Ledere=ledere.sav' → ('Ledere', ledere.sav); a plain path → (None, path)."""
+    if "=" in arg and not Path(arg).exists():
+        name, _, path = arg.partition("=")
+        if name.strip() and path.strip():
+            return name.strip(), Path(path.strip())
+    return None, Path(arg)
+
+
+def read_inputs(data: list[str]) -> dict[str, Dataset]:
+    """The data files by name (NAME=PATH, else the file name without extension), in order."""
+    out: dict[str, Dataset] = {}
+    for arg in data:
+        name, path = named_path(arg)
+        name = name or path.stem
+        if name in out:
+            raise InputError(f"two data files are both named '{name}'; name them apart with NAME=PATH", path)
+        out[name] = read_data(path)
+    return out
+
+
+def read_weights(args: list[str], names: list[str], weighted_to: str | None) -> dict[str, Weights]:
+    """Weights files by data-file name; a bare path is fine when one data file is tabulated."""
+    out: dict[str, Weights] = {}
+    for arg in args:
+        name, path = named_path(arg)
+        if name is None:
+            if len(names) != 1:
+                raise ConfigError(f"--weights {arg}: say which data file it weights as NAME=PATH; names: {', '.join(names)}")
+            name = names[0]
+        out[name] = weights_from_frame(read_data(path).data, str(path), weighted_to)
+    return out
+
+
 def crosstab(
-    data: List[Path] = typer.Argument(..., help="Survey data file(s): .sav, .csv, .xlsx, .dta, .parquet."),
+    data: List[str] = typer.Argument(..., help="Survey data file(s): .sav, .csv, .xlsx, .dta, .parquet; NAME=PATH names a file (its group label)."),
     out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
+    codebook: Optional[Path] = typer.Option(None, "--codebook", "-c", help="Codebook YAML (batteries, multi-response, two-way, filters, labels; see surveys/README.md)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Show groups of this variable side by side (e.g. rolle, koen)."),
+    weights: List[str] = typer.Option([], "--weights", "-w", help="Weights CSV from `toolkit weight` (id column + weight); NAME=PATH with several files."),
+    weighted_to: Optional[str] = typer.Option(None, "--weighted-to", help="What the weights match, for the note (default from the codebook, else 'populationsfordelingen')."),
+    side_by_side: bool = typer.Option(False, "--side-by-side", help="Without codebook tables: questions found in every file are shown with the files as groups."),
+    layout: Optional[str] = typer.Option(None, "--layout", help="Groups as 'columns' (Tabel 2.4, default) or 'rows' (Tabel 2.1)."),
+    letters: bool = typer.Option(False, "--letters", help="Add SPSS-style column-proportion letters where groups are columns."),
     tidy: Optional[Path] = typer.Option(None, "--tidy", help="Also write the tidy long CSV here."),
+    template: Optional[Path] = typer.Option(None, "--template", help="Excel styling YAML (default templates/ministry.yaml)."),
 ) -> None:
-    """Tabulate questionnaires: one table per labelled question (Antal / Procent)."""
-    tables = []
-    for path in data:
-        tables += labelled_tables(read_data(path))
-    write_outputs(numbered(tables), out, inputs=list(data), tidy=tidy)
+    """Tabulate questionnaires: single questions, batteries, multi-response, two-way, open answers, groups side by side."""
+    if layout not in (None, "columns", "rows"):
+        raise ConfigError(f"--layout must be 'columns' or 'rows', not '{layout}'")
+    cb = load_codebook(codebook) if codebook else Codebook()
+    datasets = read_inputs(data)
+    w = read_weights(weights, list(datasets), weighted_to)
+    tables = build_tables(datasets, cb, w, by=by, letters=letters, side_by_side=side_by_side, layout=layout)
+    if not tables:
+        raise ConfigError("nothing to tabulate: no variable has value labels; give labels and tables in a codebook (--codebook)")
+    inputs = [d.path for d in datasets.values() if d.path] + ([codebook] if codebook else []) + [named_path(a)[1] for a in weights]
+    params = {k: v for k, v in {"codebook": codebook, "by": by, "weights": ", ".join(weights), "weighted_to": weighted_to,
+                                "layout": layout, "letters": letters or None, "side_by_side": side_by_side or None}.items() if v}
+    write_outputs(numbered(tables, chapter=cb.chapter), out, inputs=inputs, tidy=tidy, parameters=params, template=template)
 
 
 def register(app: typer.Typer) -> None:

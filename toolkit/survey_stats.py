@@ -1,0 +1,202 @@
+"""Tests of difference for questionnaire tables: Pearson chi-square, Rao-Scott, column letters.
+
+Rao-Scott is written here because no Python library does it reliably (statsmodels has none,
+samplics 0.6.1 returns NaN on weighted data). It follows R ``survey::svychisq`` line by line –
+first-order ("Chisq": X² / mean generalised design effect) and second-order ("F": Rao & Scott
+1984, X² / trace Δ on F(d0, d0·ν)) – with Taylor-linearised variances for a weights-only,
+clustered and/or stratified design, so its figures can be checked against R output.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Sequence
+
+import numpy as np
+from scipy import stats
+from statsmodels.stats.proportion import proportions_ztest
+
+
+@dataclass(frozen=True)
+class ChiSquare:
+    """Pearson's X² for a contingency table (the unweighted test)."""
+
+    statistic: float
+    df: int
+    p: float
+    small_expected: float  # share of cells with expected count < 5 (a reader's caveat)
+
+
+@dataclass(frozen=True)
+class RaoScott:
+    """Rao-Scott corrected chi-square (both orders) as R ``svychisq`` reports them."""
+
+    pearson: float  # X² on the weighted table scaled to the sample size
+    df: int  # (r-1)(c-1)
+    mean_deff: float  # mean of the generalised design effects = trace Δ / df
+    chisq_p: float  # first order: X² / mean_deff on χ²(df)
+    f: float  # second order: X² / trace Δ
+    ndf: float  # d0 = (trace Δ)² / trace Δ²
+    ddf: float  # d0 · ν, ν = number of PSUs − number of strata
+    p: float  # second-order p-value (svychisq's default statistic="F")
+
+    @property
+    def first_order(self) -> float:
+        """The first-order corrected statistic X² / mean deff (χ² with df degrees of freedom)."""
+        return self.pearson / self.mean_deff
+
+
+def pearson_chi2(counts: np.ndarray) -> ChiSquare:
+    """Pearson chi-square of independence (no continuity correction, as SPSS prints it).
+
+    Rows or columns that are empty are dropped first, so a category no one chose doesn't
+    make the test undefined.
+    """
+    t = _drop_empty(np.asarray(counts, float))
+    if min(t.shape) < 2:
+        return ChiSquare(float("nan"), 0, float("nan"), 0.0)
+    stat, p, df, expected = stats.chi2_contingency(t, correction=False)
+    return ChiSquare(float(stat), int(df), float(p), float((expected < 5).mean()))
+
+
+def _drop_empty(t: np.ndarray) -> np.ndarray:
+    return t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+
+
+def _psu_totals(u: np.ndarray, cluster: np.ndarray | None, strata: np.ndarray | None,
+                fpc: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Variance of Σ u over the design (with-replacement linearisation per stratum) and ν.
+
+    `u` holds each observation's linearised contribution (n × k); PSU totals are centred within
+    stratum and scaled by n_h/(n_h−1)·(1−f_h), as ``survey::svyrecvar`` does for one stage.
+    """
+    n = u.shape[0]
+    psu = np.arange(n) if cluster is None else np.unique(cluster, return_inverse=True)[1]
+    stratum = np.zeros(n, int) if strata is None else np.unique(strata, return_inverse=True)[1]
+    k = u.shape[1]
+    V = np.zeros((k, k))
+    n_psu_all = 0
+    for h in np.unique(stratum):
+        in_h = stratum == h
+        ids, inv = np.unique(psu[in_h], return_inverse=True)
+        nh = len(ids)
+        n_psu_all += nh
+        if nh < 2:
+            continue  # a lonely PSU contributes nothing (R's default lonely.psu="fail" would stop)
+        tot = np.zeros((nh, k))
+        np.add.at(tot, inv, u[in_h])
+        tot -= tot.mean(axis=0)
+        scale = nh / (nh - 1)
+        if fpc is not None:
+            f_h = np.asarray(fpc, float)[in_h][0]
+            scale *= 1 - (nh / f_h if f_h >= 1 else f_h)  # population PSU count or sampling fraction
+        V += scale * tot.T @ tot
+    n_strata = len(np.unique(stratum))
+    return V, n_psu_all - n_strata
+
+
+def rao_scott(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray | None = None,
+              cluster: np.ndarray | None = None, strata: np.ndarray | None = None,
+              fpc: np.ndarray | None = None) -> RaoScott:
+    """Rao-Scott chi-square of independence between two categorical codes under a design.
+
+    `rows`/`cols` are integer category codes per respondent (negative = missing: the
+    respondent is left out); `weights` default to 1. Empty categories are dropped (R uses the
+    categories present). Matches ``svychisq(~r+c, design, statistic="F")`` and ``"Chisq"``.
+    """
+    rows = np.asarray(rows)
+    cols = np.asarray(cols)
+    ok = (rows >= 0) & (cols >= 0)
+    w = np.ones(len(rows)) if weights is None else np.asarray(weights, float)
+    ok &= w > 0
+    r_codes, r = np.unique(rows[ok], return_inverse=True)
+    c_codes, c = np.unique(cols[ok], return_inverse=True)
+    w = w[ok]
+    sub = lambda a: None if a is None else np.asarray(a)[ok]  # noqa: E731
+    nr, nc = len(r_codes), len(c_codes)
+    N = len(w)
+    if nr < 2 or nc < 2:
+        nan = float("nan")
+        return RaoScott(nan, 0, nan, nan, nan, nan, nan, nan)
+    cell = r + nr * c  # column-major cell index, as R's interaction(rows, cols)
+    k = nr * nc
+    Y = np.zeros((N, k))
+    Y[np.arange(N), cell] = 1.0
+    wsum = w.sum()
+    p = w @ Y / wsum
+    u = (w / wsum)[:, None] * (Y - p)  # linearised ratio-mean contributions
+    V, nu = _psu_totals(u, sub(cluster), sub(strata), sub(fpc))
+    # contrasts for the interaction, orthogonal to the main-effects design (qr.resid in R)
+    grid_r = np.tile(np.arange(nr), nc)
+    grid_c = np.repeat(np.arange(nc), nr)
+    X1 = np.column_stack([np.ones(k)] + [grid_r == i for i in range(1, nr)] + [grid_c == j for j in range(1, nc)]).astype(float)
+    X12 = np.column_stack([(grid_r == i) & (grid_c == j) for j in range(1, nc) for i in range(1, nr)]).astype(float)
+    beta, *_ = np.linalg.lstsq(X1, X12, rcond=None)
+    C = X12 - X1 @ beta
+    iD = np.diag(np.where(p == 0, 0.0, 1.0 / np.where(p == 0, 1.0, p)))
+    denom = C.T @ (iD / N) @ C
+    numr = C.T @ iD @ V @ iD @ C
+    delta = np.linalg.solve(denom, numr)
+    tr = float(np.trace(delta))
+    d0 = tr**2 / float(np.trace(delta @ delta))
+    # Pearson X² on the weighted table scaled to N respondents
+    P = p.reshape(nc, nr).T
+    expected = np.outer(P.sum(axis=1), P.sum(axis=0))
+    pearson = float(N * ((P - expected) ** 2 / expected).sum())
+    df = (nr - 1) * (nc - 1)
+    mean_deff = tr / df
+    f = pearson / tr
+    return RaoScott(
+        pearson=pearson, df=df, mean_deff=mean_deff,
+        chisq_p=float(stats.chi2.sf(pearson / mean_deff, df)),
+        f=f, ndf=d0, ddf=d0 * nu, p=float(stats.f.sf(f, d0, d0 * nu)),
+    )
+
+
+def effective_n(weights: np.ndarray) -> float:
+    """Kish's effective sample size (Σw)² / Σw²: the base for tests on weighted shares."""
+    w = np.asarray(weights, float)
+    return float(w.sum() ** 2 / (w**2).sum()) if len(w) else 0.0
+
+
+def column_letters(shares: np.ndarray, bases: Sequence[float], alpha: float = 0.05) -> list[list[str]]:
+    """SPSS-style column-proportion letters: z-tests of each pair of columns, Bonferroni in a row.
+
+    `shares[i, j]` is the proportion in row i of column j, `bases[j]` its (effective) base.
+    A cell gets the letter (A, B, …) of every column whose proportion is significantly smaller.
+    Pairs where both shares are 0 or both 1 cannot be tested and get no letter.
+    """
+    shares = np.asarray(shares, float)
+    ncol = shares.shape[1]
+    pairs = list(combinations(range(ncol), 2))
+    out = [["" for _ in range(ncol)] for _ in range(shares.shape[0])]
+    if not pairs:
+        return out
+    level = alpha / len(pairs)
+    for i in range(shares.shape[0]):
+        for a, b in pairs:
+            pa, pb, na, nb = shares[i, a], shares[i, b], bases[a], bases[b]
+            if min(na, nb) <= 0 or any(math.isnan(x) for x in (pa, pb)):
+                continue
+            if (pa == pb) or (pa in (0.0, 1.0) and pb in (0.0, 1.0) and pa == pb):
+                continue
+            _, pval = proportions_ztest([pa * na, pb * nb], [na, nb])
+            if pval < level:
+                hi, lo = (a, b) if pa > pb else (b, a)
+                out[i][hi] += letter(lo)
+    for row in out:
+        for j, s in enumerate(row):
+            row[j] = "".join(sorted(s))
+    return out
+
+
+def letter(j: int) -> str:
+    """Column letter A, B, … Z, AA, AB … for column j (0-based)."""
+    s = ""
+    j += 1
+    while j:
+        j, rem = divmod(j - 1, 26)
+        s = chr(65 + rem) + s
+    return s
