@@ -1,0 +1,488 @@
+"""Residual-group profile (seed 004 ch. 5): who is left behind at a reference quarter, compared
+with those in job or education, plus the full profile of one sub-group (Tabel 5.5).
+
+Two layers. `profile_tables` works on a person-level frame (one row per person in the target
+group; columns in `PersonColumns`) and is pure: no file access, no printing. `register_persons`
+builds that frame from a DREAM `Register` with the register helper's `outcomes.person_frame`.
+Group differences are tested in the notes: Pearson chi-square for distributions (scipy
+`chi2_contingency`, no continuity correction) and Welch's t-test for means (scipy `ttest_ind`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import DataError
+from .io import first_rows
+from .table import Cell, Figure, Kind, Table
+
+REST = "Restgruppen"
+EMPLOYED = "Beskæftigelsesgruppen"
+GROUPS = (REST, EMPLOYED)
+SEXES = ("Kvinde", "Mand")
+ORIGINS = ("Dansker", "Efterkommer", "Indvandrer")
+MATCH_GROUPS = (1, 2, 3, 4, 5, 25)
+OFFER_COUNTS = ("Ingen aktiveringstilbud", "1 aktiveringstilbud", "2 aktiveringstilbud", "3+ aktiveringstilbud")
+OFFER_PREFIX = "akt_"
+
+# Codes accepted besides the labels: Statistics Denmark's KOEN (1 man, 2 woman) and IE_TYPE
+# (1 Danish origin, 2 immigrant, 3 descendant); 0 and blank mean "not registered".
+SEX_CODES: dict[Any, str] = {"kvinde": "Kvinde", "k": "Kvinde", "2": "Kvinde", "mand": "Mand", "m": "Mand", "1": "Mand"}
+ORIGIN_CODES: dict[Any, str] = {"dansker": "Dansker", "1": "Dansker", "indvandrer": "Indvandrer", "2": "Indvandrer",
+                                "efterkommer": "Efterkommer", "3": "Efterkommer"}
+UNKNOWN = {"", "0", "nan", "none", "<na>", "-1"}
+
+MATCH_NOTE = ("Anm.: Matchgruppe 25 omfatter borgere, der er vurderet som værende i kategori 1-3, men hvor "
+              "matchvurderingen endnu ikke er fastlagt. Borgeren er arbejdsmarkedsparat.")
+MULTI_NOTE = ("Anm.: Bemærk, at den samme borger kan deltage i flere aktiveringstilbud og derved optræde i mere "
+              "end en kategori.")
+
+
+@dataclass(frozen=True)
+class Subgroup:
+    """Which persons get the full profile (Tabel 5.5): `column` in `values`, within `group`."""
+
+    values: tuple[str, ...] = ("Førtidspension",)
+    column: str = "status"
+    group: str | None = REST
+    title: str = ""
+
+    def label(self) -> str:
+        """The table title: 'Profil af borgere i restgruppen på førtidspension'."""
+        if self.title:
+            return self.title
+        where = f" i {self.group.lower()}" if self.group else ""
+        return f"Profil af borgere{where} på {' og '.join(v.lower() for v in self.values)}"
+
+
+@dataclass
+class ProfileSettings:
+    """Texts and categories of the profile; defaults follow seed 004 chapter 5."""
+
+    reference: str = ""  # the reference quarter in titles, e.g. "3. kvartal 2007"
+    start: str = ""  # when seniority is measured, e.g. "3. kvartal 2006"
+    source: str = "Kilde: DREAM, egne beregninger."
+    chapter: str = "5"
+    age_cuts: tuple[int, ...] = (20, 30, 40, 50, 60)
+    offers: Sequence[tuple[str, str]] | None = None  # (column, label); None: every akt_* column
+    subgroup: Subgroup | None = field(default_factory=Subgroup)
+    status_order: Sequence[str] | None = None  # None: most frequent first
+    note_min: int = 5  # counts in notes below this are written "færre end 5" (disclosure)
+    id_prefix: str = "profil"
+
+
+# --------------------------------------------------------------------------- the person frame
+
+
+@dataclass
+class Persons:
+    """The validated person frame: labels as categoricals, offers as a bool matrix."""
+
+    group: pd.Series  # REST / EMPLOYED
+    sex: pd.Series  # SEXES or NaN
+    age: pd.Series  # float years, NaN unknown
+    origin: pd.Series  # ORIGINS or NaN
+    match: pd.Series  # MATCH_GROUPS or NaN
+    seniority: pd.Series  # float weeks, NaN unknown
+    status: pd.Series  # text or NaN
+    offers: pd.DataFrame  # bool, one column per offer label
+    n_offers: pd.Series  # int
+
+    def subset(self, mask: np.ndarray) -> "Persons":
+        return Persons(*(getattr(self, f)[mask].reset_index(drop=True) for f in self.__dataclass_fields__))
+
+
+REQUIRED = ("gruppe", "kon", "alder", "herkomst", "match", "anciennitet", "status")
+ALIASES = {"herkomst": ("oprindelse",), "kon": ("koen", "køn")}
+
+
+def _column(df: pd.DataFrame, name: str, source: str | None) -> pd.Series:
+    for c in (name,) + ALIASES.get(name, ()):
+        if c in df.columns:
+            return df[c]
+    raise DataError(f"column '{name}' not found; a person file needs {', '.join(REQUIRED)} and offer columns {OFFER_PREFIX}<type>",
+                    source, column=name)
+
+
+def _keys(s: pd.Series) -> pd.Series:
+    """Values as lower-case text keys: 2, 2.0 and '2' are the same code; blanks become ''."""
+    def key(v: Any) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+            return ""
+        if isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating)) and float(v).is_integer()):
+            return str(int(v))
+        return str(v).strip().lower()
+    return s.map(key)
+
+
+def _labelled(s: pd.Series, codes: Mapping[str, str], name: str, source: str | None, allowed: str) -> pd.Series:
+    k = _keys(s)
+    known = k.map(codes)
+    bad = known.isna() & ~k.isin(UNKNOWN)
+    if bad.any():
+        raise DataError(f"{int(bad.sum())} values of '{name}' are not {allowed} (rows {first_rows(bad)}; "
+                        f"first: '{s[bad].iloc[0]}')", source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column=name)
+    return known
+
+
+def _numeric(s: pd.Series, name: str, source: str | None, negative_unknown: bool = True) -> pd.Series:
+    v = pd.to_numeric(s, errors="coerce").astype(float)
+    bad = v.isna() & ~_keys(s).isin(UNKNOWN)
+    if bad.any():
+        raise DataError(f"{int(bad.sum())} values of '{name}' are not numbers (rows {first_rows(bad)}; first: '{s[bad].iloc[0]}')",
+                        source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column=name)
+    return v.where(v >= 0) if negative_unknown else v
+
+
+def offer_columns(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """(column, label) of the activation-offer columns `akt_<key>`; labels by key, else the key."""
+    labels = labels or {}
+    return [(c, labels.get(c[len(OFFER_PREFIX):], c[len(OFFER_PREFIX):])) for c in df.columns if str(c).startswith(OFFER_PREFIX)]
+
+
+def validate_persons(df: pd.DataFrame, offers: Sequence[tuple[str, str]] | None = None, source: str | None = None) -> Persons:
+    """Check and normalise a person frame; every problem names the column and the first rows."""
+    groups = _keys(_column(df, "gruppe", source)).map({g.lower(): g for g in GROUPS})
+    if groups.isna().any():
+        bad = groups.isna()
+        raise DataError(f"{int(bad.sum())} values of 'gruppe' are not '{REST}' or '{EMPLOYED}' (rows {first_rows(bad)})",
+                        source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column="gruppe")
+    sex = _labelled(_column(df, "kon", source), SEX_CODES, "kon", source, "Kvinde/Mand (K/M, 2/1)")
+    origin = _labelled(_column(df, "herkomst", source), ORIGIN_CODES, "herkomst",
+                       source, "Dansker/Efterkommer/Indvandrer (1/3/2)")
+    mk = _keys(_column(df, "match", source))
+    match = pd.to_numeric(mk.where(mk.isin([str(m) for m in MATCH_GROUPS])), errors="coerce")
+    bad = match.isna() & ~mk.isin(UNKNOWN)
+    if bad.any():
+        raise DataError(f"{int(bad.sum())} values of 'match' are not a match group 1-5 or 25 (rows {first_rows(bad)}; "
+                        f"first: '{df['match'][bad].iloc[0]}')", source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column="match")
+    status = _column(df, "status", source).astype("string").str.strip()
+    status = status.where(status != "").astype(object).where(status.notna(), np.nan)
+    offers = list(offers) if offers is not None else offer_columns(df)
+    if not offers:
+        raise DataError(f"no activation-offer columns ({OFFER_PREFIX}<type>, 0/1) found", source)
+    flags = {}
+    for col, label in offers:
+        if col not in df.columns:
+            raise DataError(f"offer column '{col}' not found", source, column=col)
+        v = pd.to_numeric(df[col].map(lambda x: int(x) if isinstance(x, (bool, np.bool_)) else x), errors="coerce")
+        bad = v.isna() | (v < 0) | (v != np.round(v))
+        if bad.any():
+            raise DataError(f"{int(bad.sum())} values of '{col}' are not 0/1 (rows {first_rows(bad)}; first: '{df[col][bad].iloc[0]}')",
+                            source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column=col)
+        flags[label] = (v > 0).to_numpy()
+    flag_frame = pd.DataFrame(flags, index=df.index)
+    if "antal_tilbud" in df.columns:  # offers counted as spells (the register glue): may exceed the types
+        n_off = _numeric(df["antal_tilbud"], "antal_tilbud", source)
+        if n_off.isna().any():
+            bad = n_off.isna()
+            raise DataError(f"{int(bad.sum())} values of 'antal_tilbud' are missing or negative (rows {first_rows(bad)})",
+                            source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column="antal_tilbud")
+    else:
+        n_off = flag_frame.sum(axis=1)
+    p = Persons(groups, sex, _numeric(_column(df, "alder", source), "alder", source), origin, match,
+                _numeric(_column(df, "anciennitet", source), "anciennitet", source), status, flag_frame,
+                n_off.astype(int))
+    return p.subset(np.ones(len(df), bool))
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def da(x: float, digits: int = 1) -> str:
+    """A number in a note, Danish style: 12,3 / 1.234."""
+    if digits == 0:
+        return f"{x:,.0f}".replace(",", ".")
+    return f"{x:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def p_text(p: float) -> str:
+    """'p = 0,012' / 'p < 0,001'."""
+    return "p < 0,001" if p < 0.001 else f"p = {p:.3f}".replace(".", ",")
+
+
+def few(k: int, note_min: int) -> str:
+    """A count for a note: small counts are not shown exactly (register output rules)."""
+    return f"færre end {note_min}" if 0 < k < note_min else da(k, 0)
+
+
+def pct(k: int, n: int) -> Cell:
+    """A percent cell (fraction) describing k persons out of n."""
+    return Cell(float(k / n) if n else None, Kind.PERCENT, n=int(k))
+
+
+def count(k: int) -> Cell:
+    return Cell(int(k), Kind.COUNT, n=int(k))
+
+
+def age_labels(cuts: Sequence[int]) -> list[str]:
+    """(20, 30, 40) → 'Under 20 år', '20-29 år', '30-39 år', '40+ år'."""
+    out = [f"Under {cuts[0]} år"]
+    out += [f"{a}-{b - 1} år" for a, b in zip(cuts[:-1], cuts[1:])]
+    return out + [f"{cuts[-1]}+ år"]
+
+
+def age_bands(age: pd.Series, cuts: Sequence[int]) -> pd.Series:
+    """Age in years → band label (NaN stays NaN)."""
+    idx = np.searchsorted(np.asarray(cuts), age.to_numpy(float), side="right")
+    labels = np.array(age_labels(cuts), dtype=object)
+    return pd.Series(np.where(age.isna(), None, labels[np.minimum(idx, len(labels) - 1)]), index=age.index).where(age.notna())
+
+
+def offer_count_labels(n: pd.Series) -> pd.Series:
+    return pd.Series(np.array(OFFER_COUNTS, dtype=object)[np.minimum(n.to_numpy(int), 3)], index=n.index)
+
+
+def crosstab(groups: pd.Series, values: pd.Series, categories: Sequence[Any]) -> np.ndarray:
+    """Counts, groups (REST, EMPLOYED) × categories; values outside `categories` are left out."""
+    out = np.zeros((len(GROUPS), len(categories)), np.int64)
+    for i, g in enumerate(GROUPS):
+        v = values[groups == g]
+        for j, c in enumerate(categories):
+            out[i, j] = int((v == c).sum())
+    return out
+
+
+# --------------------------------------------------------------------------- tests in notes
+
+
+def chi2_note(counts: np.ndarray, what: str = "Forskellen mellem restgruppen og beskæftigelsesgruppen") -> str:
+    """Pearson chi-square test of a groups × categories table, as an Anm. line."""
+    t = np.asarray(counts, float)
+    t = t[:, t.sum(axis=0) > 0]
+    t = t[t.sum(axis=1) > 0]
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return f"Anm.: {what} kan ikke testes (en af grupperne eller kategorierne er tom)."
+    stat, p, df, expected = stats.chi2_contingency(t, correction=False)
+    text = f"Anm.: {what} er testet med Pearsons χ²-test: χ² = {da(stat, 2)} (df = {df}), {p_text(p)}."
+    small = (expected < 5).mean()
+    if small > 0.2:
+        text += f" Testen er usikker: {da(100 * small, 0)} % af cellerne har en forventet værdi under 5."
+    return text
+
+
+def offers_chi2_note(counts: np.ndarray, bases: np.ndarray, labels: Sequence[str]) -> str:
+    """One 2×2 chi-square test per offer (took it / did not, by group), as one Anm. line."""
+    parts = []
+    for j, lab in enumerate(labels):
+        t = np.array([[counts[i, j], bases[i] - counts[i, j]] for i in range(len(GROUPS))], float)
+        if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
+            parts.append(f"{lab}: kan ikke testes")
+        else:
+            parts.append(f"{lab}: {p_text(stats.chi2_contingency(t, correction=False)[1])}")
+    return ("Anm.: Forskellen mellem grupperne i andelen, der har deltaget i hvert tilbud, er testet med Pearsons "
+            "χ²-test (df = 1): " + "; ".join(parts) + ".")
+
+
+def welch_note(a: np.ndarray, b: np.ndarray, what: str = "Forskellen i gennemsnit") -> str:
+    """Welch's t-test (unequal variances) of two means, as an Anm. line."""
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if len(a) < 2 or len(b) < 2:
+        return f"Anm.: {what} kan ikke testes (færre end to personer i en gruppe)."
+    r = stats.ttest_ind(a, b, equal_var=False)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1)) if va + vb > 0 else float("nan")
+    if not np.isfinite(r.statistic):
+        return f"Anm.: {what} kan ikke testes (ingen variation)."
+    return f"Anm.: {what} er testet med Welchs t-test: t = {da(r.statistic, 2)} (df = {da(df, 1)}), {p_text(r.pvalue)}."
+
+
+# --------------------------------------------------------------------------- the tables
+
+
+def _relations(tid: str, cells: Sequence[Sequence[int]]) -> list[tuple[None, list[tuple[str, int, int]]]]:
+    """Each given run of (row, column) cells adds up to a public total (a shown N or 100 %)."""
+    return [(None, [(tid, i, j) for i, j in run]) for run in cells]
+
+
+def groups_table(p: Persons, s: ProfileSettings) -> Table:
+    """Tabel 5.1: the number and share of persons in each group."""
+    k = [int((p.group == g).sum()) for g in GROUPS]
+    n = sum(k)
+    tid = f"{s.id_prefix}_grupper"
+    cells = [[count(x), pct(x, n)] for x in k] + [[Cell(n, Kind.COUNT, n=n), pct(n, n)]]
+    title = "Restgruppen" + (f" ({s.reference})" if s.reference else "")
+    rel = [((tid, 2, 0), [(tid, 0, 0), (tid, 1, 0)])] + _relations(tid, [[(0, 1), (1, 1)]])
+    return Table(tid, title, list(GROUPS) + ["Total"], ["Antal", "Procent"], cells, number=f"Tabel {s.chapter}.1",
+                 notes=[s.source], register=True, relations=rel)  # type: ignore[arg-type]
+
+
+def groups_as_rows(tid: str, title: str, number: str, counts: np.ndarray, categories: Sequence[str], notes: list[str]) -> Table:
+    """Tabel 5.2/5.3 shape: a row per group, Antal/Procent under each category."""
+    cells, rel = [], []
+    for i in range(len(GROUPS)):
+        n = int(counts[i].sum())
+        row = []
+        for j in range(len(categories)):
+            row += [count(counts[i, j]), pct(counts[i, j], n)]
+        cells.append(row)
+        rel += [[(i, 2 * j) for j in range(len(categories))], [(i, 2 * j + 1) for j in range(len(categories))]]
+    return Table(tid, title, list(GROUPS), ["Antal", "Procent"] * len(categories), cells, number=number,
+                 column_groups=[c for c in categories for _ in (0, 1)], notes=notes, register=True,
+                 relations=_relations(tid, rel))  # type: ignore[arg-type]
+
+
+def categories_as_rows(tid: str, title: str, number: str, counts: np.ndarray, bases: np.ndarray, categories: Sequence[str],
+                       notes: list[str], sums_to_total: bool = True, stub: str = "") -> Table:
+    """Figure shape: a row per category, percent of each group (the chart) then the counts."""
+    cells = []
+    for j in range(len(categories)):
+        cells.append([pct(counts[i, j], int(bases[i])) for i in range(len(GROUPS))] + [count(counts[i, j]) for i in range(len(GROUPS))])
+    rel = []
+    if sums_to_total:
+        rel = [[(j, c) for j in range(len(categories))] for c in range(2 * len(GROUPS))]
+    return Table(tid, title, list(categories), list(GROUPS) * 2, cells, number=number,
+                 column_groups=["Procent"] * len(GROUPS) + ["Antal"] * len(GROUPS), notes=notes, register=True,
+                 stub_header=stub, figure=Figure(kind="bar", title=title, columns=list(range(len(GROUPS))), number=number),
+                 relations=_relations(tid, rel))  # type: ignore[arg-type]
+
+
+def _missing_note(k: int, what: str, s: ProfileSettings) -> list[str]:
+    if not k:
+        return []
+    who = "person" if k == 1 and s.note_min <= 1 else "personer"
+    return [f"Anm.: {few(k, s.note_min).capitalize()} {who} har ikke nogen registreret {what}."]
+
+
+def _bases(p: Persons, known: pd.Series) -> np.ndarray:
+    return np.array([int((known & (p.group == g)).sum()) for g in GROUPS])
+
+
+def seniority_table(p: Persons, s: ProfileSettings) -> Table:
+    """Tabel 5.4: mean unemployment seniority (weeks) at the start, by group, Welch t-test."""
+    tid = f"{s.id_prefix}_anciennitet"
+    vals = [p.seniority[p.group == g].to_numpy(float) for g in GROUPS]
+    cells = []
+    for v in vals:
+        known = v[~np.isnan(v)]
+        cells.append([Cell(float(known.mean()) if len(known) else None, Kind.MEAN, n=len(known)), Cell(len(known), Kind.BASE, n=len(known))])
+    title = "Ledighedsanciennitet" + (f" ({s.start})" if s.start else "")
+    notes = [s.source, welch_note(vals[0], vals[1])] + _missing_note(int(p.seniority.isna().sum()), "ledighedsanciennitet", s)
+    return Table(tid, title, list(GROUPS), ["Gennemsnit (antal uger)", "Antal personer"], cells, number=f"Tabel {s.chapter}.4",
+                 column_groups=["Ledighedsanciennitet"] * 2, notes=notes, register=True)
+
+
+def status_categories(p: Persons, s: ProfileSettings) -> list[str]:
+    """Status rows: the given order (unlisted ones after it), else the most frequent first."""
+    freq = p.status.value_counts(sort=True)
+    seen = list(freq.index)
+    if s.status_order:
+        return [c for c in s.status_order if c in seen] + [c for c in seen if c not in s.status_order]
+    return sorted(seen, key=lambda c: (-int(freq[c]), str(c)))
+
+
+def profile_tables(persons: pd.DataFrame | Persons, settings: ProfileSettings | None = None) -> list[Table]:
+    """Every table and figure of the residual-group profile (seed 004 Tabel 5.1-5.5, Figur 5.1-5.5)."""
+    s = settings or ProfileSettings()
+    p = persons if isinstance(persons, Persons) else validate_persons(persons, s.offers)
+    if len(p.group) == 0:
+        raise DataError("the person frame has no rows: nobody is in the target group")
+    c, pre = s.chapter, s.id_prefix
+    tables = [groups_table(p, s)]
+
+    sex = crosstab(p.group, p.sex, SEXES)
+    tables.append(groups_as_rows(f"{pre}_koen", "Køn", f"Tabel {c}.2", sex, SEXES,
+                                 [s.source, chi2_note(sex)] + _missing_note(int(p.sex.isna().sum()), "køn", s)))
+
+    labels = age_labels(s.age_cuts)
+    bands = age_bands(p.age, s.age_cuts)
+    age = crosstab(p.group, bands, labels)
+    tables.append(categories_as_rows(f"{pre}_alder", "Alder", f"Figur {c}.1", age, age.sum(axis=1), labels,
+                                     [s.source, chi2_note(age)] + _missing_note(int(p.age.isna().sum()), "alder", s)))
+
+    origin = crosstab(p.group, p.origin, ORIGINS)
+    tables.append(groups_as_rows(f"{pre}_herkomst", "Herkomst", f"Tabel {c}.3", origin, ORIGINS,
+                                 [s.source, chi2_note(origin)] + _missing_note(int(p.origin.isna().sum()), "herkomst", s)))
+
+    match = crosstab(p.group, p.match, MATCH_GROUPS)
+    tables.append(categories_as_rows(f"{pre}_match", "Matchkategori", f"Figur {c}.2", match, match.sum(axis=1),
+                                     [f"Matchgruppe {m}" for m in MATCH_GROUPS],
+                                     [s.source, MATCH_NOTE, chi2_note(match)] + _missing_note(int(p.match.isna().sum()), "matchgruppe", s)))
+
+    if p.seniority.notna().any():
+        tables.append(seniority_table(p, s))
+
+    cats = status_categories(p, s)
+    st = crosstab(p.group, p.status, cats)
+    title = "Nuværende status" + (f" ({s.reference})" if s.reference else "")
+    tables.append(categories_as_rows(f"{pre}_status", title, f"Figur {c}.3", st, st.sum(axis=1), cats,
+                                     [s.source, "Anm.: Grupperne er afgrænset ved deres status, så forskellen er ikke testet."]
+                                     + _missing_note(int(p.status.isna().sum()), "status", s)))
+
+    n = np.array([int((p.group == g).sum()) for g in GROUPS])
+    took = np.array([[int(p.offers.loc[(p.group == g).to_numpy(), lab].sum()) for lab in p.offers.columns] for g in GROUPS])
+    tables.append(categories_as_rows(f"{pre}_tilbud", "Aktiveringstilbud", f"Figur {c}.4", took, n, list(p.offers.columns),
+                                     [s.source, MULTI_NOTE, offers_chi2_note(took, n, list(p.offers.columns))], sums_to_total=False))
+
+    nb = offer_count_labels(p.n_offers)
+    cnt = crosstab(p.group, nb, OFFER_COUNTS)
+    tables.append(categories_as_rows(f"{pre}_antal_tilbud", "Antal af aktiveringstilbud", f"Figur {c}.5", cnt, n, OFFER_COUNTS,
+                                     [s.source, chi2_note(cnt)]))
+
+    if s.subgroup is not None:
+        tables.append(subgroup_table(p, s.subgroup, s))
+    return tables
+
+
+def select_subgroup(p: Persons, sub: Subgroup) -> np.ndarray:
+    """Mask of the persons in the sub-group."""
+    col = {"status": p.status, "gruppe": p.group, "kon": p.sex, "herkomst": p.origin}.get(sub.column)
+    if col is None:
+        raise DataError(f"a sub-group can be chosen by status, gruppe, kon or herkomst, not '{sub.column}'")
+    mask = col.isin(list(sub.values)).to_numpy().copy()
+    if sub.group:
+        mask &= (p.group == sub.group).to_numpy()
+    return mask
+
+
+def _section(name: str, labels: Sequence[str], values: pd.Series, rows: list, tid: str) -> list[tuple[str, int, int]]:
+    """Percent rows of one section of Tabel 5.5 (base = persons with a known value)."""
+    known = values.notna()
+    n = int(known.sum())
+    start = len(rows[0])
+    for lab in labels:
+        k = int((values == lab).sum())
+        rows[0].append(name)
+        rows[1].append(lab)
+        rows[2].append([pct(k, n)])
+    return [(tid, i, 0) for i in range(start, len(rows[0]))]
+
+
+def subgroup_table(p: Persons, sub: Subgroup, s: ProfileSettings) -> Table:
+    """Tabel 5.5: the full profile of one sub-group as one table with sections."""
+    tid = f"{s.id_prefix}_delgruppe"
+    q = p.subset(select_subgroup(p, sub))
+    n = len(q.group)
+    rows: list[list] = [["I alt"], ["Antal personer"], [[Cell(n, Kind.COUNT, n=n)]]]
+    rel = []
+    labels = age_labels(s.age_cuts)
+    rel.append(_section("Køn", SEXES, q.sex, rows, tid))
+    rel.append(_section("Alder", labels, age_bands(q.age, s.age_cuts), rows, tid))
+    rel.append(_section("Herkomst", ORIGINS, q.origin, rows, tid))
+    match = q.match.map(lambda m: f"Matchgruppe {int(m)}" if m == m else m)
+    rel.append(_section("Matchgruppe", [f"Matchgruppe {m}" for m in MATCH_GROUPS], match, rows, tid))
+    for lab in q.offers.columns:
+        rows[0].append("Andel af borgere i forskellige aktiveringstilbud")
+        rows[1].append(lab)
+        rows[2].append([pct(int(q.offers[lab].sum()), n)])
+    rel.append(_section("Antal aktiveringstilbud", OFFER_COUNTS, offer_count_labels(q.n_offers), rows, tid))
+    notes = [s.source]
+    if q.seniority.notna().any() or p.seniority.notna().any():
+        known = q.seniority.dropna()
+        rows[0].append("Ledighedsanciennitet")
+        rows[1].append("Gennemsnit (antal uger)")
+        rows[2].append([Cell(float(known.mean()) if len(known) else None, Kind.MEAN, n=len(known))])
+    missing = [(what, int(v.isna().sum())) for what, v in (("køn", q.sex), ("alder", q.age), ("herkomst", q.origin),
+                                                            ("matchgruppe", q.match), ("ledighedsanciennitet", q.seniority))]
+    for what, k in missing:
+        notes += _missing_note(k, what, s)
+    notes.append("Anm.: Andelene er beregnet blandt personerne med en registreret værdi. " + MULTI_NOTE[len("Anm.: "):])
+    label = " og ".join(sub.values)
+    return Table(tid, sub.label(), rows[1], [label], rows[2], number=f"Tabel {s.chapter}.5", row_groups=rows[0],
+                 notes=notes, register=True, relations=[(None, r) for r in rel])  # type: ignore[arg-type]
