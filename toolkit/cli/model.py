@@ -1,0 +1,83 @@
+"""`toolkit model`: the municipality model (seed 004 ch. 4) from a YAML config to the workbook."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import ConfigError, ToolkitError
+from ..io import read_data, read_yaml
+from ..municipal import ModelSpec, ModelWarning, register_frame, result_tables, run_model, spec_from_dict
+from ..table import numbered
+from .common import write_outputs
+
+MUNICIPALITIES = Path(__file__).resolve().parent.parent.parent / "registers" / "municipalities.csv"
+
+
+def _resolve(config: Path, file: str | None) -> Path | None:
+    if not file:
+        return None
+    p = Path(file)
+    return p if p.is_absolute() else config.parent / p
+
+
+def _names(path: Path | None) -> dict[int, str]:
+    """Municipality names by code (registers/municipalities.csv: kode, kommune)."""
+    if path is None or not path.exists():
+        return {}
+    d = read_data(path).data
+    if not {"kode", "kommune"} <= set(d.columns):
+        raise ConfigError("the municipality list needs columns 'kode' and 'kommune'", path)
+    return {int(k): str(v) for k, v in zip(d["kode"], d["kommune"])}
+
+
+def model(
+    config: Path = typer.Argument(..., help="Model config (YAML), e.g. surveys/demo/model.yaml."),
+    out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
+    register: Optional[Path] = typer.Option(None, "--register", "-r", help="Register outcomes per municipality (.csv/.parquet/.xlsx/.sav); overrides register.file in the config."),
+    tidy: Optional[Path] = typer.Option(None, "--tidy", help="Also write the tidy long CSV here."),
+    municipalities: Optional[Path] = typer.Option(None, "--municipalities", help="Municipality list (kode, kommune) for names and the loss report; default registers/municipalities.csv."),
+) -> None:
+    """Municipality model: survey indicators + register outcomes, bivariate screen, stepwise OLS, robustness."""
+    try:
+        spec: ModelSpec = spec_from_dict(read_yaml(config), str(config))
+    except ToolkitError as e:
+        raise e.at(config)
+    reg_path = register or _resolve(config, spec.register_spec.file)
+    if reg_path is None:
+        raise ConfigError("no register outcomes: give --register FILE or register.file in the config", config)
+    surveys, inputs = {}, [config, reg_path]
+    for name in sorted({i.instrument for i in spec.indicators}):
+        inst = spec.instruments.get(name)
+        path = _resolve(config, inst.file if inst else None)
+        if path is None:
+            raise ConfigError(f"key 'instruments.{name}.file': no data file given for instrument '{name}'", config)
+        surveys[name] = read_data(path)
+        inputs.append(path)
+    reg = register_frame(read_data(reg_path).data, spec, str(reg_path))
+    names_path = municipalities or MUNICIPALITIES
+    names = _names(names_path)
+    if municipalities is not None:
+        inputs.append(municipalities)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ModelWarning)
+        try:
+            res = run_model(reg, surveys, spec, names)
+        except ConfigError as e:
+            raise e.at(config)
+    for w in caught:
+        if issubclass(w.category, ModelWarning):
+            typer.echo(f"warning: {w.message}", err=True)
+    f = res.fit
+    typer.echo(f"model: {spec.dependent} ~ {' + '.join(f.xs) or '1'}  (R² = {f.rsquared:.3f}, n = {f.n} municipalities)")
+    sel = spec.selection
+    params = {"dependent": spec.dependent, "controls": ", ".join(spec.controls), "direction": sel.direction,
+              "p_enter": sel.p_enter, "p_remove": sel.p_remove, "robust_se": spec.robust_se}
+    write_outputs(numbered(result_tables(res)), out, inputs=inputs, tidy=tidy, parameters=params)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("model", rich_help_panel="Analyser")(model)

@@ -1,0 +1,21 @@
+"""Municipality-level model (seed 004 ch. 4): register outcomes joined with survey indicators,
+a bivariate screen, stepwise OLS with forced controls, robustness (other outcome, HC SEs, VIF).
+
+Entry points: `model_tables(register, surveys, spec)` → list[Table]; `run_model` for the raw
+results; `spec_from_dict` validates a YAML config. No file access in this package.
+"""
+
+from .indicators import Indicator, aggregate, indicator_frame, municipality_codes
+from .join import Joined, Variable, join, register_frame
+from .model import ModelResult, ModelWarning, run_model, screen
+from .ols import Fit, check_design, collinearity, ols, vif
+from .spec import IndicatorSpec, ModelSpec, spec_from_dict
+from .stepwise import Selection, Step, stepwise
+from .tables import model_tables, result_tables
+
+__all__ = [
+    "Fit", "Indicator", "IndicatorSpec", "Joined", "ModelResult", "ModelSpec", "ModelWarning", "Selection", "Step",
+    "Variable", "aggregate", "check_design", "collinearity", "indicator_frame", "join", "model_tables",
+    "municipality_codes", "ols", "register_frame", "result_tables", "run_model", "screen", "spec_from_dict",
+    "stepwise", "vif",
+]

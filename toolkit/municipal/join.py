@@ -1,0 +1,258 @@
+"""One row per municipality: register outcomes joined with survey indicators.
+
+Decides the model sample (municipalities complete on the dependent variable, the controls and
+every retained candidate), says why each other municipality is out, and leaves out candidates
+that can't carry information (missing for most municipalities, constant, perfectly collinear)
+with a warning that names them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import pandas as pd
+
+from ..errors import DataError
+from ..io import Dataset
+from .indicators import Indicator, expand, indicator_frame, municipality_codes, respondents
+from .ols import collinearity
+from .spec import ModelSpec
+
+REGISTER = "register"
+
+
+@dataclass
+class Variable:
+    """A column of the municipality frame and what it is."""
+
+    name: str
+    label: str
+    role: str  # "dependent" | "robustness" | "control" | "candidate"
+    source: str  # "register" or the instrument name
+    description: str = ""
+    percent: bool = False
+    status: str = ""  # why a candidate was left out ("" = in the analysis)
+
+
+@dataclass
+class Joined:
+    """The joined municipality frame, the model sample and the bookkeeping around it."""
+
+    frame: pd.DataFrame  # every known municipality × every variable (NaN where missing)
+    sample: pd.Index  # municipalities in the model
+    variables: dict[str, Variable]
+    candidates: list[str]  # candidates retained for the screen and the selection
+    lost: pd.DataFrame  # kommune (index), navn, aarsag
+    basis: list[tuple[str, int]]  # (what, number of municipalities)
+    names: dict[int, str]
+    persons: pd.Series | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def label(self, name: str) -> str:
+        v = self.variables.get(name)
+        return v.label if v else name
+
+
+def register_frame(register: pd.DataFrame, spec: ModelSpec, where: str = "register outcomes") -> pd.DataFrame:
+    """The register DataFrame indexed by integer municipality code, with the needed columns checked."""
+    col = spec.register_spec.municipality
+    if col in register.columns:
+        reg = register.set_index(municipality_codes(register[col], where, col).rename("kommune"))
+        reg = reg.drop(columns=[col])
+    else:
+        reg = register.copy()
+        reg.index = municipality_codes(pd.Series(register.index, index=register.index), where, col).to_numpy()
+    if reg.index.isna().any():
+        raise DataError(f"{int(reg.index.isna().sum())} rows have no municipality code", where, column=col)
+    reg.index = pd.Index(reg.index.astype(int), name="kommune")
+    dup = reg.index[reg.index.duplicated()]
+    if len(dup):
+        raise DataError(
+            f"municipality {dup[0]} appears more than once; register outcomes need one row per municipality", where, column=col
+        )
+    needed = [spec.dependent] + spec.controls + spec.robustness + spec.register_candidates
+    if spec.register_spec.persons:
+        needed.append(spec.register_spec.persons)
+    for c in needed:
+        if c not in reg.columns:
+            raise DataError(
+                f"register outcomes lack column '{c}'; they have {', '.join(map(str, reg.columns[:12]))}", where, column=c
+            )
+        if not pd.api.types.is_numeric_dtype(reg[c]):
+            conv = pd.to_numeric(reg[c], errors="coerce")
+            bad = reg[c].notna() & conv.isna()
+            if bad.any():
+                raise DataError(f"column '{c}' must be numeric, found '{reg[c][bad].iloc[0]}' (municipality {reg.index[bad][0]})", where, column=c)
+            reg[c] = conv
+    return reg
+
+
+def _register_variable(spec: ModelSpec, name: str, role: str) -> Variable:
+    rv = spec.register_spec.variables.get(name)
+    label = (rv.label if rv and rv.label else None) or spec.labels.get(name) or name
+    return Variable(name, label, role, REGISTER, "register", bool(rv and rv.percent))
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f} %"
+
+
+def join(
+    register: pd.DataFrame,
+    surveys: Mapping[str, Dataset],
+    spec: ModelSpec,
+    names: Mapping[int, str] | None = None,
+) -> Joined:
+    """Join register outcomes and survey indicators per municipality; pick the model sample."""
+    reg = register_frame(register, spec)
+    warnings: list[str] = []
+    indicators = expand(spec, surveys)
+    used = {ind.instrument for ind in indicators}
+    for inst in sorted(used):
+        ds = surveys[inst]
+        missing = int(ds.data[spec.municipality].isna().sum())
+        if missing:
+            warnings.append(f"{missing} respondents in '{inst}' have no municipality code ('{spec.municipality}') and are left out")
+    ind_frame = indicator_frame(surveys, indicators, spec.municipality, spec.min_respondents)
+    answered = {inst: respondents(surveys[inst], spec.municipality) for inst in sorted(used)}
+
+    # variables
+    variables: dict[str, Variable] = {spec.dependent: _register_variable(spec, spec.dependent, "dependent")}
+    for r in spec.robustness:
+        variables[r] = _register_variable(spec, r, "robustness")
+    for c in spec.controls:
+        variables[c] = _register_variable(spec, c, "control")
+    for c in spec.register_candidates:
+        variables[c] = _register_variable(spec, c, "candidate")
+    by_ind: dict[str, Indicator] = {}
+    for ind in indicators:
+        if ind.name in variables:
+            raise DataError(f"the indicator name '{ind.name}' is also a register column; give the indicator another 'name'", column=ind.name)
+        variables[ind.name] = Variable(ind.name, ind.label, "candidate", ind.instrument, ind.description, ind.stat == "share")
+        by_ind[ind.name] = ind
+
+    # every municipality we know of
+    all_names: dict[int, str] = {int(k): str(v) for k, v in (names or {}).items()}
+    for inst in sorted(used):
+        for k, v in surveys[inst].value_labels.get(spec.municipality, {}).items():
+            try:
+                all_names.setdefault(int(float(k)), str(v))
+            except (TypeError, ValueError):
+                pass
+    universe = sorted(set(all_names) | set(reg.index) | set(ind_frame.index) | {k for s in answered.values() for k in s.index})
+    reg_cols = [c for c in variables if variables[c].source == REGISTER]
+    frame = reg[reg_cols].reindex(universe).join(ind_frame.reindex(universe))
+    frame.index.name = "kommune"
+    for k in universe:
+        all_names.setdefault(int(k), f"Kommune {k}")
+
+    # the dependent variable and the controls must be there
+    base = reg.index[reg[spec.dependent].notna()]
+    if len(base) == 0:
+        raise DataError(f"the dependent variable '{spec.dependent}' has no values", column=spec.dependent)
+    for c in spec.controls:
+        share = float(frame.loc[base, c].isna().mean())
+        if share > spec.max_missing:
+            raise DataError(
+                f"control '{c}' is missing for {_pct(share)} of the {len(base)} municipalities with '{spec.dependent}'",
+                column=c,
+            )
+
+    # screen the candidates
+    candidates: list[str] = []
+    for c in [v for v in variables if variables[v].role == "candidate"]:
+        col = frame.loc[base, c]
+        share = float(col.isna().mean())
+        if share > spec.max_missing:
+            variables[c].status = f"udeladt: mangler for {_pct(share)} af kommunerne"
+            warnings.append(
+                f"indicator '{c}' ({variables[c].label}) is missing for {_pct(share)} of the {len(base)} municipalities "
+                f"with '{spec.dependent}' (more than max_missing {_pct(spec.max_missing)}); left out of the candidates"
+            )
+            continue
+        vals = col.dropna()
+        if vals.nunique() <= 1:
+            variables[c].status = "udeladt: samme værdi i alle kommuner"
+            warnings.append(
+                f"indicator '{c}' ({variables[c].label}) has the same value ({f'{vals.iloc[0]:g}' if len(vals) else 'none'}) "
+                "in every municipality; left out of the candidates"
+            )
+            continue
+        candidates.append(c)
+
+    def sample_for(cands: list[str]) -> pd.Index:
+        cols = [spec.dependent] + spec.controls + cands
+        return frame.loc[base].index[frame.loc[base, cols].notna().all(axis=1).to_numpy()]
+
+    sample = sample_for(candidates)
+    # perfectly collinear candidates (checked while the sample still has degrees of freedom)
+    while True:
+        order = spec.controls + candidates
+        hit = collinearity(frame.loc[sample, order]) if order and len(sample) > 2 else None
+        if hit is None:
+            break
+        name, deps = hit
+        if name in spec.controls:
+            break  # the model itself reports this as an error naming the control
+        if len(deps) >= len(sample) - 2:
+            break  # the columns simply outnumber the municipalities; the selection checks each model
+        variables[name].status = "udeladt: perfekt kollinear med " + ", ".join(deps) if deps else "udeladt: samme værdi i alle kommuner"
+        warnings.append(
+            f"indicator '{name}' ({variables[name].label}) is "
+            + (f"perfectly collinear with {', '.join(repr(d) for d in deps)}" if deps else "constant in the model sample")
+            + "; left out of the candidates"
+        )
+        candidates.remove(name)
+        sample = sample_for(candidates)
+
+    lost = _lost(frame, reg, sample, spec, variables, candidates, answered, all_names)
+    basis = [("Kommuner i alt", len(universe)), ("Med registerdata", int(len(reg.index.intersection(universe))))]
+    basis.append((f"Med værdi for {variables[spec.dependent].label}", len(base)))
+    for inst in sorted(used):
+        basis.append((f"Med svar fra {spec.title(inst).lower()}", int(answered[inst].index.isin(universe).sum())))
+    basis.append(("Med komplette data (i modellen)", len(sample)))
+    persons = reg[spec.register_spec.persons].reindex(universe) if spec.register_spec.persons else None
+    return Joined(frame, sample, variables, candidates, lost, basis, all_names, persons, warnings)
+
+
+def _lost(frame: pd.DataFrame, reg: pd.DataFrame, sample: pd.Index, spec: ModelSpec, variables: dict[str, Variable],
+          candidates: list[str], answered: dict[str, pd.Series], names: dict[int, str]) -> pd.DataFrame:
+    """Why each municipality outside the sample is out: one row each, all reasons, as flags and text.
+
+    Columns: navn, ingen_register (bool), mangler (dependent/controls missing), tavse
+    (instruments without an answer), uden_vaerdi (candidates without a value), aarsag (text).
+    """
+    rows = []
+    insample = set(sample)
+    for k in frame.index:
+        if k in insample:
+            continue
+        why: list[str] = []
+        no_reg = k not in reg.index
+        core = [] if no_reg else [c for c in [spec.dependent] + spec.controls if pd.isna(frame.at[k, c])]
+        if no_reg:
+            why.append("ingen registerdata")
+        why += [f"mangler {variables[c].label}" for c in core]
+        silent = [inst for inst, resp in answered.items()
+                  if k not in resp.index and any(variables[c].source == inst for c in candidates)]
+        why += [f"intet svar fra {spec.title(inst).lower()}" for inst in silent]
+        missing = [c for c in candidates if variables[c].source not in silent and pd.isna(frame.at[k, c])
+                   and not (no_reg and variables[c].source == REGISTER)]
+        if missing:
+            shown = ", ".join(missing[:3]) + (f" og {len(missing) - 3} andre" if len(missing) > 3 else "")
+            why.append(f"mangler værdi for {shown}")
+        rows.append({"kommune": int(k), "navn": names.get(int(k), f"Kommune {k}"), "ingen_register": no_reg,
+                     "mangler": core, "tavse": silent, "uden_vaerdi": missing, "aarsag": "; ".join(why) or "ukendt"})
+    cols = ["kommune", "navn", "ingen_register", "mangler", "tavse", "uden_vaerdi", "aarsag"]
+    return pd.DataFrame(rows, columns=cols).set_index("kommune")
+
+
+def describe(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """n, mean, sd, min and max of each column (the variable overview)."""
+    d = frame[columns].astype(float)
+    return pd.DataFrame({
+        "n": d.notna().sum(), "mean": d.mean(), "sd": d.std(ddof=1), "min": d.min(), "max": d.max(),
+    })
+
+
