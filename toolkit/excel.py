@@ -241,6 +241,7 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
     chart: Any = LineChart() if fig.kind == "line" else BarChart()
     if fig.kind != "line":
         chart.type = "bar" if fig.kind == "barh" else "col"
+        chart.x_axis.tickLblPos = "low"  # category labels outside the plot, clear of negative bars
     chart.title = f"{fig.number} {fig.title}".strip() or table.title
     chart.y_axis.title = fig.y_title or None
     chart.height, chart.width = 9, 18
