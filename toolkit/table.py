@@ -79,6 +79,10 @@ class Table:
     chapter: str = ""
     figure: Figure | None = None
     register: bool = False  # built from register data: disclosure control applies
+    # Linear relations disclosure control must respect: (total, parts) where the parts' person
+    # counts add up to the total's; a cell is (table id, row, column); total None = the sum is
+    # public anyway (e.g. a shown base N, or 100 %). Cells may lie in other tables.
+    relations: list[tuple[tuple[str, int, int] | None, list[tuple[str, int, int]]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         nrow, ncol = len(self.row_labels), len(self.column_labels)

@@ -1,0 +1,42 @@
+"""`toolkit outcomes`: register outcome tables (CUBB targets, NY CHANCE goals) from a DREAM extract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..codes import load_definitions
+from ..disclosure import suppress
+from ..dream import read_for, unknown_codes
+from ..outcomes import register_tables
+from .common import write_outputs
+
+
+def outcomes(
+    extract: Path = typer.Argument(..., help="DREAM extract: .parquet, .csv (',' or ';') or .sas7bdat."),
+    definitions: List[Path] = typer.Option(..., "--definitions", "-d", help="Definitions YAML (e.g. registers/cubb.yaml); repeat for several."),
+    out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
+    tidy: Optional[Path] = typer.Option(None, "--tidy", help="Also write the tidy long CSV here."),
+    threshold: int = typer.Option(5, "--threshold", min=1, help="Suppress cells describing fewer persons than this."),
+    unknown: Optional[str] = typer.Option(None, "--unknown-codes", help="'other' (count, list, treat as Andet) or 'error'; default from the code list."),
+) -> None:
+    """Register outcomes: target groups, CUBB targets 1-2 and NY CHANCE goals, with disclosure control."""
+    if unknown not in (None, "other", "error"):
+        raise typer.BadParameter("expected 'other' or 'error'", param_hint="--unknown-codes")
+    tables = []
+    for path in definitions:
+        defs = load_definitions(path)
+        reg = read_for(extract, defs)
+        found = unknown_codes(reg, defs.codes.known)
+        if found and (unknown or defs.codes.unknown) == "other":
+            typer.echo(f"warning: {len(found)} DREAM code(s) not in the code list, counted as 'Andet': "
+                       + ", ".join(f"{c} ({k} weeks)" for c, k in sorted(found.items())), err=True)
+        tables += register_tables(reg, defs, unknown)
+    suppress(tables, threshold)
+    write_outputs(tables, out, inputs=[extract, *definitions], tidy=tidy, parameters={"threshold": threshold})
+
+
+def register(app: typer.Typer) -> None:
+    app.command("outcomes", rich_help_panel="Registers")(outcomes)
