@@ -48,11 +48,11 @@ def weights_from_frame(df: pd.DataFrame, source: str = "<weights>", target: str 
     ids = pd.Series(_normal_ids(df[id_col]), index=df.index)
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
-        raise DataError(f"{int(dup.sum())} rows repeat an id; each respondent needs exactly one weight (rows {first_rows(dup)})", source, column=id_col)
+        raise DataError(f"{int(dup.sum())} rows repeat an id; each respondent needs exactly one weight ({_rows(dup)})", source, column=id_col)
     w = pd.to_numeric(df["weight"], errors="coerce").to_numpy(float)
     bad = ~np.isfinite(w) | (w <= 0)
     if bad.any():
-        raise DataError(f"{int(bad.sum())} weights are missing, zero, negative or not numbers (rows {first_rows(bad)})", source, column="weight")
+        raise DataError(f"{int(bad.sum())} weights are missing, zero, negative or not numbers ({_rows(bad)})", source, column="weight")
     return Weights(pd.Series(w, index=ids.to_numpy()), id_col, target, source)
 
 
@@ -61,28 +61,34 @@ def _normal_ids(s: pd.Series) -> list[Any]:
     return [show_code(code_key(v)) if v == v and v is not None else None for v in s.tolist()]
 
 
+def _some(values: Sequence[Any], k: int = 5) -> str:
+    shown = ", ".join(str(x) for x in list(values)[:k])
+    return shown + (", …" if len(values) > k else "")
+
+
+def _rows(mask: np.ndarray) -> str:
+    """'row 4' or 'rows 3, 7, …' (spreadsheet numbering) for the True positions of a mask."""
+    return ("row " if int(np.sum(mask)) == 1 else "rows ") + first_rows(mask)
+
+
 def align_weights(ds: Dataset, weights: Weights) -> np.ndarray:
     """The weight of every row of `ds`, matched by the id column; mismatches are errors."""
     if weights.id_column not in ds.data.columns:
         raise DataError(f"the weights are keyed by '{weights.id_column}', which the data file lacks; "
                         f"the weights file's id column must be the data's respondent id", ds.name, column=weights.id_column)
     ids = pd.Index(_normal_ids(ds.data[weights.id_column]))
-    have = pd.Index(weights.values.index)
-    missing = ~ids.isin(have)
-    if missing.any():
-        shown = ", ".join(str(x) for x in ids[missing][:5])
-        raise DataError(f"{int(missing.sum())} of {len(ids)} respondents have no weight in {weights.source} "
-                        f"(ids {shown}{', …' if missing.sum() > 5 else ''}); the weights do not belong to this data file",
-                        ds.name, column=weights.id_column)
-    extra = ~have.isin(ids)
-    if extra.any():
-        shown = ", ".join(str(x) for x in have[extra][:5])
-        raise DataError(f"{int(extra.sum())} ids in the weights file are not in the data (ids {shown}"
-                        f"{', …' if extra.sum() > 5 else ''}); the weights do not belong to this data file",
-                        weights.source, column=weights.id_column)
     if ids.duplicated().any():
-        raise DataError(f"respondent ids repeat in the data, so weights cannot be matched (rows {first_rows(ids.duplicated())})",
+        raise DataError(f"respondent ids repeat in the data, so weights cannot be matched ({_rows(ids.duplicated())})",
                         ds.name, column=weights.id_column)
+    have = pd.Index(weights.values.index)
+    missing, extra = ids[~ids.isin(have)], have[~have.isin(ids)]
+    if len(missing) or len(extra):
+        parts = []
+        if len(missing):
+            parts.append(f"{len(missing)} of {len(ids)} respondents have no weight in {weights.source} (ids {_some(missing)})")
+        if len(extra):
+            parts.append(f"{len(extra)} ids in the weights file are not in the data (ids {_some(extra)})")
+        raise DataError(f"{'; '.join(parts)}: the weights do not belong to this data file", ds.name, column=weights.id_column)
     return weights.values.reindex(ids).to_numpy(float)
 
 
@@ -411,7 +417,13 @@ class _Builder:
         items = self.spec.items
         vars_ = [self.var(it) for it in items]
         codes = sorted({c for v in vars_ for c in v.codes}, key=_code_order)
-        labels_of = {c: lab for v in vars_ for c, lab in zip(v.codes, v.labels)}
+        labels_of: dict[Code, tuple[str, str]] = {}
+        for v in vars_:
+            for c, lab in zip(v.codes, v.labels):
+                first = labels_of.setdefault(c, (lab, v.name))
+                if first[0] != lab:
+                    raise DataError(f"the items of a battery must share one scale, but code {show_code(c)} is '{first[0]}' "
+                                    f"in {first[1]} and '{lab}' in {v.name}{self.where}", self.srcs[0].ds.name)
         remap = [np.array([codes.index(c) for c in v.codes] + [-1], dtype=np.int64) for v in vars_]  # −1 stays −1
         k = len(codes)
         question, item_labels = self.item_labels(items)
@@ -430,7 +442,7 @@ class _Builder:
         if tests:
             self.test_note("af forskellen mellem grupperne", "; ".join(tests))
         t = Table(id=self.id(), title="", row_labels=rows, row_groups=groups_col,
-                  column_labels=[labels_of[c] for c in codes] + [TOTAL], cells=cells)
+                  column_labels=[labels_of[c][0] for c in codes] + [TOTAL], cells=cells)
         return self.finish(t, question or self.id(), question)
 
     def multi(self) -> Table:
@@ -495,7 +507,7 @@ class _Builder:
             if bad.any():
                 seen = ", ".join(sorted({str(x) for x in s[bad].tolist()})[:5])
                 raise DataError(f"multi-response column '{it}' must hold 0 (not ticked) or 1 (ticked){self.where}; "
-                                f"found {seen} in {int(bad.sum())} rows (rows {first_rows(bad)})", src.ds.name, column=it)
+                                f"found {seen} ({_rows(bad)})", src.ds.name, column=it)
             cols.append(np.where(blank, 0.0, vals))
             answered |= ~blank
         return np.column_stack(cols), answered

@@ -15,8 +15,9 @@ from itertools import combinations
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
-from statsmodels.stats.proportion import proportions_ztest
+
+# scipy.stats and statsmodels are imported inside the functions: they take a second to import
+# and every `toolkit` command would pay for it at start-up.
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ def pearson_chi2(counts: np.ndarray) -> ChiSquare:
     Rows or columns that are empty are dropped first, so a category no one chose doesn't
     make the test undefined.
     """
+    from scipy import stats
+
     t = _drop_empty(np.asarray(counts, float))
     if min(t.shape) < 2:
         return ChiSquare(float("nan"), 0, float("nan"), 0.0)
@@ -106,6 +109,8 @@ def rao_scott(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray | None = N
     respondent is left out); `weights` default to 1. Empty categories are dropped (R uses the
     categories present). Matches ``svychisq(~r+c, design, statistic="F")`` and ``"Chisq"``.
     """
+    from scipy import stats
+
     rows = np.asarray(rows)
     cols = np.asarray(cols)
     ok = (rows >= 0) & (cols >= 0)
@@ -168,6 +173,8 @@ def column_letters(shares: np.ndarray, bases: Sequence[float], alpha: float = 0.
     A cell gets the letter (A, B, …) of every column whose proportion is significantly smaller.
     Pairs where both shares are 0 or both 1 cannot be tested and get no letter.
     """
+    from statsmodels.stats.proportion import proportions_ztest
+
     shares = np.asarray(shares, float)
     ncol = shares.shape[1]
     pairs = list(combinations(range(ncol), 2))
