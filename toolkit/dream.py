@@ -156,12 +156,21 @@ class Register:
 # --------------------------------------------------------------------------- batch readers
 
 
+def header_of(p: Path) -> list[str]:
+    """Column names of an extract without reading rows (.xpt too, which toolkit.io does not list)."""
+    if p.suffix.lower() == ".xpt":
+        import pyreadstat
+
+        return list(pyreadstat.read_xport(str(p), metadataonly=True)[0].columns)
+    return read_columns(p)
+
+
 def _csv_batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_rows: int) -> Iterator[pa.RecordBatch]:
     import pyarrow.csv as pcsv
 
     enc, sep, dec = csv_dialect(p)
     enc = "utf-8" if enc == "utf-8-sig" else enc
-    header = read_columns(p)
+    header = header_of(p)
     block = max(1 << 20, min(64 << 20, chunk_rows * 8 * max(len(cols), 1)))
     try:
         reader = pcsv.open_csv(
@@ -173,19 +182,22 @@ def _csv_batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_
         for batch in reader:
             yield batch
     except pa.ArrowInvalid as e:
-        raise _arrow_error(e, p, header) from None
+        raise _arrow_error(e, p, header, enc, sep) from None
 
 
-def _arrow_error(e: Exception, p: Path, header: list[str]) -> DataError:
-    """pyarrow's 'In CSV column #5: Row #3: CSV conversion error to int16: invalid value 'x''."""
+def _arrow_error(e: Exception, p: Path, header: list[str], enc: str, sep: str) -> DataError:
+    """pyarrow's 'In CSV column #5: CSV conversion error to double: invalid value 'x'' → an error
+    naming the column and (found by re-reading that one column) the row."""
     msg = str(e)
     m = re.search(r"column #(\d+)", msg)
     col = header[int(m.group(1))] if m and int(m.group(1)) < len(header) else None
-    r = re.search(r"Row #(\d+)", msg)
     bad = re.search(r"invalid value '([^']*)'", msg)
-    what = "a number" if col and not col.startswith("y_") else "a numeric code"
-    text = f"non-numeric value '{bad.group(1)}' where {what} is expected" if bad else f"cannot read the CSV: {msg}"
-    return DataError(text, p, row=int(r.group(1)) if r else None, column=col)
+    if not (bad and col):
+        return DataError(f"cannot read the CSV: {msg}", p, column=col)
+    values = pd.read_csv(p, sep=sep, encoding=enc, usecols=[col], dtype=str, keep_default_na=False)[col]
+    rows = np.flatnonzero((values == bad.group(1)).to_numpy())
+    what = "a numeric code" if col.startswith("y_") else "a number"
+    return DataError(f"non-numeric value '{bad.group(1)}' where {what} is expected", p, row=int(rows[0]) + 2 if len(rows) else None, column=col)
 
 
 def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
@@ -406,7 +418,7 @@ def read_dream(
     """
     p = _existing(path)
     cols = cols or Columns()
-    header = read_columns(p)
+    header = header_of(p)
     grad_months = parse_grad_columns(header, cols.grad, p)
     week_cols = parse_week_columns(header, cols.weeks, p)
     if not week_cols:
@@ -529,7 +541,7 @@ def read_for(path: str | Path, defs: Defs, chunk_rows: int = CHUNK_ROWS) -> Regi
         firsts.append(month_index(spec.programme.start))
         end = month_index(spec.programme.observed_through or spec.programme.end)
         if not spec.programme.observed_through:  # observe as far as the extract goes
-            have = parse_grad_columns(read_columns(p), spec.columns.grad, p)
+            have = parse_grad_columns(header_of(p), spec.columns.grad, p)
             end = min(end, max(have)) if have else end
         lasts.append(end)
         if spec.cohort and spec.cohort.passive_weeks:
