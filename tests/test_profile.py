@@ -50,6 +50,8 @@ def frame() -> pd.DataFrame:
 
 
 def tables(df: pd.DataFrame | None = None, **kw: object) -> dict[str, Table]:
+    """The profile of ROWS; min_cell 1 (exact notes) unless a test asks for the register threshold."""
+    kw.setdefault("min_cell", 1)
     s = ProfileSettings(offers=OFFERS, reference="3. kvartal 2007", start="3. kvartal 2006", **kw)  # type: ignore[arg-type]
     return {t.id: t for t in profile_tables(frame() if df is None else df, s)}
 
@@ -151,10 +153,10 @@ def test_origin_with_missing_note() -> None:
     assert col(t, 0) == [6, 5] and col(t, 2) == [1, 1] and col(t, 4) == [4, 2]
     # R7 has no origin: the restgruppe's base is 11
     assert col(t, 1) == pytest.approx([6 / 11, 5 / 8]) and col(t, 5) == pytest.approx([4 / 11, 2 / 8])
-    assert "Anm.: Færre end 5 personer har ikke nogen registreret herkomst." in t.notes
+    assert "Anm.: 1 person har ikke nogen registreret herkomst." in t.notes
     assert p_of(t) == p_str(chi2_sf(pearson([[6, 1, 4], [5, 1, 2]]), 2))
-    exact = tables(note_min=1)["profil_herkomst"]
-    assert "Anm.: 1 person har ikke nogen registreret herkomst." in exact.notes
+    protected = tables(min_cell=5)["profil_herkomst"]
+    assert "Anm.: Færre end 5 personer har ikke nogen registreret herkomst." in protected.notes
 
 
 def test_origin_accepts_statistics_denmark_codes() -> None:
@@ -190,7 +192,7 @@ def test_seniority_means_with_welch_test() -> None:
     assert nums[0] == pytest.approx(tt, abs=0.005) and nums[1] == pytest.approx(df, abs=0.05)
     _, p_sm, df_sm = sm_ttest_ind(a, b, usevar="unequal")  # statsmodels' own Welch test
     assert df_sm == pytest.approx(df) and p_of(t, "Welch") == p_str(p_sm)
-    assert "Anm.: Færre end 5 personer har ikke nogen registreret ledighedsanciennitet." in t.notes
+    assert "Anm.: 1 person har ikke nogen registreret ledighedsanciennitet." in t.notes
 
 
 def test_current_status_most_frequent_first() -> None:
@@ -252,6 +254,23 @@ def test_subgroup_profile_early_retirement() -> None:
     assert kinds["Antal personer"] is Kind.COUNT and kinds["Gennemsnit (antal uger)"] is Kind.MEAN and kinds["Kvinde"] is Kind.PERCENT
 
 
+def test_tests_are_coarse_when_a_count_is_below_the_threshold() -> None:
+    """Sex: [[7,5],[3,5]] holds a 3; with threshold 5 the note gives only the 5 % verdict."""
+    ts = tables(min_cell=5)
+    koen = next(n for n in ts["profil_koen"].notes if "χ²" in n)
+    assert koen == ("Anm.: Forskellen mellem restgruppen og beskæftigelsesgruppen er testet med Pearsons χ²-test: "
+                    "p ≥ 0,05 (kun signifikansen vises, da tabellen har celler med færre end 5 personer).")
+    assert "χ² =" not in koen
+    assert tables(min_cell=3)["profil_koen"].notes[1].count("χ² = 0,83") == 1  # 3 is not below 3
+    welch = next(n for n in ts["profil_anciennitet"].notes if "Welch" in n)
+    assert "t =" in welch  # 11 and 8 persons: both at least 5
+    welch9 = next(n for n in tables(min_cell=9)["profil_anciennitet"].notes if "Welch" in n)
+    assert welch9.endswith("p < 0,05 (kun signifikansen vises, da en gruppe har færre end 9 personer).")
+    offers = next(n for n in ts["profil_tilbud"].notes if "hvert tilbud" in n)
+    # praktik [[4,8],[3,5]] has small cells; projekter [[4,8],[0,8]] too (4 < 5); zeros alone are not small
+    assert "Virksomhedspraktik: p ≥ 0,05" in offers
+
+
 def test_other_subgroup_and_none() -> None:
     sub = Subgroup(values=("Ordinært job",), group=E, title="Profil af borgere i job")
     t = tables(subgroup=sub)["profil_delgruppe"]
@@ -273,11 +292,12 @@ def test_cells_carry_person_counts_for_disclosure() -> None:
 
 
 @pytest.mark.parametrize("column,value,message", [
-    ("gruppe", "Andet", "1 values of 'gruppe' are not 'Restgruppen' or 'Beskæftigelsesgruppen' (rows 4)"),
-    ("kon", "X", "1 values of 'kon' are not Kvinde/Mand (K/M, 2/1) (rows 4; first: 'X')"),
-    ("match", 7, "1 values of 'match' are not a match group 1-5 or 25 (rows 4; first: '7')"),
-    ("alder", "tyve", "1 values of 'alder' are not numbers (rows 4; first: 'tyve')"),
-    ("akt_praktik", 0.5, "1 values of 'akt_praktik' are not 0/1 (rows 4; first: '0.5')"),
+    ("gruppe", "Andet", "'Andet' is not 'Restgruppen' or 'Beskæftigelsesgruppen'"),
+    ("kon", "X", "'X' is not Kvinde/Mand (K/M, 2/1) or blank"),
+    ("match", 7, "'7' is not a match group 1-5 or 25, or blank"),
+    ("alder", "tyve", "'tyve' is not a number"),
+    ("akt_praktik", 0.5, "'0.5' is not 0 or 1"),
+    ("akt_praktik", None, "blank is not 0 or 1"),
 ])
 def test_bad_values_name_row_and_column(column: str, value: object, message: str) -> None:
     df = frame().astype(object)
@@ -285,6 +305,14 @@ def test_bad_values_name_row_and_column(column: str, value: object, message: str
     with pytest.raises(DataError) as e:
         tables(df)
     assert e.value.message == message and e.value.row == 4 and e.value.column == column
+
+
+def test_several_bad_rows_are_listed() -> None:
+    df = frame()
+    df.loc[[2, 5, 9], "kon"] = "?"
+    with pytest.raises(DataError) as e:
+        tables(df)
+    assert e.value.message == "'?' is not Kvinde/Mand (K/M, 2/1) or blank (3 rows: 4, 7, 11)" and e.value.row == 4
 
 
 def test_missing_column() -> None:

@@ -11,15 +11,20 @@ Group differences are tested in the notes: Pearson chi-square for distributions 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import re
+import warnings
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .codes import CodeList, Defs, quarter_text
+from .dream import Register
 from .errors import DataError
 from .io import first_rows
+from .outcomes import monthly_status, person_frame, select_cohort
 from .table import Cell, Figure, Kind, Table
 
 REST = "Restgruppen"
@@ -73,8 +78,13 @@ class ProfileSettings:
     offers: Sequence[tuple[str, str]] | None = None  # (column, label); None: every akt_* column
     subgroup: Subgroup | None = field(default_factory=Subgroup)
     status_order: Sequence[str] | None = None  # None: most frequent first
-    note_min: int = 5  # counts in notes below this are written "færre end 5" (disclosure)
+    # the disclosure threshold: counts below it are written "færre end 5" in notes, and a test
+    # whose table holds such a count only says whether p < 0.05 (an exact statistic could
+    # reveal a suppressed cell from the public margins)
+    min_cell: int = 5
     id_prefix: str = "profil"
+    drop_empty_offers: bool = False  # leave out offer types nobody in the target group took
+    group_notes: list[str] = field(default_factory=list)  # extra "Anm.:" lines under Tabel 5.1
 
 
 # --------------------------------------------------------------------------- the person frame
@@ -110,6 +120,16 @@ def _column(df: pd.DataFrame, name: str, source: str | None) -> pd.Series:
                     source, column=name)
 
 
+def _bad(mask: pd.Series, values: pd.Series, name: str, expected: str, source: str | None) -> DataError:
+    """'X' is not Kvinde/Mand (3 rows: 4, 9, 12) – located at the first bad row."""
+    m = np.asarray(mask, bool)
+    first = values[m].iloc[0]
+    shown = "blank" if _keys(pd.Series([first])).iloc[0] in UNKNOWN else f"'{first}'"
+    k = int(m.sum())
+    more = f" ({k} rows: {first_rows(m)})" if k > 1 else ""
+    return DataError(f"{shown} is not {expected}{more}", source, row=int(np.flatnonzero(m)[0]) + 2, column=name)
+
+
 def _keys(s: pd.Series) -> pd.Series:
     """Values as lower-case text keys: 2, 2.0 and '2' are the same code; blanks become ''."""
     def key(v: Any) -> str:
@@ -121,23 +141,22 @@ def _keys(s: pd.Series) -> pd.Series:
     return s.map(key)
 
 
-def _labelled(s: pd.Series, codes: Mapping[str, str], name: str, source: str | None, allowed: str) -> pd.Series:
+def _labelled(s: pd.Series, codes: Mapping[str, str], name: str, source: str | None, expected: str) -> pd.Series:
     k = _keys(s)
     known = k.map(codes)
     bad = known.isna() & ~k.isin(UNKNOWN)
     if bad.any():
-        raise DataError(f"{int(bad.sum())} values of '{name}' are not {allowed} (rows {first_rows(bad)}; "
-                        f"first: '{s[bad].iloc[0]}')", source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column=name)
+        raise _bad(bad, s, name, expected, source)
     return known
 
 
-def _numeric(s: pd.Series, name: str, source: str | None, negative_unknown: bool = True) -> pd.Series:
+def _numeric(s: pd.Series, name: str, source: str | None) -> pd.Series:
+    """Numbers; blanks and negative values (-1 = unknown in the register) become NaN."""
     v = pd.to_numeric(s, errors="coerce").astype(float)
     bad = v.isna() & ~_keys(s).isin(UNKNOWN)
     if bad.any():
-        raise DataError(f"{int(bad.sum())} values of '{name}' are not numbers (rows {first_rows(bad)}; first: '{s[bad].iloc[0]}')",
-                        source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column=name)
-    return v.where(v >= 0) if negative_unknown else v
+        raise _bad(bad, s, name, "a number", source)
+    return v.where(v >= 0)
 
 
 def offer_columns(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
@@ -146,22 +165,26 @@ def offer_columns(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
     return [(c, labels.get(c[len(OFFER_PREFIX):], c[len(OFFER_PREFIX):])) for c in df.columns if str(c).startswith(OFFER_PREFIX)]
 
 
-def validate_persons(df: pd.DataFrame, offers: Sequence[tuple[str, str]] | None = None, source: str | None = None) -> Persons:
-    """Check and normalise a person frame; every problem names the column and the first rows."""
-    groups = _keys(_column(df, "gruppe", source)).map({g.lower(): g for g in GROUPS})
-    if groups.isna().any():
-        bad = groups.isna()
-        raise DataError(f"{int(bad.sum())} values of 'gruppe' are not '{REST}' or '{EMPLOYED}' (rows {first_rows(bad)})",
-                        source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column="gruppe")
-    sex = _labelled(_column(df, "kon", source), SEX_CODES, "kon", source, "Kvinde/Mand (K/M, 2/1)")
-    origin = _labelled(_column(df, "herkomst", source), ORIGIN_CODES, "herkomst",
-                       source, "Dansker/Efterkommer/Indvandrer (1/3/2)")
-    mk = _keys(_column(df, "match", source))
-    match = pd.to_numeric(mk.where(mk.isin([str(m) for m in MATCH_GROUPS])), errors="coerce")
-    bad = match.isna() & ~mk.isin(UNKNOWN)
+def _counts(s: pd.Series, name: str, source: str | None, expected: str) -> pd.Series:
+    """Whole non-negative numbers (True/False count as 1/0)."""
+    v = pd.to_numeric(s.map(lambda x: int(x) if isinstance(x, (bool, np.bool_)) else x), errors="coerce")
+    bad = v.isna() | (v < 0) | (v != np.round(v))
     if bad.any():
-        raise DataError(f"{int(bad.sum())} values of 'match' are not a match group 1-5 or 25 (rows {first_rows(bad)}; "
-                        f"first: '{df['match'][bad].iloc[0]}')", source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column="match")
+        raise _bad(bad, s, name, expected, source)
+    return v.astype(int)
+
+
+def validate_persons(df: pd.DataFrame, offers: Sequence[tuple[str, str]] | None = None, source: str | None = None) -> Persons:
+    """Check and normalise a person frame; a problem names the value, the first row and the column."""
+    g = _column(df, "gruppe", source)
+    groups = _keys(g).map({x.lower(): x for x in GROUPS})
+    if groups.isna().any():
+        raise _bad(groups.isna(), g, "gruppe", f"'{REST}' or '{EMPLOYED}'", source)
+    sex = _labelled(_column(df, "kon", source), SEX_CODES, "kon", source, "Kvinde/Mand (K/M, 2/1) or blank")
+    origin = _labelled(_column(df, "herkomst", source), ORIGIN_CODES, "herkomst", source,
+                       "Dansker/Efterkommer/Indvandrer (1/3/2) or blank")
+    m = _column(df, "match", source)
+    match = _labelled(m, {str(x): str(x) for x in MATCH_GROUPS}, "match", source, "a match group 1-5 or 25, or blank")
     status = _column(df, "status", source).astype("string").str.strip()
     status = status.where(status != "").astype(object).where(status.notna(), np.nan)
     offers = list(offers) if offers is not None else offer_columns(df)
@@ -171,24 +194,15 @@ def validate_persons(df: pd.DataFrame, offers: Sequence[tuple[str, str]] | None 
     for col, label in offers:
         if col not in df.columns:
             raise DataError(f"offer column '{col}' not found", source, column=col)
-        v = pd.to_numeric(df[col].map(lambda x: int(x) if isinstance(x, (bool, np.bool_)) else x), errors="coerce")
-        bad = v.isna() | (v < 0) | (v != np.round(v))
-        if bad.any():
-            raise DataError(f"{int(bad.sum())} values of '{col}' are not 0/1 (rows {first_rows(bad)}; first: '{df[col][bad].iloc[0]}')",
-                            source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column=col)
-        flags[label] = (v > 0).to_numpy()
+        flags[label] = (_counts(df[col], col, source, "0 or 1") > 0).to_numpy()
     flag_frame = pd.DataFrame(flags, index=df.index)
     if "antal_tilbud" in df.columns:  # offers counted as spells (the register glue): may exceed the types
-        n_off = _numeric(df["antal_tilbud"], "antal_tilbud", source)
-        if n_off.isna().any():
-            bad = n_off.isna()
-            raise DataError(f"{int(bad.sum())} values of 'antal_tilbud' are missing or negative (rows {first_rows(bad)})",
-                            source, row=int(np.flatnonzero(bad.to_numpy())[0]) + 2, column="antal_tilbud")
+        n_off = _counts(df["antal_tilbud"], "antal_tilbud", source, "a number of offers (0, 1, 2, …)")
     else:
         n_off = flag_frame.sum(axis=1)
-    p = Persons(groups, sex, _numeric(_column(df, "alder", source), "alder", source), origin, match,
-                _numeric(_column(df, "anciennitet", source), "anciennitet", source), status, flag_frame,
-                n_off.astype(int))
+    p = Persons(groups, sex, _numeric(_column(df, "alder", source), "alder", source), origin,
+                pd.to_numeric(match).astype(float), _numeric(_column(df, "anciennitet", source), "anciennitet", source),
+                status, flag_frame, n_off.astype(int))
     return p.subset(np.ones(len(df), bool))
 
 
@@ -207,9 +221,9 @@ def p_text(p: float) -> str:
     return "p < 0,001" if p < 0.001 else f"p = {p:.3f}".replace(".", ",")
 
 
-def few(k: int, note_min: int) -> str:
+def few(k: int, min_cell: int) -> str:
     """A count for a note: small counts are not shown exactly (register output rules)."""
-    return f"færre end {note_min}" if 0 < k < note_min else da(k, 0)
+    return f"færre end {min_cell}" if 0 < k < min_cell else da(k, 0)
 
 
 def pct(k: int, n: int) -> Cell:
@@ -252,14 +266,27 @@ def crosstab(groups: pd.Series, values: pd.Series, categories: Sequence[Any]) ->
 # --------------------------------------------------------------------------- tests in notes
 
 
-def chi2_note(counts: np.ndarray, what: str = "Forskellen mellem restgruppen og beskæftigelsesgruppen") -> str:
-    """Pearson chi-square test of a groups × categories table, as an Anm. line."""
+def _small(counts: np.ndarray, min_cell: int) -> bool:
+    c = np.asarray(counts)
+    return bool(((c > 0) & (c < min_cell)).any())
+
+
+def _coarse(p: float) -> str:
+    return "p < 0,05" if p < 0.05 else "p ≥ 0,05"
+
+
+def chi2_note(counts: np.ndarray, min_cell: int = 0, what: str = "Forskellen mellem restgruppen og beskæftigelsesgruppen") -> str:
+    """Pearson chi-square test of a groups × categories table, as an Anm. line (coarse when a
+    count is below `min_cell`)."""
     t = np.asarray(counts, float)
     t = t[:, t.sum(axis=0) > 0]
     t = t[t.sum(axis=1) > 0]
     if t.shape[0] < 2 or t.shape[1] < 2:
         return f"Anm.: {what} kan ikke testes (en af grupperne eller kategorierne er tom)."
     stat, p, df, expected = stats.chi2_contingency(t, correction=False)
+    if _small(counts, min_cell):
+        return (f"Anm.: {what} er testet med Pearsons χ²-test: {_coarse(p)} (kun signifikansen vises, "
+                f"da tabellen har celler med færre end {min_cell} personer).")
     text = f"Anm.: {what} er testet med Pearsons χ²-test: χ² = {da(stat, 2)} (df = {df}), {p_text(p)}."
     small = (expected < 5).mean()
     if small > 0.2:
@@ -267,7 +294,7 @@ def chi2_note(counts: np.ndarray, what: str = "Forskellen mellem restgruppen og 
     return text
 
 
-def offers_chi2_note(counts: np.ndarray, bases: np.ndarray, labels: Sequence[str]) -> str:
+def offers_chi2_note(counts: np.ndarray, bases: np.ndarray, labels: Sequence[str], min_cell: int = 0) -> str:
     """One 2×2 chi-square test per offer (took it / did not, by group), as one Anm. line."""
     parts = []
     for j, lab in enumerate(labels):
@@ -275,21 +302,27 @@ def offers_chi2_note(counts: np.ndarray, bases: np.ndarray, labels: Sequence[str
         if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
             parts.append(f"{lab}: kan ikke testes")
         else:
-            parts.append(f"{lab}: {p_text(stats.chi2_contingency(t, correction=False)[1])}")
+            p = stats.chi2_contingency(t, correction=False)[1]
+            parts.append(f"{lab}: {_coarse(p) if _small(t, min_cell) else p_text(p)}")
     return ("Anm.: Forskellen mellem grupperne i andelen, der har deltaget i hvert tilbud, er testet med Pearsons "
             "χ²-test (df = 1): " + "; ".join(parts) + ".")
 
 
-def welch_note(a: np.ndarray, b: np.ndarray, what: str = "Forskellen i gennemsnit") -> str:
-    """Welch's t-test (unequal variances) of two means, as an Anm. line."""
+def welch_note(a: np.ndarray, b: np.ndarray, min_cell: int = 0, what: str = "Forskellen i gennemsnit") -> str:
+    """Welch's t-test (unequal variances) of two means, as an Anm. line (coarse when a group has
+    fewer than `min_cell` persons)."""
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
     if len(a) < 2 or len(b) < 2:
         return f"Anm.: {what} kan ikke testes (færre end to personer i en gruppe)."
-    r = stats.ttest_ind(a, b, equal_var=False)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy warns when one group has no variance
+        r = stats.ttest_ind(a, b, equal_var=False)
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1)) if va + vb > 0 else float("nan")
     if not np.isfinite(r.statistic):
         return f"Anm.: {what} kan ikke testes (ingen variation)."
+    if min(len(a), len(b)) < min_cell:
+        return f"Anm.: {what} er testet med Welchs t-test: {_coarse(r.pvalue)} (kun signifikansen vises, da en gruppe har færre end {min_cell} personer)."
     return f"Anm.: {what} er testet med Welchs t-test: t = {da(r.statistic, 2)} (df = {da(df, 1)}), {p_text(r.pvalue)}."
 
 
@@ -310,7 +343,7 @@ def groups_table(p: Persons, s: ProfileSettings) -> Table:
     title = "Restgruppen" + (f" ({s.reference})" if s.reference else "")
     rel = [((tid, 2, 0), [(tid, 0, 0), (tid, 1, 0)])] + _relations(tid, [[(0, 1), (1, 1)]])
     return Table(tid, title, list(GROUPS) + ["Total"], ["Antal", "Procent"], cells, number=f"Tabel {s.chapter}.1",
-                 notes=[s.source], register=True, relations=rel)  # type: ignore[arg-type]
+                 notes=[s.source] + list(s.group_notes), register=True, relations=rel)  # type: ignore[arg-type]
 
 
 def groups_as_rows(tid: str, title: str, number: str, counts: np.ndarray, categories: Sequence[str], notes: list[str]) -> Table:
@@ -346,8 +379,8 @@ def categories_as_rows(tid: str, title: str, number: str, counts: np.ndarray, ba
 def _missing_note(k: int, what: str, s: ProfileSettings) -> list[str]:
     if not k:
         return []
-    who = "person" if k == 1 and s.note_min <= 1 else "personer"
-    return [f"Anm.: {few(k, s.note_min).capitalize()} {who} har ikke nogen registreret {what}."]
+    who = "person" if k == 1 and s.min_cell <= 1 else "personer"
+    return [f"Anm.: {few(k, s.min_cell).capitalize()} {who} har ikke nogen registreret {what}."]
 
 
 def _bases(p: Persons, known: pd.Series) -> np.ndarray:
@@ -363,7 +396,7 @@ def seniority_table(p: Persons, s: ProfileSettings) -> Table:
         known = v[~np.isnan(v)]
         cells.append([Cell(float(known.mean()) if len(known) else None, Kind.MEAN, n=len(known)), Cell(len(known), Kind.BASE, n=len(known))])
     title = "Ledighedsanciennitet" + (f" ({s.start})" if s.start else "")
-    notes = [s.source, welch_note(vals[0], vals[1])] + _missing_note(int(p.seniority.isna().sum()), "ledighedsanciennitet", s)
+    notes = [s.source, welch_note(vals[0], vals[1], s.min_cell)] + _missing_note(int(p.seniority.isna().sum()), "ledighedsanciennitet", s)
     return Table(tid, title, list(GROUPS), ["Gennemsnit (antal uger)", "Antal personer"], cells, number=f"Tabel {s.chapter}.4",
                  column_groups=["Ledighedsanciennitet"] * 2, notes=notes, register=True)
 
@@ -381,6 +414,9 @@ def profile_tables(persons: pd.DataFrame | Persons, settings: ProfileSettings | 
     """Every table and figure of the residual-group profile (seed 004 Tabel 5.1-5.5, Figur 5.1-5.5)."""
     s = settings or ProfileSettings()
     p = persons if isinstance(persons, Persons) else validate_persons(persons, s.offers)
+    if s.drop_empty_offers:
+        taken = p.offers.columns[p.offers.any(axis=0).to_numpy()]
+        p.offers = p.offers[taken]
     if len(p.group) == 0:
         raise DataError("the person frame has no rows: nobody is in the target group")
     c, pre = s.chapter, s.id_prefix
@@ -388,22 +424,22 @@ def profile_tables(persons: pd.DataFrame | Persons, settings: ProfileSettings | 
 
     sex = crosstab(p.group, p.sex, SEXES)
     tables.append(groups_as_rows(f"{pre}_koen", "Køn", f"Tabel {c}.2", sex, SEXES,
-                                 [s.source, chi2_note(sex)] + _missing_note(int(p.sex.isna().sum()), "køn", s)))
+                                 [s.source, chi2_note(sex, s.min_cell)] + _missing_note(int(p.sex.isna().sum()), "køn", s)))
 
     labels = age_labels(s.age_cuts)
     bands = age_bands(p.age, s.age_cuts)
     age = crosstab(p.group, bands, labels)
     tables.append(categories_as_rows(f"{pre}_alder", "Alder", f"Figur {c}.1", age, age.sum(axis=1), labels,
-                                     [s.source, chi2_note(age)] + _missing_note(int(p.age.isna().sum()), "alder", s)))
+                                     [s.source, chi2_note(age, s.min_cell)] + _missing_note(int(p.age.isna().sum()), "alder", s)))
 
     origin = crosstab(p.group, p.origin, ORIGINS)
     tables.append(groups_as_rows(f"{pre}_herkomst", "Herkomst", f"Tabel {c}.3", origin, ORIGINS,
-                                 [s.source, chi2_note(origin)] + _missing_note(int(p.origin.isna().sum()), "herkomst", s)))
+                                 [s.source, chi2_note(origin, s.min_cell)] + _missing_note(int(p.origin.isna().sum()), "herkomst", s)))
 
     match = crosstab(p.group, p.match, MATCH_GROUPS)
     tables.append(categories_as_rows(f"{pre}_match", "Matchkategori", f"Figur {c}.2", match, match.sum(axis=1),
                                      [f"Matchgruppe {m}" for m in MATCH_GROUPS],
-                                     [s.source, MATCH_NOTE, chi2_note(match)] + _missing_note(int(p.match.isna().sum()), "matchgruppe", s)))
+                                     [s.source, MATCH_NOTE, chi2_note(match, s.min_cell)] + _missing_note(int(p.match.isna().sum()), "matchgruppe", s)))
 
     if p.seniority.notna().any():
         tables.append(seniority_table(p, s))
@@ -418,12 +454,12 @@ def profile_tables(persons: pd.DataFrame | Persons, settings: ProfileSettings | 
     n = np.array([int((p.group == g).sum()) for g in GROUPS])
     took = np.array([[int(p.offers.loc[(p.group == g).to_numpy(), lab].sum()) for lab in p.offers.columns] for g in GROUPS])
     tables.append(categories_as_rows(f"{pre}_tilbud", "Aktiveringstilbud", f"Figur {c}.4", took, n, list(p.offers.columns),
-                                     [s.source, MULTI_NOTE, offers_chi2_note(took, n, list(p.offers.columns))], sums_to_total=False))
+                                     [s.source, MULTI_NOTE, offers_chi2_note(took, n, list(p.offers.columns), s.min_cell)], sums_to_total=False))
 
     nb = offer_count_labels(p.n_offers)
     cnt = crosstab(p.group, nb, OFFER_COUNTS)
     tables.append(categories_as_rows(f"{pre}_antal_tilbud", "Antal af aktiveringstilbud", f"Figur {c}.5", cnt, n, OFFER_COUNTS,
-                                     [s.source, chi2_note(cnt)]))
+                                     [s.source, chi2_note(cnt, s.min_cell)]))
 
     if s.subgroup is not None:
         tables.append(subgroup_table(p, s.subgroup, s))
@@ -486,3 +522,81 @@ def subgroup_table(p: Persons, sub: Subgroup, s: ProfileSettings) -> Table:
     label = " og ".join(sub.values)
     return Table(tid, sub.label(), rows[1], [label], rows[2], number=f"Tabel {s.chapter}.5", row_groups=rows[0],
                  notes=notes, register=True, relations=[(None, r) for r in rel])  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- from a DREAM register
+
+
+QUARTER_RE = re.compile(r"^(\d{4})\s*[-/ ]?\s*[Qq]?([1-4])$")
+
+
+def parse_quarter(text: str) -> int:
+    """'2022-4', '2022Q4' or '2022-Q4' → absolute quarter (year*4 + q-1)."""
+    m = QUARTER_RE.match(str(text).strip())
+    if not m:
+        raise ValueError(f"expected a quarter as YYYY-Q (e.g. 2022-4), got {text!r}")
+    return int(m.group(1)) * 4 + int(m.group(2)) - 1
+
+
+def offer_labels(codes: CodeList) -> list[tuple[str, str]]:
+    """(akt_<key>, label) of the code list's activation types, in the code list's order."""
+    return [(f"{OFFER_PREFIX}{a.key}", a.label) for a in codes.activation]
+
+
+def _check_codes(df: pd.DataFrame, column: str, allowed: Sequence[int], what: str, extract_column: str | None, reg: Register) -> None:
+    """A register attribute with a code outside `allowed` (0 = unknown is fine) is an error naming a person."""
+    v = df[column].to_numpy()
+    bad = ~np.isin(v, [0, *allowed])
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{int(bad.sum())} persons have {what} {v[k]} (first: person {df['id'].iloc[k]}); "
+                        f"expected {', '.join(map(str, allowed))} or blank", reg.path, column=extract_column)
+
+
+def register_persons(reg: Register, defs: Defs, quarter: int | None = None) -> tuple[pd.DataFrame, int, int, int]:
+    """The person frame of the definitions' cohort at a quarter (default: the last observed).
+
+    Built with `outcomes.person_frame`. Persons whose status at the quarter's last month is one of
+    the definitions' `exclude_groups` (dead, emigrated, state pension) are left out, as in goal 1's
+    denominator, so the employment group's share equals goal 1 for that quarter. In the residual
+    group a person's status is the activation type when activated that month, else the benefit
+    group (or 'Selvforsørgelse'). Returns the frame, the quarter, the programme start month (when
+    seniority is measured) and the number of persons left out.
+    """
+    gc = select_cohort(reg, defs)
+    q = gc.quarters[-1] if quarter is None else quarter
+    if q not in gc.quarters:
+        raise DataError(f"quarter {quarter_text(q)} is outside the observed quarters "
+                        f"{quarter_text(gc.quarters[0])} – {quarter_text(gc.quarters[-1])}", reg.path)
+    st = monthly_status(reg, defs.codes, defs.spec.employment)
+    df = person_frame(reg, defs, st, quarter=q)
+    group = st.group[np.flatnonzero(gc.member), st.at(3 * q + 2)]  # person_frame's rows, in order
+    keep = ~np.isin(group, defs.codes.group_ids(defs.spec.exclude_groups, "exclude_groups"))
+    df = df[keep].reset_index(drop=True)
+    if df.empty:
+        raise DataError("nobody in the extract is in the definitions' cohort at the reference quarter", reg.path)
+    cols = defs.spec.columns
+    _check_codes(df, "kon", (1, 2), "sex code", cols.sex, reg)
+    _check_codes(df, "herkomst", (1, 2, 3), "origin code", cols.origin, reg)
+    _check_codes(df, "match", MATCH_GROUPS, "match group", cols.match, reg)
+    activated = (df["aktivering"].astype(str) != "") & (df["gruppe"] == REST)
+    df["status"] = np.where(activated, df["aktivering"], df["status"])
+    return df, q, gc.start, int((~keep).sum())
+
+
+def profile_from_register(reg: Register, defs: Defs, quarter: int | None = None,
+                          settings: ProfileSettings | None = None) -> list[Table]:
+    """The residual-group profile of a NY CHANCE-style cohort (definitions with programme/cohort/goals).
+
+    Tables are not yet disclosure-controlled: pass them (with the other register tables) through
+    `disclosure.suppress` with the same threshold as `settings.min_cell`.
+    """
+    df, q, start, left_out = register_persons(reg, defs, quarter)
+    s = replace(settings or ProfileSettings(), reference=quarter_text(q), start=quarter_text(start // 3),
+                source=defs.spec.source, offers=offer_labels(defs.codes), drop_empty_offers=True)
+    if left_out:
+        labels = [defs.codes.groups[i - 1].label.lower() for i in defs.codes.group_ids(defs.spec.exclude_groups)]
+        listed = ", ".join(labels[:-1]) + (" eller " if len(labels) > 1 else "") + labels[-1]
+        s.group_notes = [f"Anm.: {few(left_out, s.min_cell).capitalize()} {'person' if left_out == 1 and s.min_cell <= 1 else 'personer'} "
+                         f"fra målgruppen med status {listed} ved udgangen af {quarter_text(q)} indgår ikke."]
+    return profile_tables(df, s)
