@@ -45,20 +45,25 @@ def weights_from_frame(df: pd.DataFrame, source: str = "<weights>", target: str 
     id_col = cols[0] if cols[1] == "weight" else cols[1]
     if len(df) == 0:
         raise DataError("the weights file has no rows", source)
-    ids = pd.Series(_normal_ids(df[id_col]), index=df.index)
-    dup = ids.duplicated(keep=False).to_numpy()
+    ids = pd.Index(_normal_ids(df[id_col]))
+    dup = ids.duplicated(keep=False)
     if dup.any():
         raise DataError(f"{int(dup.sum())} rows repeat an id; each respondent needs exactly one weight ({_rows(dup)})", source, column=id_col)
     w = pd.to_numeric(df["weight"], errors="coerce").to_numpy(float)
     bad = ~np.isfinite(w) | (w <= 0)
     if bad.any():
         raise DataError(f"{int(bad.sum())} weights are missing, zero, negative or not numbers ({_rows(bad)})", source, column="weight")
-    return Weights(pd.Series(w, index=ids.to_numpy()), id_col, target, source)
+    return Weights(pd.Series(w, index=ids), id_col, target, source)
 
 
-def _normal_ids(s: pd.Series) -> list[Any]:
-    """Ids as comparable values: 17, 17.0 and "17" are the same respondent."""
-    return [show_code(code_key(v)) if v == v and v is not None else None for v in s.tolist()]
+def _normal_ids(s: pd.Series) -> np.ndarray:
+    """Ids in one comparable form: numbers as float (17, 17.0 and "17" alike), other ids as text."""
+    num = pd.to_numeric(s, errors="coerce")
+    if num.notna().sum() == s.notna().sum():
+        return num.to_numpy(float)
+    fcodes, uniques = pd.factorize(s, use_na_sentinel=True)
+    shown = np.array([show_code(code_key(u)) for u in uniques] + [None], dtype=object)
+    return shown[fcodes]
 
 
 def _some(values: Sequence[Any], k: int = 5) -> str:
@@ -77,19 +82,25 @@ def align_weights(ds: Dataset, weights: Weights) -> np.ndarray:
         raise DataError(f"the weights are keyed by '{weights.id_column}', which the data file lacks; "
                         f"the weights file's id column must be the data's respondent id", ds.name, column=weights.id_column)
     ids = pd.Index(_normal_ids(ds.data[weights.id_column]))
+    have = weights.values.index
+    if ids.dtype != have.dtype:  # numeric ids on one side, text on the other: compare as text
+        ids, have = pd.Index(_as_text(ids), dtype=object), pd.Index(_as_text(have), dtype=object)
     if ids.duplicated().any():
         raise DataError(f"respondent ids repeat in the data, so weights cannot be matched ({_rows(ids.duplicated())})",
                         ds.name, column=weights.id_column)
-    have = pd.Index(weights.values.index)
     missing, extra = ids[~ids.isin(have)], have[~have.isin(ids)]
     if len(missing) or len(extra):
         parts = []
         if len(missing):
-            parts.append(f"{len(missing)} of {len(ids)} respondents have no weight in {weights.source} (ids {_some(missing)})")
+            parts.append(f"{len(missing)} of {len(ids)} respondents have no weight in {weights.source} (ids {_some(_as_text(missing))})")
         if len(extra):
-            parts.append(f"{len(extra)} ids in the weights file are not in the data (ids {_some(extra)})")
+            parts.append(f"{len(extra)} ids in the weights file are not in the data (ids {_some(_as_text(extra))})")
         raise DataError(f"{'; '.join(parts)}: the weights do not belong to this data file", ds.name, column=weights.id_column)
-    return weights.values.reindex(ids).to_numpy(float)
+    return weights.values.to_numpy(float)[have.get_indexer(ids)]
+
+
+def _as_text(ids: Sequence[Any]) -> list[Any]:
+    return [show_code(x) if isinstance(x, float) else x for x in ids]
 
 
 # ---------------------------------------------------------------- prepared inputs
@@ -499,7 +510,9 @@ class _Builder:
         for it in self.spec.items:
             s = src.ds.data[it]
             vals = pd.to_numeric(s, errors="coerce").to_numpy(float)
-            blank = s.isna().to_numpy() | (s.astype(str).str.strip() == "").to_numpy()
+            blank = s.isna().to_numpy()
+            if not pd.api.types.is_numeric_dtype(s):
+                blank |= (s.astype(str).str.strip() == "").to_numpy()
             miss = self.ctx.missing(it, self.spec.missing)
             if miss:
                 blank |= np.isin(vals, [m for m in miss if isinstance(m, float)])

@@ -68,36 +68,44 @@ def _drop_empty(t: np.ndarray) -> np.ndarray:
     return t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
 
 
-def _psu_totals(u: np.ndarray, cluster: np.ndarray | None, strata: np.ndarray | None,
-                fpc: np.ndarray | None) -> tuple[np.ndarray, int]:
-    """Variance of Σ u over the design (with-replacement linearisation per stratum) and ν.
+def _linearised_variance(cell: np.ndarray, a: np.ndarray, p: np.ndarray, cluster: np.ndarray | None,
+                         strata: np.ndarray | None, fpc: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Design variance of the cell proportions p (ratio means) and ν = PSUs − strata.
 
-    `u` holds each observation's linearised contribution (n × k); PSU totals are centred within
-    stratum and scaled by n_h/(n_h−1)·(1−f_h), as ``survey::svyrecvar`` does for one stage.
+    Respondent i contributes u_i = a_i (e_cell(i) − p) with a = w / Σw. PSU totals of u are
+    centred within stratum and scaled by n_h/(n_h−1)·(1−f_h), as ``survey::svyrecvar`` does
+    for one stage. Everything is built from bincounts, never an n × k indicator matrix.
     """
-    n = u.shape[0]
-    psu = np.arange(n) if cluster is None else np.unique(cluster, return_inverse=True)[1]
+    k = len(p)
+    n = len(cell)
     stratum = np.zeros(n, int) if strata is None else np.unique(strata, return_inverse=True)[1]
-    k = u.shape[1]
     V = np.zeros((k, k))
     n_psu_all = 0
     for h in np.unique(stratum):
         in_h = stratum == h
-        ids, inv = np.unique(psu[in_h], return_inverse=True)
-        nh = len(ids)
+        c_h, a_h = cell[in_h], a[in_h]
+        b = np.bincount(c_h, a_h, k)  # Σ a e_cell over the stratum
+        if cluster is None:  # each respondent is a PSU: Σ u uᵀ in closed form
+            nh = len(c_h)
+            a2 = np.bincount(c_h, a_h**2, k)
+            S = np.diag(a2) - np.outer(a2, p) - np.outer(p, a2) + (a_h**2).sum() * np.outer(p, p)
+            ubar = (b - a_h.sum() * p) / max(nh, 1)
+            M = S - nh * np.outer(ubar, ubar)
+        else:  # PSU totals: bincount on (PSU, cell) pairs
+            _, psu = np.unique(np.asarray(cluster)[in_h], return_inverse=True)
+            nh = int(psu.max()) + 1
+            tot = np.bincount(psu * k + c_h, a_h, nh * k).reshape(nh, k) - np.outer(np.bincount(psu, a_h, nh), p)
+            tot -= tot.mean(axis=0)
+            M = tot.T @ tot
         n_psu_all += nh
         if nh < 2:
             continue  # a lonely PSU contributes nothing (R's default lonely.psu="fail" would stop)
-        tot = np.zeros((nh, k))
-        np.add.at(tot, inv, u[in_h])
-        tot -= tot.mean(axis=0)
         scale = nh / (nh - 1)
         if fpc is not None:
             f_h = np.asarray(fpc, float)[in_h][0]
             scale *= 1 - (nh / f_h if f_h >= 1 else f_h)  # population PSU count or sampling fraction
-        V += scale * tot.T @ tot
-    n_strata = len(np.unique(stratum))
-    return V, n_psu_all - n_strata
+        V += scale * M
+    return V, n_psu_all - len(np.unique(stratum))
 
 
 def rao_scott(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray | None = None,
@@ -127,12 +135,9 @@ def rao_scott(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray | None = N
         return RaoScott(nan, 0, nan, nan, nan, nan, nan, nan)
     cell = r + nr * c  # column-major cell index, as R's interaction(rows, cols)
     k = nr * nc
-    Y = np.zeros((N, k))
-    Y[np.arange(N), cell] = 1.0
-    wsum = w.sum()
-    p = w @ Y / wsum
-    u = (w / wsum)[:, None] * (Y - p)  # linearised ratio-mean contributions
-    V, nu = _psu_totals(u, sub(cluster), sub(strata), sub(fpc))
+    a = w / w.sum()
+    p = np.bincount(cell, a, k)
+    V, nu = _linearised_variance(cell, a, p, sub(cluster), sub(strata), sub(fpc))
     # contrasts for the interaction, orthogonal to the main-effects design (qr.resid in R)
     grid_r = np.tile(np.arange(nr), nc)
     grid_c = np.repeat(np.arange(nc), nr)
