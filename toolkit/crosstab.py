@@ -246,11 +246,7 @@ def _weighted(groups: Sequence[Group]) -> bool:
     return any(g.src.weights is not None for g in groups)
 
 
-def _weights_of(g: Group) -> np.ndarray | None:
-    return g.src.weights
-
-
-def _test_note(groups: Sequence[Group], row_of: np.ndarray, col_of: np.ndarray, w: np.ndarray | None,
+def _test_note(row_of: np.ndarray, col_of: np.ndarray, w: np.ndarray | None,
                cluster: np.ndarray | None, strata: np.ndarray | None, counts: np.ndarray) -> tuple[str, float]:
     """The test's text (without a lead-in) and its p-value: Pearson, or Rao-Scott when weighted."""
     if w is None:
@@ -300,9 +296,8 @@ def _group_test(groups: Sequence[Group], idx_of: Callable[[Group], np.ndarray], 
     """Test whether the groups differ on a categorical (rows = groups, columns = categories)."""
     r, c, w, cluster, strata = _design(groups, idx_of)
     ok = c >= 0
-    counts = np.zeros((len(groups), k))
-    np.add.at(counts, (r[ok], c[ok]), 1)
-    return _test_note(groups, r, c, w, cluster, strata, counts)
+    counts = np.bincount(r[ok] * k + c[ok], minlength=len(groups) * k).reshape(len(groups), k)
+    return _test_note(r, c, w, cluster, strata, counts)
 
 
 # ---------------------------------------------------------------- the table builder
@@ -391,7 +386,7 @@ class _Builder:
         v = self.var(self.spec.variable)  # type: ignore[arg-type]
         label = self.ctx.label(self.srcs, v.name)
         k = len(v.codes)
-        dists = [_shares(v.index[g.src.name], g.mask, _weights_of(g), k) for g in self.groups]
+        dists = [_shares(v.index[g.src.name], g.mask, g.src.weights, k) for g in self.groups]
         if len(self.groups) == 1:
             counts, shares, n = dists[0]
             cells = [[Cell(int(counts[i]), Kind.COUNT, n=int(counts[i])), _cell_pct(shares[i], int(counts[i]))] for i in range(k)]
@@ -401,23 +396,30 @@ class _Builder:
         if self.spec.test:
             text, _ = _group_test(self.groups, lambda g: v.index[g.src.name], k)
             self.test_note("af forskellen mellem grupperne", text)
+        counts = np.array([c for c, _, _ in dists]).T  # categories × groups
+        shares = np.array([sh for _, sh, _ in dists]).T
+        bases = [g.mask & (v.index[g.src.name] >= 0) for g in self.groups]
+        return self.grouped(v.labels, counts, shares, bases, label, label)
+
+    def grouped(self, categories: list[str], counts: np.ndarray, shares: np.ndarray, bases: list[np.ndarray],
+                title: str, question: str | None) -> Table:
+        """Groups side by side: as columns with an I alt (N) row (Tabel 2.4, optional letters),
+        or as rows with the categories as columns and a Total (N) column (Tabel 2.1 style)."""
+        k, ng = counts.shape
+        ns = [int(b.sum()) for b in bases]
         if self.layout("columns") == "rows":
-            cells = [[_cell_pct(s[i], int(c[i])) for i in range(k)] + [Cell(n, Kind.BASE, n=n)] for c, s, n in dists]
-            t = Table(id=self.id(), title="", row_labels=[g.label for g in self.groups], column_labels=v.labels + [TOTAL], cells=cells)
-            return self.finish(t, label, label)
-        shares = np.array([s for _, s, _ in dists]).T  # categories × groups
-        body = [[_cell_pct(shares[i, j], int(dists[j][0][i])) for j in range(len(self.groups))] for i in range(k)]
-        body.append([Cell(n, Kind.BASE, n=n) for _, _, n in dists])
+            cells = [[_cell_pct(shares[i, j], int(counts[i, j])) for i in range(k)] + [Cell(ns[j], Kind.BASE, n=ns[j])]
+                     for j in range(ng)]
+            t = Table(id=self.id(), title="", row_labels=[g.label for g in self.groups], column_labels=categories + [TOTAL], cells=cells)
+            return self.finish(t, title, question)
+        body = [[_cell_pct(shares[i, j], int(counts[i, j])) for j in range(ng)] for i in range(k)]
+        body.append([Cell(n, Kind.BASE, n=n) for n in ns])
         labels = self.group_labels(self.letters)
         if self.letters:
-            bases = [self.eff_base(g, v.index[g.src.name] >= 0) for g in self.groups]
-            labels, body = self.columns_with_letters(labels, body, shares, bases, k)
-        t = Table(id=self.id(), title="", row_labels=v.labels + [I_ALT], column_labels=labels, cells=body)
-        return self.finish(t, label, label)
-
-    def eff_base(self, g: Group, answered: np.ndarray) -> float:
-        m = g.mask & answered
-        return effective_n(g.src.weights[m]) if g.src.weights is not None else float(m.sum())
+            eff = [effective_n(g.src.weights[b]) if g.src.weights is not None else float(b.sum()) for g, b in zip(self.groups, bases)]
+            labels, body = self.columns_with_letters(labels, body, shares, eff, k)
+        t = Table(id=self.id(), title="", row_labels=categories + [I_ALT], column_labels=labels, cells=body)
+        return self.finish(t, title, question)
 
     def item_labels(self, items: list[str]) -> tuple[str | None, list[str]]:
         raw = [self.ctx.label(self.srcs, it) for it in items]
@@ -443,7 +445,7 @@ class _Builder:
         for vi, (v, lab) in enumerate(zip(vars_, item_labels)):
             idx_of = lambda g, v=v, vi=vi: remap[vi][v.index[g.src.name]]  # noqa: E731
             for g in self.groups:
-                counts, shares, n = _shares(idx_of(g), g.mask, _weights_of(g), k)
+                counts, shares, n = _shares(idx_of(g), g.mask, g.src.weights, k)
                 cells.append([_cell_pct(shares[i], int(counts[i])) for i in range(k)] + [Cell(n, Kind.BASE, n=n)])
                 rows.append(g.label if many else lab)
                 groups_col.append(lab if many else "")
@@ -488,20 +490,9 @@ class _Builder:
                 text, _ = _group_test(self.groups, idx_of, 2)
                 tests.append(f"{lab}: {text}")
             self.test_note("af forskellen mellem grupperne", "; ".join(tests))
-        shares = np.array([s for _, s, _, _ in per_group]).T
-        if self.layout("columns") == "rows":
-            cells = [[_cell_pct(s[i], int(c[i])) for i in range(k)] + [Cell(n, Kind.BASE, n=n)] for c, s, n, _ in per_group]
-            t = Table(id=self.id(), title="", row_labels=[g.label for g in self.groups], column_labels=item_labels + [I_ALT], cells=cells)
-            return self.finish(t, question or self.id(), question)
-        body = [[_cell_pct(shares[i, j], int(per_group[j][0][i])) for j in range(len(self.groups))] for i in range(k)]
-        body.append([Cell(n, Kind.BASE, n=n) for _, _, n, _ in per_group])
-        labels = self.group_labels(self.letters)
-        if self.letters:
-            bases = [effective_n(g.src.weights[b]) if g.src.weights is not None else float(b.sum())
-                     for g, (_, _, _, b) in zip(self.groups, per_group)]
-            labels, body = self.columns_with_letters(labels, body, shares, bases, k)
-        t = Table(id=self.id(), title="", row_labels=item_labels + [I_ALT], column_labels=labels, cells=body)
-        return self.finish(t, question or self.id(), question)
+        counts = np.array([c for c, _, _, _ in per_group]).T  # items × groups
+        shares = np.array([sh for _, sh, _, _ in per_group]).T
+        return self.grouped(item_labels, counts, shares, [b for _, _, _, b in per_group], question or self.id(), question)
 
     def ticks(self, src: Source) -> tuple[np.ndarray, np.ndarray]:
         """0/1 matrix (respondents × items) and who answered the set; anything else is an error."""
@@ -533,10 +524,9 @@ class _Builder:
         both = g.mask & (ri >= 0) & (ci >= 0)
         nr, nc = len(rv.codes), len(cv.codes)
         w = np.ones(len(ri)) if g.src.weights is None else g.src.weights
-        counts = np.zeros((nr, nc))
-        np.add.at(counts, (ri[both], ci[both]), 1)
-        wt = np.zeros((nr, nc))
-        np.add.at(wt, (ri[both], ci[both]), w[both])
+        cell = ri[both] * nc + ci[both]
+        counts = np.bincount(cell, minlength=nr * nc).reshape(nr, nc)
+        wt = np.bincount(cell, w[both], minlength=nr * nc).reshape(nr, nc)
         cells = []
         for i in range(nr):
             tot = wt[i].sum()
@@ -548,10 +538,8 @@ class _Builder:
         cells.append([_cell_pct(col_tot[j] / col_tot.sum() if col_tot.sum() > 0 else np.nan, int(counts[:, j].sum()))
                       for j in range(nc)] + [Cell(n_all, Kind.BASE, n=n_all)])
         if spec.test:
-            cl = g.src.ds.data[g.src.spec.cluster].astype(str).to_numpy()[both] if g.src.spec.cluster else None
-            st = g.src.ds.data[g.src.spec.strata].astype(str).to_numpy()[both] if g.src.spec.strata else None
-            weights = g.src.weights[both] if g.src.weights is not None else None
-            text, _ = _test_note(self.groups, ri[both], ci[both], weights, cl, st, counts)
+            _, _, weights, cl, st = _design([Group(g.label, g.src, both)], lambda _g: ri)
+            text, _ = _test_note(ri[both], ci[both], weights, cl, st, counts)
             self.test_note("for uafhængighed", text)
         rlab, clab = self.ctx.label(self.srcs, rv.name), self.ctx.label(self.srcs, cv.name)
         t = Table(id=self.id(), title="", row_labels=rv.labels + [I_ALT], column_labels=cv.labels + [I_ALT],
