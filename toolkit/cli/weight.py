@@ -1,0 +1,74 @@
+"""`toolkit weight`: rake survey respondents to population margins; weights CSV + diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..io import read_columns, read_data
+from ..margins import read_margins
+from ..output import atomic_path, guard_outputs
+from ..table import Kind, Table
+from ..weighting import DEFAULT_MAX_ITER, DEFAULT_TOL, Trim, diagnostics, respondent_ids, weight_dataset, weights_frame
+from .common import write_outputs
+
+
+def _show(value: object, kind: Kind) -> str:
+    if isinstance(value, str) or value is None:
+        return str(value or "")
+    if kind is Kind.PERCENT:
+        return f"{100 * value:.1f} %"
+    if kind in (Kind.COUNT, Kind.BASE):
+        return f"{int(value):,}"
+    return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.1f}"
+
+
+def render(table: Table) -> str:
+    """A table as plain aligned text for the terminal."""
+    stub = [f"{g}: {r}" if g else r for g, r in zip(table.row_groups, table.row_labels)]
+    body = [[_show(c.value, c.kind) for c in row] for row in table.cells]
+    w0 = max(len(s) for s in stub + [table.stub_header])
+    widths = [max(len(h), *(len(r[j]) for r in body)) for j, h in enumerate(table.column_labels)]
+    lines = [table.title, "  ".join([table.stub_header.ljust(w0)] + [h.rjust(w) for h, w in zip(table.column_labels, widths)])]
+    lines += ["  ".join([s.ljust(w0)] + [v.rjust(w) for v, w in zip(r, widths)]) for s, r in zip(stub, body)]
+    return "\n".join(lines)
+
+
+def weight(
+    data: Path = typer.Argument(..., help="Survey data file: .sav, .csv, .xlsx, .dta, .parquet."),
+    margins: Path = typer.Option(..., "--margins", "-m", help="Population margins: CSV with columns variable, category, target (or YAML); see surveys/README.md."),
+    id_column: str = typer.Option(..., "--id", help="Respondent id column; the weights file is keyed by it."),
+    out: Path = typer.Option(..., "--out", "-o", help="Weights CSV to write: the id column and `weight`, one row per respondent in data order."),
+    base_weight: Optional[str] = typer.Option(None, "--base-weight", help="Column with a design (base) weight to start from."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write the diagnostics as an Excel workbook (.xlsx)."),
+    trim: Optional[str] = typer.Option(None, "--trim", help="Cap extreme weights and re-rake: K caps at K × the median weight (e.g. 5); LOW:HIGH gives bounds (e.g. 0.3:40, :40)."),
+    scale: str = typer.Option("population", "--scale", help="'population': weights sum to the margins' total; 'n': to the number of respondents."),
+    max_iter: int = typer.Option(DEFAULT_MAX_ITER, "--max-iter", min=1, help="Most raking iterations (sweeps over all margins) before giving up with an error."),
+    tol: float = typer.Option(DEFAULT_TOL, "--tol", min=0.0, help="Stop when every margin is within this relative error of its target."),
+) -> None:
+    """Rake respondents to population margins (origin, age, sex, match group …); write weights and diagnostics."""
+    guard_outputs([out, report], [data, margins])
+    m = read_margins(margins)
+    for w in m.warnings:
+        typer.echo(f"warning: {w} ({margins})", err=True)
+    columns = list(dict.fromkeys([id_column, *m.variables, *([base_weight] if base_weight else [])]))
+    have = read_columns(data)
+    ds = read_data(data, [c for c in have if c in columns]) if all(c in have for c in columns) else read_data(data)
+    ids = respondent_ids(ds, id_column)
+    result = weight_dataset(ds, m, base_weight, scale, Trim.parse(trim) if trim else None, tol, max_iter)
+    tables = diagnostics(result)
+    with atomic_path(out) as tmp:
+        weights_frame(result, ids).to_csv(tmp, index=False)
+    for t in tables:
+        typer.echo(render(t) + "\n")
+    typer.echo(f"wrote {out} ({result.n} weights summing to {result.weights.sum():,.1f})")
+    if report is not None:
+        params = {k: v for k, v in {"margins": margins, "id": id_column, "base_weight": base_weight, "trim": trim,
+                                    "scale": scale, "max_iter": max_iter, "tol": tol}.items() if v is not None}
+        write_outputs(tables, report, inputs=[data, margins], parameters=params)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("weight", rich_help_panel="Surveys")(weight)
