@@ -231,6 +231,8 @@ def test_cli_errors(tmp_path: Path, extract: tuple[Path, Path]) -> None:
          "a DREAM extract needs --definitions (a YAML with programme, cohort and goals, e.g. registers/nychance.yaml)"),
         ((p, "--persons", f, "-o", tmp_path / "x.xlsx"), "give either a DREAM extract (with --definitions) or --persons FILE, not both or neither"),
         ((p, "-d", d, "-o", tmp_path / "x.xlsx", "--quarter", "2021-9"), "--quarter: expected a quarter as YYYY-Q (e.g. 2022-4), got '2021-9'"),
+        ((p, "-d", REGISTERS / "cubb.yaml", "-o", tmp_path / "x.xlsx"),
+         f"the profile needs definitions with a programme and a cohort (NY CHANCE style, e.g. registers/nychance.yaml) ({REGISTERS / 'cubb.yaml'})"),
         ((p, "-d", d, "-o", tmp_path / "x.xlsx", "--subgroup-in", "Nogen"),
          "--subgroup-in must be Restgruppen, Beskæftigelsesgruppen or 'alle', not 'Nogen'"),
     ]

@@ -32,7 +32,7 @@ def profile(
     persons: Optional[Path] = typer.Option(None, "--persons", help="Instead of an extract: a person-level file, one row per person with gruppe, kon, alder, herkomst, match, anciennitet, status and 0/1 columns akt_<type>."),
     out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
     tidy: Optional[Path] = typer.Option(None, "--tidy", help="Also write the tidy long CSV here."),
-    quarter: Optional[str] = typer.Option(None, "--quarter", help="Reference quarter YYYY-Q (default: the last observed quarter)."),
+    quarter: Optional[str] = typer.Option(None, "--quarter", help="Reference quarter, e.g. 2022Q4 or 2022-4 (default: the last observed quarter)."),
     subgroup: List[str] = typer.Option(["Førtidspension"], "--subgroup", help="Status value(s) of the sub-group profiled in Tabel 5.5 ('-' for none)."),
     subgroup_in: str = typer.Option("Restgruppen", "--subgroup-in", help="Look for the sub-group in 'Restgruppen', 'Beskæftigelsesgruppen' or 'alle'."),
     subgroup_title: Optional[str] = typer.Option(None, "--subgroup-title", help="Title of Tabel 5.5 (default: 'Profil af borgere i restgruppen på førtidspension')."),
@@ -55,6 +55,9 @@ def profile(
         if definitions is None:
             raise ConfigError("a DREAM extract needs --definitions (a YAML with programme, cohort and goals, e.g. registers/nychance.yaml)")
         defs = load_definitions(definitions)
+        if defs.spec.programme is None or defs.spec.cohort is None:
+            raise ConfigError("the profile needs definitions with a programme and a cohort (NY CHANCE style, "
+                              "e.g. registers/nychance.yaml)", definitions)
         try:
             q = parse_quarter(quarter) if quarter else None
         except ValueError as e:
