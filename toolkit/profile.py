@@ -2,8 +2,10 @@
 with those in job or education, plus the full profile of one sub-group (Tabel 5.5).
 
 Two layers. `profile_tables` works on a person-level frame (one row per person in the target
-group; columns in `PersonColumns`) and is pure: no file access, no printing. `register_persons`
-builds that frame from a DREAM `Register` with the register helper's `outcomes.person_frame`.
+group; columns `REQUIRED` plus 0/1 offer columns `akt_<type>`) and is pure: no file access, no
+printing. `register_persons` builds that frame from a DREAM `Register` with
+`outcomes.person_frame`, and `profile_from_register` does both. Disclosure control is the caller's
+(`disclosure.suppress` with the threshold given as `ProfileSettings.min_cell`).
 Group differences are tested in the notes: Pearson chi-square for distributions (scipy
 `chi2_contingency`, no continuity correction) and Welch's t-test for means (scipy `ttest_ind`).
 """
@@ -92,7 +94,7 @@ class ProfileSettings:
 
 @dataclass
 class Persons:
-    """The validated person frame: labels as categoricals, offers as a bool matrix."""
+    """The validated person frame: labels as text (NaN = not registered), offers as bools."""
 
     group: pd.Series  # REST / EMPLOYED
     sex: pd.Series  # SEXES or NaN
@@ -390,11 +392,15 @@ def categories_as_rows(tid: str, title: str, number: str, counts: np.ndarray, ba
                  relations=_relations(tid, rel))  # type: ignore[arg-type]
 
 
+def persons_text(k: int, min_cell: int) -> str:
+    """'1 person', '30 personer', 'færre end 5 personer' (small counts hidden)."""
+    return f"{few(k, min_cell)} {'person' if k == 1 and min_cell <= 1 else 'personer'}"
+
+
 def _missing_note(k: int, what: str, s: ProfileSettings) -> list[str]:
     if not k:
         return []
-    who = "person" if k == 1 and s.min_cell <= 1 else "personer"
-    return [f"Anm.: {few(k, s.min_cell).capitalize()} {who} har ikke nogen registreret {what}."]
+    return [f"Anm.: {persons_text(k, s.min_cell).capitalize()} har ikke nogen registreret {what}."]
 
 
 def _bases(p: Persons, known: pd.Series) -> np.ndarray:
@@ -611,6 +617,6 @@ def profile_from_register(reg: Register, defs: Defs, quarter: int | None = None,
     if left_out:
         labels = [defs.codes.groups[i - 1].label.lower() for i in defs.codes.group_ids(defs.spec.exclude_groups)]
         listed = ", ".join(labels[:-1]) + (" eller " if len(labels) > 1 else "") + labels[-1]
-        s.group_notes = [f"Anm.: {few(left_out, s.min_cell).capitalize()} {'person' if left_out == 1 and s.min_cell <= 1 else 'personer'} "
-                         f"fra målgruppen med status {listed} ved udgangen af {quarter_text(q)} indgår ikke."]
+        s.group_notes = [f"Anm.: {persons_text(left_out, s.min_cell).capitalize()} fra målgruppen med status {listed} "
+                         f"ved udgangen af {quarter_text(q)} indgår ikke."]
     return profile_tables(df, s)
