@@ -333,13 +333,11 @@ def welch_note(a: np.ndarray, b: np.ndarray, min_cell: int = 0, what: str = "For
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # scipy warns when one group has no variance
         r = stats.ttest_ind(a, b, equal_var=False)
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1)) if va + vb > 0 else float("nan")
     if not np.isfinite(r.statistic):
         return f"Anm.: {what} kan ikke testes (ingen variation)."
     if min(len(a), len(b)) < min_cell:
         return f"Anm.: {what} er testet med Welchs t-test: {_coarse(r.pvalue)} (kun signifikansen vises, da en gruppe har færre end {min_cell} personer)."
-    return f"Anm.: {what} er testet med Welchs t-test: t = {da(r.statistic, 2)} (df = {da(df, 1)}), {p_text(r.pvalue)}."
+    return f"Anm.: {what} er testet med Welchs t-test: t = {da(r.statistic, 2)} (df = {da(r.df, 1)}), {p_text(r.pvalue)}."
 
 
 # --------------------------------------------------------------------------- the tables
@@ -401,10 +399,6 @@ def _missing_note(k: int, what: str, s: ProfileSettings) -> list[str]:
     if not k:
         return []
     return [f"Anm.: {persons_text(k, s.min_cell).capitalize()} har ikke nogen registreret {what}."]
-
-
-def _bases(p: Persons, known: pd.Series) -> np.ndarray:
-    return np.array([int((known & (p.group == g)).sum()) for g in GROUPS])
 
 
 def seniority_table(p: Persons, s: ProfileSettings) -> Table:
