@@ -168,7 +168,7 @@ def header_of(p: Path) -> list[str]:
 def _csv_batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_rows: int) -> Iterator[pa.RecordBatch]:
     import pyarrow.csv as pcsv
 
-    enc, sep, dec = csv_dialect(p)
+    enc, sep, _ = csv_dialect(p)
     enc = "utf-8" if enc == "utf-8-sig" else enc
     header = header_of(p)
     block = max(1 << 20, min(64 << 20, chunk_rows * 8 * max(len(cols), 1)))
@@ -177,7 +177,7 @@ def _csv_batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_
             p,
             read_options=pcsv.ReadOptions(encoding=enc, block_size=block),
             parse_options=pcsv.ParseOptions(delimiter=sep),
-            convert_options=pcsv.ConvertOptions(include_columns=cols, column_types=types, decimal_point=dec),
+            convert_options=pcsv.ConvertOptions(include_columns=cols, column_types=types, strings_can_be_null=True),
         )
         for batch in reader:
             yield batch
@@ -290,18 +290,19 @@ def _small_int(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def birth_months(values: pd.Series) -> np.ndarray:
-    """Birth dates (date, 'YYYY-MM-DD', YYYYMMDD number or text) → absolute month index; -1 unknown."""
-    s = values
-    if pd.api.types.is_numeric_dtype(s):
-        s = s.astype("Int64").astype(str).replace("<NA>", None)
-    if not pd.api.types.is_datetime64_any_dtype(s):
-        txt = s.astype("string").str.strip()
-        d = pd.to_datetime(txt, format="%Y-%m-%d", errors="coerce")
-        d = d.fillna(pd.to_datetime(txt, format="%Y%m%d", errors="coerce"))
-        d = d.fillna(pd.to_datetime(txt, format="%d-%m-%Y", errors="coerce"))
-        s = d
-    out = (s.dt.year * 12 + s.dt.month - 1).fillna(-1)
-    return out.to_numpy().astype(np.int32)
+    """Birth dates (date, 'YYYY-MM-DD', YYYYMMDD number or text, DD-MM-YYYY) → absolute month
+    index; -1 unknown. Parsed with pyarrow's strptime (millions of rows)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        d = pa.array(values)
+    else:
+        txt = pa.array(values.astype("Int64").astype("string") if pd.api.types.is_numeric_dtype(values) else values.astype("string"))
+        txt = pc.utf8_trim_whitespace(txt)
+        d = pc.strptime(txt, format="%Y-%m-%d", unit="s", error_is_null=True)
+        for fmt in ("%Y%m%d", "%d-%m-%Y", "%Y-%m-%d %H:%M:%S"):
+            if d.null_count > txt.null_count:
+                d = pc.coalesce(d, pc.strptime(txt, format=fmt, unit="s", error_is_null=True))
+    months = pc.add(pc.multiply(pc.year(d), 12), pc.subtract(pc.month(d), 1))
+    return pc.fill_null(months, -1).to_numpy(zero_copy_only=False).astype(np.int32)
 
 
 # --------------------------------------------------------------------------- the reader
@@ -431,7 +432,8 @@ def read_dream(
     read = plan.columns(cols.id)
     read = [c for c in read if c]
     types: dict[str, pa.DataType] = {w.name: pa.int16() for w in plan.weeks}
-    types.update({g: pa.float64() for g in plan.grad if g})
+    # grad as text in CSV: the decimal mark (',' or '.') is resolved per value in grad_array
+    types.update({g: pa.string() if p.suffix.lower() in {".csv", ".txt", ".tsv"} else pa.float64() for g in plan.grad if g})
     types[cols.id] = pa.string()
     for name in list(plan.municipality.values()) + list(plan.visitation.values()):
         types[name] = pa.float64()

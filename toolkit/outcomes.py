@@ -48,15 +48,24 @@ def predominant(values: np.ndarray, rank: np.ndarray) -> np.ndarray:
     n, k = values.shape
     if k == 0:
         return np.zeros(n, np.uint8)
-    score = np.zeros((n, k), np.int32)
-    for j in range(k):
-        vj = values[:, j]
-        cnt = np.zeros(n, np.int32)
-        for i in range(k):
-            cnt += values[:, i] == vj
-        score[:, j] = np.where(vj > 0, cnt * 1024 + rank[vj], 0)
-    best = score.argmax(axis=1)
-    return values[np.arange(n), best]
+    # column by column: k is 4-5 weeks, n is millions (axis-1 reductions over 5 are slow)
+    hi = values[:, 0].copy()
+    lo = np.where(hi > 0, hi, np.uint8(255))
+    for j in range(1, k):
+        col = values[:, j]
+        np.maximum(hi, col, out=hi)
+        np.minimum(lo, np.where(col > 0, col, np.uint8(255)), out=lo)
+    out = hi  # rows holding at most one distinct non-zero value (the vast majority)
+    mixed = np.flatnonzero((hi > 0) & (lo != hi))
+    if len(mixed):
+        v = values[mixed]
+        score = np.zeros(v.shape, np.int32)
+        for j in range(k):
+            vj = v[:, j]
+            cnt = (v == vj[:, None]).sum(axis=1)
+            score[:, j] = np.where(vj > 0, cnt * 1024 + rank[vj], 0)
+        out[mixed] = v[np.arange(len(mixed)), score.argmax(axis=1)]
+    return out
 
 
 def week_slices(reg: Register) -> dict[int, slice]:
@@ -98,10 +107,14 @@ def monthly_status(reg: Register, codes: CodeList, emp: Employment) -> Status:
         if not 0 <= j < M:
             continue
         c = reg.codes[:, sl]
-        g = glut[c]
+        g = np.empty(c.shape, np.uint8, order="F")
+        a = np.empty(c.shape, np.uint8, order="F")
+        for w in range(c.shape[1]):
+            g[:, w] = glut[c[:, w]]
+            a[:, w] = alut[c[:, w]]
+            benefit[:, j] |= blut[g[:, w]]
         group[:, j] = predominant(g, grank)
-        benefit[:, j] = blut[g].any(axis=1)
-        act[:, j] = predominant(alut[c], arank)
+        act[:, j] = predominant(a, arank)
     return Status(group, benefit, np.asarray(employed(reg.grad, emp), order="F"), act, reg.month0)
 
 
@@ -150,23 +163,21 @@ def select_target_group(reg: Register, defs: Defs) -> Cohort:
     lo_m = np.where(known, birth + 12 * tg.age[0], np.iinfo(np.int32).max)  # first month aged age_min
     end = np.minimum(b, np.where(known, birth + 12 * (tg.age[1] + 1) - 1, -1))  # last month aged age_max
     n, M = reg.n, reg.n_months
-    first = np.full(n, -1, np.int32)
-    last = np.full(n, -1, np.int32)
     target_month = np.zeros((n, M), bool, order="F")
-    for w in range(len(reg.weeks)):
-        m = int(reg.week_month[w])
+    for m, sl in week_slices(reg).items():
         if not a <= m <= b:
             continue
-        g = glut[reg.codes[:, w]]
-        t = in_groups[g] & (m >= lo_m) & (m <= end)
-        if need_vis is not None and vis_ok is not None:
-            q = m // 3
-            k = reg.visitation_quarters.index(q)
-            t &= ~need_vis[g] | vis_ok[:, k]
-        first = np.where(t & (first < 0), m, first)
-        last = np.where(t, m, last)
-        target_month[:, m - reg.month0] |= t
-    member = last >= 0
+        any_t = np.zeros(n, bool)
+        for w in range(sl.start, sl.stop):
+            g = glut[reg.codes[:, w]]
+            t = in_groups[g]
+            if need_vis is not None and vis_ok is not None:
+                t &= ~need_vis[g] | vis_ok[:, reg.visitation_quarters.index(m // 3)]
+            any_t |= t
+        target_month[:, m - reg.month0] = any_t & (m >= lo_m) & (m <= end)
+    member = target_month.any(axis=1)
+    first = np.where(member, reg.month0 + target_month.argmax(axis=1), -1).astype(np.int32)
+    last = np.where(member, reg.month0 + M - 1 - target_month[:, ::-1].argmax(axis=1), -1).astype(np.int32)
     muni = reg.municipality_in(np.where(member, first // 12, b // 12)).astype(np.int32)
     return Cohort(member, first, last, target_month, end, muni, (a, b))
 
