@@ -314,7 +314,13 @@ def test_tabel_6_7_two_way_from_csv_with_codebook_labels(built: dict[str, Path])
             assert near(value(t, row, col, "percent"), p), (row, col)
         assert value(t, row, "I alt", "base") == n
     wb = openpyxl.load_workbook(built["cit_xlsx"])
-    rows = list(wb["Tabel 6.7"].iter_rows(values_only=True))
+    ws = wb["Tabel 6.7"]
+    rows = list(ws.iter_rows(values_only=True))
+    # the column question spans Ja/Nej/Ved ikke above them, its row tall enough for the wrapped text
+    q = next(i for i, r in enumerate(rows, start=1) if r[1] and str(r[1]).startswith("Oplever du"))
+    assert rows[q - 1][0].startswith("I hvilken grad synes du") and rows[q][1:4] == ("Ja", "Nej", "Ved ikke")
+    assert any(str(m) == f"B{q}:D{q}" for m in ws.merged_cells.ranges)
+    assert ws.row_dimensions[q].height >= 26
     notes = [r[0] for r in rows if r[0] and str(r[0]).startswith("Anm.")]
     # Pearson on the published counts, computed independently with scipy
     from scipy.stats import chi2_contingency

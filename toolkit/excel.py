@@ -7,6 +7,7 @@ as integers with ``#,##0``; every text is stored as text (never a formula). Styl
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -154,9 +155,11 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
         for c in range(2, nstub + 1):
             ws.cell(row, c).style = st["stubhead"]
         start = None
+        spans = [(1, nstub, table.stub_header)]  # (first column, last column, text) of this header row
         for j, g in enumerate(table.column_groups + [None]):  # type: ignore[operator]
             if start is not None and (g != table.column_groups[start] or j == len(table.column_groups)):
                 c0, c1 = first_body_col + start, first_body_col + j - 1
+                spans.append((c0, c1, table.column_groups[start]))
                 put_text(ws.cell(row, c0), table.column_groups[start]).style = st["header"]
                 for c in range(c0 + 1, c1 + 1):
                     ws.cell(row, c).style = st["header"]
@@ -211,6 +214,8 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
         ws.column_dimensions["B"].width = min(max(longest + 2, 14), widths["max_stub"])
     for j, lab in enumerate(table.column_labels):
         ws.column_dimensions[get_column_letter(first_body_col + j)].width = max(widths["body"], min(len(lab) + 2, 30))
+    if table.has_column_groups():
+        _fit_row_height(ws, header_end - 1, spans, t)
     ws.freeze_panes = ws.cell(header_end + 1, first_body_col)
     ws.print_title_rows = f"{header_end}:{header_end}"
     _page_setup(ws, t)
@@ -227,6 +232,17 @@ def _page_setup(ws: Worksheet, t: dict[str, Any]) -> None:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
+
+
+def _fit_row_height(ws: Worksheet, row: int, spans: list[tuple[int, int, str]], t: dict[str, Any]) -> None:
+    """Give a header row the height its longest wrapped text needs (a spanning question in a
+    two-way table, seed Tabel 6.7); spreadsheets do not grow rows for merged cells themselves."""
+    lines = 1
+    for c0, c1, text in spans:
+        width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(c0, c1 + 1))
+        lines = max(lines, math.ceil(len(text or "") * 1.15 / max(width - 1, 1)))
+    if lines > 1:
+        ws.row_dimensions[row].height = (t["size"] + 3) * lines
 
 
 def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c0: int, nstub: int) -> None:
