@@ -10,11 +10,22 @@ import typer
 
 from ..errors import ConfigError, ToolkitError
 from ..io import read_data, read_yaml
-from ..municipal import ModelSpec, ModelWarning, register_frame, result_tables, run_model, spec_from_dict
+from ..output import atomic_path
 from ..table import numbered
 from .common import write_outputs
 
 MUNICIPALITIES = Path(__file__).resolve().parent.parent.parent / "registers" / "municipalities.csv"
+
+
+def write_demo_register(folder: Path, seed: int = 2024) -> Path:
+    """Write the demo's register outcomes per municipality (kommuner_register.csv) into the folder."""
+    from ..demo_model import demo_register_outcomes
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "kommuner_register.csv"
+    with atomic_path(path) as tmp:
+        demo_register_outcomes(seed).to_csv(tmp, index=False, encoding="utf-8")
+    return path
 
 
 def _resolve(config: Path, file: str | None) -> Path | None:
@@ -40,10 +51,15 @@ def model(
     register: Optional[Path] = typer.Option(None, "--register", "-r", help="Register outcomes per municipality (.csv/.parquet/.xlsx/.sav); overrides register.file in the config."),
     tidy: Optional[Path] = typer.Option(None, "--tidy", help="Also write the tidy long CSV here."),
     municipalities: Optional[Path] = typer.Option(None, "--municipalities", help="Municipality list (kode, kommune) for names and the loss report; default registers/municipalities.csv."),
+    threshold: int = typer.Option(5, "--threshold", min=1, help="Suppress register cells describing fewer persons than this (needs register.persons)."),
 ) -> None:
     """Municipality model: survey indicators + register outcomes, bivariate screen, stepwise OLS, robustness."""
+    # statsmodels/scipy take seconds to import: load them only when this command runs
+    from ..disclosure import suppress
+    from ..municipal import ModelSpec, ModelWarning, register_frame, result_tables, run_model, spec_from_dict
+
     try:
-        spec: ModelSpec = spec_from_dict(read_yaml(config), str(config))
+        spec: "ModelSpec" = spec_from_dict(read_yaml(config), str(config))
     except ToolkitError as e:
         raise e.at(config)
     reg_path = register or _resolve(config, spec.register_spec.file)
@@ -76,7 +92,9 @@ def model(
     sel = spec.selection
     params = {"dependent": spec.dependent, "controls": ", ".join(spec.controls), "direction": sel.direction,
               "p_enter": sel.p_enter, "p_remove": sel.p_remove, "robust_se": spec.robust_se}
-    write_outputs(numbered(result_tables(res)), out, inputs=inputs, tidy=tidy, parameters=params)
+    tables = numbered(result_tables(res))
+    suppress(tables, threshold)
+    write_outputs(tables, out, inputs=inputs, tidy=tidy, parameters={**params, "threshold": threshold})
 
 
 def register(app: typer.Typer) -> None:
