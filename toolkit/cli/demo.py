@@ -36,6 +36,9 @@ def demo(
     """Generate the synthetic demo wave's data files (deterministic)."""
     for p in write_demo_surveys(folder, seed):
         typer.echo(f"wrote {p}")
+    from .model import write_demo_register  # municipality register outcomes for `toolkit model`
+
+    typer.echo(f"wrote {write_demo_register(folder, seed)}")
 
 
 def register(app: typer.Typer) -> None:
