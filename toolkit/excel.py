@@ -216,6 +216,8 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
         ws.column_dimensions[get_column_letter(first_body_col + j)].width = max(widths["body"], min(len(lab) + 2, 30))
     if table.has_column_groups():
         _fit_row_height(ws, header_end - 1, spans, t)
+    _fit_row_height(ws, header_end, [(1, nstub, stub_text)] + [(first_body_col + j, first_body_col + j, lab)
+                                                                for j, lab in enumerate(table.column_labels)], t)
     ws.freeze_panes = ws.cell(header_end + 1, first_body_col)
     ws.print_title_rows = f"{header_end}:{header_end}"
     _page_setup(ws, t)
@@ -235,8 +237,8 @@ def _page_setup(ws: Worksheet, t: dict[str, Any]) -> None:
 
 
 def _fit_row_height(ws: Worksheet, row: int, spans: list[tuple[int, int, str]], t: dict[str, Any]) -> None:
-    """Give a header row the height its longest wrapped text needs (a spanning question in a
-    two-way table, seed Tabel 6.7); spreadsheets do not grow rows for merged cells themselves."""
+    """Give a header row the height its longest wrapped text needs (a long stub header, or a
+    spanning question in a two-way table, seed Tabel 6.7); spreadsheets do not size such rows."""
     lines = 1
     for c0, c1, text in spans:
         width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(c0, c1 + 1))
