@@ -158,6 +158,11 @@ def test_run_model_emits_model_warnings() -> None:
     assert msgs[0] == "1 respondents in 'ledere' have no municipality code ('kommune') and are left out"
     assert "ledere_konst" in msgs[1]
     assert res.warnings == msgs
+    from toolkit.municipal.tables import basis_table
+
+    notes = basis_table(res).notes
+    assert "Anm.: Ledere: konst (gennemsnit) er udeladt (samme værdi i alle kommuner)." in notes
+    assert not any("indicator" in n for n in notes)  # the workbook speaks Danish
 
 
 def test_register_errors_name_the_column() -> None:

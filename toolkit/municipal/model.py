@@ -42,7 +42,8 @@ class ModelResult:
     screen: pd.DataFrame
     selection: Selection
     robustness: Robustness
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # English, for the terminal
+    notes: list[str] = field(default_factory=list)  # the same problems as Danish "Anm.:" lines
 
     @property
     def fit(self) -> Fit:
@@ -93,8 +94,11 @@ def run_model(
     sample = j.frame.loc[j.sample]
     selection = stepwise(sample, spec.dependent, j.candidates, spec.controls, sel.direction, sel.p_enter, sel.p_remove, sel.max_steps)
     warns = list(j.warnings)
+    notes = [f"Anm.: {v.label} er udeladt ({v.status.removeprefix('udeladt: ')})." for v in j.variables.values() if v.status]
     for c, why in selection.skipped.items():
         warns.append(f"indicator '{c}' ({j.label(c)}) could not enter the selection: {why}")
+        what = "samme værdi i alle kommuner i modellen" if "constant" in why else "perfekt kollinear med de valgte variable"
+        notes.append(f"Anm.: {j.label(c)} kunne ikke indgå i selektionen ({what}).")
     xs = selection.variables
     main_hc = ols(sample, spec.dependent, xs, cov_type=spec.robust_se)
     others: dict[str, tuple[Fit, Fit]] = {}
@@ -103,10 +107,13 @@ def run_model(
             others[r] = (ols(sample, r, xs), ols(sample, r, xs, cov_type=spec.robust_se))
         except DataError as e:
             warns.append(f"robustness model for '{r}' could not be estimated: {e.message}")
+            notes.append(f"Anm.: Modellen kunne ikke genberegnes på {j.label(r)}.")
     v = vif(sample, xs) if len(xs) >= 2 else pd.Series(1.0, index=xs, dtype=float)
     for x, val in v.items():
         if val > 10:
             warns.append(f"variable '{x}' ({j.label(str(x))}) has VIF {val:.1f} (> 10) in the selected model: strong collinearity")
+            vif_da = f"{val:.1f}".replace(".", ",")
+            notes.append(f"Anm.: {j.label(str(x))} har VIF {vif_da} (over 10) i den udvalgte model: stærk kollinearitet.")
     for w in warns:
         _warnings.warn(w, ModelWarning, stacklevel=2)
-    return ModelResult(spec, j, scr, selection, Robustness(main_hc, others, v), warns)
+    return ModelResult(spec, j, scr, selection, Robustness(main_hc, others, v), warns, notes)

@@ -49,7 +49,7 @@ def _source(res: ModelResult) -> str:
 
 
 def _warn_notes(res: ModelResult) -> list[str]:
-    return [f"Anm.: Advarsel – {w}." for w in res.warnings]
+    return list(res.notes)
 
 
 def _dep(res: ModelResult) -> str:
