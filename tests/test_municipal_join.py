@@ -221,3 +221,25 @@ def test_spec_errors_name_the_key() -> None:
     assert err({"dependent": "y", "controls": ["y"]}) == "key '(top level)': the dependent variable 'y' is also a control (model.yaml)"
     ok = spec_from_dict({"dependent": "y", "candidates": {"register": ["a"]}, "register": {"file": "r.csv"}})
     assert ok.register_candidates == ["a"] and ok.register_spec.file == "r.csv"
+
+
+def test_collinear_controls_are_an_error_naming_them() -> None:
+    reg, ds = _design()
+    reg["anc2"] = 3 * reg["anc"] - 1
+    with pytest.raises(DataError, match="variable 'anc2' is perfectly collinear with 'anc'"):
+        run_model(reg, {"ledere": ds}, spec(controls=["anc", "anc2"], indicators=[{"instrument": "ledere", "variables": "q", "stat": "mean"}]))
+
+
+def test_the_readme_model_example_is_a_valid_config() -> None:
+    import re
+
+    import yaml
+
+    from conftest import ROOT
+
+    text = (ROOT / "surveys" / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Model"):]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    s = spec_from_dict(yaml.safe_load(block))
+    assert s.dependent == "maal2" and s.controls == ["anciennitet", "andel_match45"]
+    assert s.instruments["medarbejdere"].file == "data/medarbejdere.sav"
