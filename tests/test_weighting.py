@@ -66,11 +66,12 @@ def test_agrees_with_ipfn_to_1e8(seed: int) -> None:
     assert np.max(np.abs(ours / peer - 1)) < 1e-8
 
 
-def test_agrees_with_ipfn_with_base_weights() -> None:
+@pytest.mark.parametrize("distinct", [False, True])  # few base weights: cells counted; all distinct: cells sorted
+def test_agrees_with_ipfn_with_base_weights(distinct: bool) -> None:
     rng = np.random.default_rng(7)
     sizes = (3, 5)
     codes = [rng.integers(0, k, 800) for k in sizes]
-    base = rng.choice([1.0, 2.5, 4.0], 800)
+    base = rng.uniform(1, 4, 800) if distinct else rng.choice([1.0, 2.5, 4.0], 800)
     targets = [np.array([500.0, 300, 200]), np.array([100.0, 200, 300, 250, 150])]
     ours = rake(codes, targets, base).weights
     peer = _ipfn_weights(codes, targets, base)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -76,30 +76,54 @@ class RakeResult:
     bounds: tuple[float, float] | None = None  # the caps applied (lower, upper)
 
 
-def _collapse(codes: Sequence[np.ndarray], base: np.ndarray | None) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, np.ndarray]:
-    """Group respondents into cells: (cell of each respondent, each cell's category codes, counts, base mass)."""
+@dataclass
+class _Cells:
+    """Respondents grouped into cells: each cell's category codes, respondent count and base-weight mass."""
+
+    codes: list[np.ndarray]
+    counts: np.ndarray
+    mass: np.ndarray
+    expand: Callable[[np.ndarray], np.ndarray]  # one value per cell → one value per respondent
+
+
+def _collapse(codes: Sequence[np.ndarray], base: np.ndarray | None) -> _Cells:
+    """Group respondents with the same categories (and the same base weight) into cells."""
     sizes = [int(c.max()) + 1 for c in codes]
-    key = np.ravel_multi_index(tuple(codes), sizes) if np.prod(sizes, dtype=float) < 2**62 else None
-    if key is None:  # more combinations than an int64 holds: group the code tuples directly
-        _, key = np.unique(np.column_stack(codes), axis=0, return_inverse=True)
+    bcode, nb = (None, 1)
     if base is not None:  # respondents of a cell with different base weights get different weights
         bcode, buniq = pd.factorize(base)
-        key = key * len(buniq) + bcode
-    if key.max() < 4 * len(key) + 1024:  # dense keys: counting beats sorting
-        present = np.bincount(key)
+        nb = len(buniq)
+    n = len(codes[0])
+    space = float(np.prod(sizes, dtype=float)) * nb
+    if space <= 4 * n + (1 << 20):  # small key space: counting beats sorting
+        key = np.array(codes[0], np.int64)
+        for c, k in zip(codes[1:], sizes[1:]):
+            key *= k
+            key += c
+        if bcode is not None:
+            key *= nb
+            key += bcode
+        present = np.bincount(key, minlength=int(space))
         cells = np.flatnonzero(present)
-        lookup = np.empty(len(present), np.int64)
-        lookup[cells] = np.arange(len(cells))
-        inverse = lookup[key]
+        counts = present[cells].astype(float)
+        mass = counts if base is None else np.bincount(key, base, minlength=int(space))[cells]
+        cell_codes = [np.asarray(x, np.int64) for x in np.unravel_index(cells // nb, sizes)]
+
+        def expand(values: np.ndarray) -> np.ndarray:
+            full = np.zeros(int(space))
+            full[cells] = values
+            return full[key]
     else:
-        cells, inverse = np.unique(key, return_inverse=True)
-    ncell = len(cells)
-    first = np.full(ncell, len(key), np.int64)
-    np.minimum.at(first, inverse, np.arange(len(key)))
-    cell_codes = [c[first] for c in codes]
-    counts = np.bincount(inverse, minlength=ncell).astype(float)
-    mass = counts if base is None else np.bincount(inverse, base, minlength=ncell)
-    return inverse, cell_codes, counts, mass
+        stacked = np.column_stack([*codes, bcode] if bcode is not None else codes)
+        _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.ravel()
+        cell_codes = [np.asarray(c)[first] for c in codes]
+        counts = np.bincount(inverse).astype(float)
+        mass = counts if base is None else np.bincount(inverse, base)
+
+        def expand(values: np.ndarray) -> np.ndarray:
+            return values[inverse]
+    return _Cells(cell_codes, counts, mass, expand)
 
 
 def _sweeps(cell_codes: list[np.ndarray], targets: list[np.ndarray], total: np.ndarray, free: np.ndarray,
@@ -158,7 +182,8 @@ def rake(codes: Sequence[np.ndarray], targets: Sequence[Sequence[float]], base: 
     """
     tg = [np.asarray(t, float) for t in targets]
     codes = [np.asarray(c, np.int64) for c in codes]
-    inverse, cell_codes, counts, mass = _collapse(codes, base)
+    cells = _collapse(codes, base)
+    cell_codes, counts, mass = cells.codes, cells.counts, cells.mass
     for j, (c, t) in enumerate(zip(cell_codes, tg)):
         if len(t) <= c.max() or (np.bincount(c, minlength=len(t)) == 0).any():
             raise ValueError(f"margin {j}: every category needs respondents (check with the encoder first)")
@@ -201,8 +226,8 @@ def rake(codes: Sequence[np.ndarray], targets: Sequence[Sequence[float]], base: 
             iters += it
             if not ok:
                 raise fail(iters)
-    weights = (total / counts)[inverse]
-    err = max(float(e.max()) for e in margin_errors(codes, weights, tg))
+    weights = cells.expand(total / counts)
+    err = max(float(e.max()) for e in margin_errors(cell_codes, total, tg))
     trimmed = int(counts[~free].sum())
     return RakeResult(weights, iters, err, trimmed, rounds, bounds)
 
