@@ -179,3 +179,24 @@ def test_by_variable_and_side_by_side_without_codebook(demo_dir: Path) -> None:
     maal = next(t for t in two if t.id == "maal_1")
     assert maal.row_labels == ["Ledere", "Medarbejdere"] and maal.column_labels[-1] == "Total"
     assert "barr_1" in [t.id for t in two] and "ledere.kommune" not in [t.id for t in two]
+
+
+def test_xlsx_input_with_text_answers_labelled_by_the_codebook(tmp_path: Path) -> None:
+    """An Excel sheet with text codes; the codebook gives labels, a missing code and a battery."""
+    df = pd.DataFrame({"id": range(1, 9),
+                       "q1": ["J", "N", "J", "J", "?", "N", None, "J"],
+                       "q2": ["N", "N", "J", "?", "J", "J", "J", None]})
+    df.to_excel(tmp_path / "svar.xlsx", index=False)
+    (tmp_path / "cb.yaml").write_text(
+        "variables:\n"
+        "  'q*': {values: {J: Ja, N: Nej, '?': Ved ikke}}\n"
+        "  q1: {label: Første spørgsmål, values: {J: Ja, N: Nej, '?': Ved ikke}, missing: ['?']}\n"
+        "tables:\n"
+        "  - {type: single, variable: q1}\n"
+        "  - {type: battery, id: b, items: {q1: Første, q2: Andet}, missing: ['?']}\n", encoding="utf-8")
+    single, battery = build_tables({"svar": read_data(tmp_path / "svar.xlsx")}, load_codebook(tmp_path / "cb.yaml"))
+    # q1: J ×4, N ×2, '?' missing, blank missing → base 6
+    assert single.row_labels == ["Ja", "Nej", "Total"]  # text codes in code (alphabetical) order
+    assert single.value("Ja", "Antal") == 4 and single.value("Total", "Antal") == 6
+    assert single.title == "Første spørgsmål"
+    assert battery.value("Andet", "Ja") == pytest.approx(4 / 6) and battery.value("Andet", "Total") == 6

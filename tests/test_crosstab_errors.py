@@ -181,4 +181,4 @@ def test_codebook_data_name_unknown(tmp_path: Path) -> None:
 
 def test_invalid_yaml_names_the_line(tmp_path: Path, data: Path, fails) -> None:
     cb = write(tmp_path, "cb.yaml", "tables:\n  - type: single\n   variable: q1\n")
-    assert fails(data, "-c", cb, "-o", tmp_path / "o.xlsx").startswith(f"error: invalid YAML: ")
+    assert fails(data, "-c", cb, "-o", tmp_path / "o.xlsx").startswith("error: invalid YAML: ")

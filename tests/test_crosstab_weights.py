@@ -6,10 +6,8 @@ row percentages and svychisq figures R printed in tests/reference/raoscott_refer
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 

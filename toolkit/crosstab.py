@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .codebook import Code, Codebook, DatasetSpec, TableSpec, code_key, common_stem, default_id, show_code
+from .codebook import Code, Codebook, DatasetSpec, TableSpec, code_key, default_id, show_code
 from .errors import ConfigError, DataError
 from .io import Dataset, first_rows
 from .survey_stats import column_letters, effective_n, letter, pearson_chi2, rao_scott
@@ -633,7 +633,7 @@ def _groups_for(ctx: _Context, spec: TableSpec, srcs: list[Source], by: str | No
     elif by and spec.type != "twoway":
         s = srcs[0]
         if ctx.labelled(s, by):
-            v = ctx.var(srcs, by, (), f" (the 'by' variable)")
+            v = ctx.var(srcs, by, (), " (the 'by' variable)")
             idx = v.index[s.name]
             groups = [Group(lab, s, idx == i) for i, lab in enumerate(v.labels) if (idx == i).any()]
         else:
