@@ -147,3 +147,24 @@ def test_column_letters_on_weighted_groups(files: dict[str, Path]) -> None:
     # weighted Ja: 4.0 % (Slet ikke) vs 35.5 % (I høj grad) – the high group must beat A
     assert "A" in marks["I høj grad (D)"] and marks["Slet ikke (A)"] == ""
     assert any(n.startswith("Anm.: Et bogstav ved en andel") and "effektiv N" in n for n in t.notes)
+
+
+def test_weighted_and_unweighted_files_side_by_side_do_not_depend_on_weight_scale(files: dict[str, Path]) -> None:
+    """Weights from `toolkit weight` sum to the population; the group test must not care."""
+    raw = pd.read_csv(files["ref"])
+    a, b = raw[raw.koen == 1].drop(columns="w"), raw[raw.koen == 2].drop(columns="w")
+    cb = parse_codebook({**CODEBOOK, "tables": [{"type": "single", "variable": "lyst", "data": ["a", "b"]}]}, "cb.yaml")
+    notes = []
+    for scale in (1.0, 1000.0):
+        w = weights_from_frame(pd.DataFrame({"id": raw.loc[raw.koen == 1, "id"], "weight": scale * raw.loc[raw.koen == 1, "w"]}))
+        (t,) = build_tables({"a": read_data_frame(a), "b": read_data_frame(b)}, cb, {"a": w})
+        notes.append([n for n in t.notes if "chi²" in n])
+        sub = raw[raw.koen == 1]
+        assert t.value("Ja", "A") == pytest.approx(sub.loc[sub.lyst == 1, "w"].sum() / sub["w"].sum(), abs=1e-12)
+        assert t.value("Ja", "B") == pytest.approx((b.lyst == 1).mean(), abs=1e-12)
+    assert notes[0] == notes[1] and notes[0][0].startswith("Anm.: Rao-Scott-korrigeret chi²-test")
+
+
+def read_data_frame(df: pd.DataFrame):
+    from toolkit.io import Dataset
+    return Dataset(df.reset_index(drop=True))

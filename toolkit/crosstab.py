@@ -266,8 +266,9 @@ def _test_note(row_of: np.ndarray, col_of: np.ndarray, w: np.ndarray | None,
 def _design(groups: Sequence[Group], idx_of: Callable[[Group], np.ndarray]):
     """Stack the groups' respondents: group number, category, weight, cluster and stratum per row.
 
-    Separate files are independent samples, so each file is its own stratum; within a file the
-    respondents are the PSUs unless the codebook names a cluster variable.
+    Separate files are independent samples, so each file is its own stratum and its weights are
+    scaled to its sample size (weights from `toolkit weight` sum to the population); within a
+    file the respondents are the PSUs unless the codebook names a cluster variable.
     """
     rows, cols, ws, cl, st = [], [], [], [], []
     any_cluster = any(g.src.spec.cluster for g in groups)
@@ -277,8 +278,8 @@ def _design(groups: Sequence[Group], idx_of: Callable[[Group], np.ndarray]):
         idx = idx_of(g)[m]
         rows.append(np.full(len(idx), gi))
         cols.append(idx)
-        w = g.src.weights
-        ws.append(np.ones(len(idx)) if w is None else w[m])
+        w = g.src.weights  # scaled to mean 1 per file: independent samples keep their own size
+        ws.append(np.ones(len(idx)) if w is None else w[m] / w.mean())
         spec, data, si = g.src.spec, g.src.ds.data, names.index(g.src.name)
         if any_cluster:
             psu = data[spec.cluster].to_numpy()[m] if spec.cluster else np.flatnonzero(m)
