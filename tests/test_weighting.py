@@ -134,7 +134,7 @@ def test_shares_not_summing_to_one_are_normalised_with_a_warning() -> None:
     assert m.warnings == ["the shares of 'koen' sum to 0.98, not 1; they are normalised"]
     res = weight_dataset(demo_like(), m)
     assert weighted_shares(demo_like().data, "koen", res.weights).to_list() == pytest.approx([0.5 / 0.98, 0.48 / 0.98], rel=1e-10)
-    assert any("normaliseret" in n or "normalised" in n for n in diagnostics(res)[0].notes)
+    assert "Anm.: Andelene for koen summerede til 0,98 og er normaliseret til 1." in diagnostics(res)[0].notes
 
 
 def test_scale_n_sums_to_respondents() -> None:
@@ -235,10 +235,11 @@ def test_diagnostics_tables() -> None:
     assert marg.value("30-49 år", "Vægtet", group="Alder") == pytest.approx(0.4, rel=1e-10)
     w = res.weights
     assert spread.value("Mindste vægt", "Værdi") == pytest.approx(w.min())
-    assert spread.value("Median", "Værdi") == pytest.approx(np.median(w))
+    assert spread.value("Median vægt", "Værdi") == pytest.approx(np.median(w))
     assert spread.value("Største/mindste vægt", "Værdi") == pytest.approx(w.max() / w.min())
     assert spread.value("Effektiv stikprøvestørrelse (Kish)", "Værdi") == pytest.approx(w.sum() ** 2 / (w**2).sum())
-    assert float(spread.value("Største resterende marginfejl (relativ)", "Værdi")) < 1e-10
+    assert float(spread.value("Største resterende marginfejl (relativ)", "Værdi").replace(",", ".")) < 1e-10
+    assert marg.notes[0] == "Kilde: <data>; marginaler fra m.csv."
 
 
 def test_weights_frame_contract() -> None:

@@ -163,3 +163,15 @@ def test_refuses_to_overwrite_an_input(demo_dir, error) -> None:
     msg = error("weight", demo_dir / "borgere.sav", "--margins", demo_dir / "margins_borgere.csv", "--id", "id",
                 "--out", demo_dir / "margins_borgere.csv")
     assert "refusing to overwrite an input file" in msg
+
+
+def test_shares_warning_on_stderr(demo_dir, tmp_path, cli) -> None:
+    m = pd.read_csv(demo_dir / "margins_borgere.csv")
+    m["target"] = m["target"] / 12000
+    m.loc[m["variable"] == "koen", "target"] = [0.55, 0.43]
+    m.to_csv(tmp_path / "m.csv", index=False)
+    code, out, err = cli("weight", demo_dir / "borgere.sav", "--margins", tmp_path / "m.csv", "--id", "id", "--out", tmp_path / "w.csv")
+    assert code == 0
+    assert err == f"warning: the shares of 'koen' sum to 0.98, not 1; they are normalised ({tmp_path / 'm.csv'})\n"
+    w = pd.read_csv(tmp_path / "w.csv")["weight"]
+    assert w.sum() == pytest.approx(870, rel=1e-12)  # shares only, no base weight: the weights sum to n

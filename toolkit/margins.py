@@ -46,7 +46,12 @@ class Margins:
 
     margins: list[Margin]
     source: str = "<margins>"
-    warnings: list[str] = field(default_factory=list)
+    normalised: dict[str, float] = field(default_factory=dict)  # variable → what its shares summed to
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the user should know about the file (shares that did not sum to 1)."""
+        return [f"the shares of '{v}' sum to {s:.4g}, not 1; they are normalised" for v, s in self.normalised.items()]
 
     @property
     def variables(self) -> list[str]:
@@ -164,7 +169,7 @@ def margins_from_records(records: list[tuple[int | None, Any, Any, Any]], source
                               source, row=m.rows[0], column="target")
         m.shares = percent_vars[m.variable] == {True} or m.total <= SHARE_SUM_LIMIT
         if m.shares and abs(m.total - 1) > 1e-9:
-            out.warnings.append(f"the shares of '{m.variable}' sum to {m.total:.4g}, not 1; they are normalised")
+            out.normalised[m.variable] = m.total
     _check_count_totals(out)
     return out
 

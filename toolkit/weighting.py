@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -351,7 +352,9 @@ def weight_dataset(ds: Dataset, margins: Margins, base_weight: str | None = None
                    trim: Trim | None = None, tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER) -> WeightingResult:
     """Rake the respondents of `ds` to `margins`; weights sum to the population total, or to n with scale="n"."""
     if scale not in ("population", "n"):
-        raise ConfigError(f"scale must be 'population' or 'n', not '{scale}'")
+        raise ConfigError(f"--scale must be 'population' or 'n', not '{scale}'")
+    if not tol > 0:
+        raise ConfigError(f"--tol must be positive, not {tol:g}")
     if len(ds.data) == 0:
         raise DataError("the data file has no respondents", ds.name)
     enc = encode(ds, margins)
@@ -369,6 +372,11 @@ def weight_dataset(ds: Dataset, margins: Margins, base_weight: str | None = None
 
 
 # ---------------------------------------------------------------- diagnostics
+def _file_name(source: str) -> str:
+    """The file name without its folder: a workbook handed on should not show local paths."""
+    return source if source.startswith("<") else Path(source).name
+
+
 def kish(weights: np.ndarray) -> tuple[float, float]:
     """(Kish effective sample size (Σw)²/Σw², design effect n/n_eff = 1 + CV² of the weights)."""
     w = np.asarray(weights, float)
@@ -399,10 +407,11 @@ def margin_table(result: WeightingResult) -> Table:
             groups.append(result.variable_labels.get(m.variable) or m.variable)
             rows.append(labels[i])
             cells.append(row)
-    notes = [f"Kilde: {result.source}; marginaler fra {result.margins.source}.",
+    notes = [f"Kilde: {_file_name(result.source)}; marginaler fra {_file_name(result.margins.source)}.",
              "Anm.: Vægtet ved raking (iterativ proportional tilpasning) til alle marginaler på én gang"
              + (f", med startvægten {result.base_column}." if has_base else ".")]
-    notes += [f"Anm.: {w}" for w in result.margins.warnings]
+    notes += [f"Anm.: Andelene for {v} summerede til {f'{s:.4g}'.replace('.', ',')} og er normaliseret til 1."
+              for v, s in result.margins.normalised.items()]
     return Table("vaegtning_marginaler", "Vægtning: stikprøve, mål og vægtet fordeling", rows, columns, cells,
                  row_groups=groups, stub_header="Kategori", notes=notes)
 
@@ -415,15 +424,15 @@ def weight_table(result: WeightingResult) -> Table:
         ("Antal respondenter", Cell(result.n, Kind.COUNT)),
         ("Sum af vægte", Cell(float(w.sum()), Kind.MEAN)),
         ("Mindste vægt", Cell(float(w.min()), Kind.STAT)),
-        ("Median", Cell(float(np.median(w)), Kind.STAT)),
+        ("Median vægt", Cell(float(np.median(w)), Kind.STAT)),
         ("Største vægt", Cell(float(w.max()), Kind.STAT)),
         ("Største/mindste vægt", Cell(float(w.max() / w.min()), Kind.STAT)),
         ("Effektiv stikprøvestørrelse (Kish)", Cell(n_eff, Kind.MEAN)),
         ("Designeffekt (1 + CV²)", Cell(deff, Kind.STAT)),
         ("Iterationer", Cell(r.iterations, Kind.COUNT)),
-        ("Største resterende marginfejl (relativ)", Cell(f"{r.max_error:.1e}", Kind.TEXT)),
+        ("Største resterende marginfejl (relativ)", Cell(f"{r.max_error:.1e}".replace(".", ","), Kind.TEXT)),
     ]
-    notes = [f"Kilde: {result.source}."]
+    notes = [f"Kilde: {_file_name(result.source)}."]
     if r.bounds is not None:
         lo, hi = r.bounds
         rows += [("Trimmede vægte (antal respondenter)", Cell(r.trimmed, Kind.COUNT)),
