@@ -42,10 +42,10 @@ def test_demo_recovers_the_planted_effects_with_right_signs(demo_run: Path) -> N
     t = _tidy(demo_run)
     res = t[(t["table"] == "model_resultat") & (t["column"] == "Koefficient")].set_index("row")["value"]
     p = t[(t["table"] == "model_resultat") & (t["column"] == "p")].set_index("row")["value"]
-    labels = {"anciennitet": "Gns. ledighedsanciennitet (uger)", "andel_match45": "Andel i matchkategori 4-5",
-              "akt_praktik": "Aktivering: virksomhedspraktik (andel af tilbud)",
-              "akt_revalidering": "Aktivering: revalidering (andel af tilbud)",
-              "akt_vejledning": "Aktivering: korte vejlednings- og afklaringsforløb (andel af tilbud)"}
+    labels = {"anciennitet": "Ledighedsanciennitet (uger)", "andel_match45": "Andel i matchkategori 4-5",
+              "akt_praktik": "Virksomhedspraktik (andel af tilbud)",
+              "akt_revalidering": "Revalidering (andel af tilbud)",
+              "akt_vejledning": "Korte vejledningsforløb (andel af tilbud)"}
     for name, b in PLANTED.items():
         assert np.sign(float(res[labels[name]])) == np.sign(b), name
         assert float(p[labels[name]]) < 0.01, name
@@ -124,7 +124,7 @@ def test_demo_figures_equal_an_independent_statsmodels_fit(demo_run: Path) -> No
     assert r2 == pytest.approx(ref.rsquared, rel=1e-9)
     coef = res[res["column"] == "Koefficient"].set_index("row")["value"].astype(float)
     assert coef["Konstant"] == pytest.approx(ref.params["const"], rel=1e-9)
-    assert coef["Gns. ledighedsanciennitet (uger)"] == pytest.approx(ref.params["anciennitet"], rel=1e-9)
+    assert coef["Ledighedsanciennitet (uger)"] == pytest.approx(ref.params["anciennitet"], rel=1e-9)
     hc3 = ref.get_robustcov_results("HC3")
     rob = t[(t["table"] == "model_robusthed") & (t["column"] == "SE (HC3)") & (t["group"].str.startswith("Kontrolvariable | Selvforsørgelsesgrad"))]
     se = rob.set_index("row")["value"].astype(float)
