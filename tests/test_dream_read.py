@@ -179,3 +179,21 @@ def test_cli_error_names_the_column(tmp_path: Path) -> None:
 def test_parse_week_columns_orders_by_year_and_week() -> None:
     cols = parse_week_columns(["y_2101", "pnr", "y_2053", "y_9952", "y_0001"], "y_")
     assert [c.name for c in cols] == ["y_9952", "y_0001", "y_2053", "y_2101"]
+
+
+def test_age_column_and_one_municipality_column(tmp_path: Path) -> None:
+    """columns.age + age_at instead of a birth date; one municipality column instead of nykomYYYY."""
+    from toolkit.outcomes import select_target_group
+
+    df = frame([person("a", all_months(730)), person("d", all_months(730))])
+    df = df.drop(columns=["foed_dato", "nykom2021"]).rename(columns={"nykom2020": "kommune"})
+    df["kommune"] = [657, 101]
+    df["alder"] = [40, 66]
+    p = write(tmp_path, df)
+    defs = load_definitions(cubb_defs(tmp_path, "columns: {birth: null, age: alder, age_at: 2020-10, municipality: kommune}\n"))
+    reg = read_for(p, defs)
+    oct20 = month_index("2020-10")
+    assert reg.persons["birth_month"].tolist() == [oct20 - 40 * 12 - 6, oct20 - 66 * 12 - 6]
+    coh = select_target_group(reg, defs)
+    assert coh.member.tolist() == [True, False]  # 66 at the start of the window
+    assert coh.municipality.tolist() == [657, 101]

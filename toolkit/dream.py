@@ -257,8 +257,8 @@ def codes_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: 
         frac = v != np.round(v)
         if frac.any():
             raise DataError(f"benefit code {v[frac][0]} is not a whole number", path, row=_first_bad(frac, offset), column=name)
-    out_of_range = (v < 0) | (v > MAX_CODE)
-    if out_of_range.any():
+    if len(v) and (v.min() < 0 or v.max() > MAX_CODE):
+        out_of_range = (v < 0) | (v > MAX_CODE)
         raise DataError(f"benefit code {v[out_of_range][0]:g} outside 1-{MAX_CODE}", path, row=_first_bad(out_of_range, offset), column=name)
     return v.astype(np.int16, copy=False)
 
@@ -277,8 +277,8 @@ def grad_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: i
             bad = np.array([v is not None and pd.isna(pd.to_numeric(v, errors="coerce")) for v in vals])
             raise DataError(f"non-numeric employment degree '{vals[bad][0]}'", path, row=_first_bad(bad, offset), column=name) from None
     v = arr.to_numpy(zero_copy_only=False).astype(np.float32) if not pa.types.is_null(arr.type) else np.zeros(len(arr), np.float32)
-    v = np.nan_to_num(v, nan=0.0)
-    if (v < 0).any():
+    v = np.nan_to_num(v, nan=0.0, copy=False)
+    if len(v) and v.min() < 0:
         raise DataError(f"negative employment degree {v[v < 0][0]:g}", path, row=_first_bad(v < 0, offset), column=name)
     return v
 
@@ -447,7 +447,7 @@ def read_dream(
         block = np.empty((W, b), dtype=np.int16)
         for k, w in enumerate(plan.weeks):
             block[k] = codes_array(batch.column(w.name), w.name, p, offset)
-        counts += np.bincount(block.ravel(), minlength=MAX_CODE + 1)
+            counts += np.bincount(block[k], minlength=MAX_CODE + 1)
         code_parts.append(block)
         g = np.zeros((M, b), dtype=np.float32)
         for k, name in enumerate(plan.grad):

@@ -26,13 +26,15 @@ def outcomes(
     if unknown not in (None, "other", "error"):
         raise typer.BadParameter("expected 'other' or 'error'", param_hint="--unknown-codes")
     tables = []
+    warned: set[str] = set()
     for path in definitions:
         defs = load_definitions(path)
         reg = read_for(extract, defs)
         found = unknown_codes(reg, defs.codes.known)
-        if found and (unknown or defs.codes.unknown) == "other":
-            typer.echo(f"warning: {len(found)} DREAM code(s) not in the code list, counted as 'Andet': "
-                       + ", ".join(f"{c} ({k} weeks)" for c, k in sorted(found.items())), err=True)
+        text = ", ".join(f"{c} ({k} weeks)" for c, k in sorted(found.items()))
+        if found and (unknown or defs.codes.unknown) == "other" and text not in warned:
+            typer.echo(f"warning: {len(found)} DREAM code(s) not in the code list, counted as 'Andet': {text}", err=True)
+            warned.add(text)
         tables += register_tables(reg, defs, unknown)
     suppress(tables, threshold)
     write_outputs(tables, out, inputs=[extract, *definitions], tidy=tidy, parameters={"threshold": threshold})
