@@ -87,9 +87,8 @@ class _Cells:
     expand: Callable[[np.ndarray], np.ndarray]  # one value per cell → one value per respondent
 
 
-def _collapse(codes: Sequence[np.ndarray], base: np.ndarray | None) -> _Cells:
+def _collapse(codes: Sequence[np.ndarray], sizes: list[int], base: np.ndarray | None) -> _Cells:
     """Group respondents with the same categories (and the same base weight) into cells."""
-    sizes = [int(c.max()) + 1 for c in codes]
     bcode, nb = (None, 1)
     if base is not None:  # respondents of a cell with different base weights get different weights
         bcode, buniq = pd.factorize(base)
@@ -175,18 +174,18 @@ def margin_errors(codes: Sequence[np.ndarray], weights: np.ndarray, targets: Seq
 def rake(codes: Sequence[np.ndarray], targets: Sequence[Sequence[float]], base: np.ndarray | None = None,
          trim: Trim | None = None, tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER,
          names: Sequence[tuple[str, Sequence[str]]] | None = None) -> RakeResult:
-    """Rake to all one-way margins at once; `codes[j]` holds 0-based categories, `targets[j]` their totals.
+    """Rake to all one-way margins at once (`codes[j]`: 0-based categories, `targets[j]`: their totals, same sum).
 
-    Every category must have respondents and all targets the same sum. With `trim`, weights
-    outside the caps are fixed at the cap and the rest re-raked until none is outside and the
-    margins hold. Non-convergence raises ConvergenceError naming the worst margin.
+    With `trim`, weights outside the caps are held at the cap while the rest are re-raked; never unconverged.
     """
     tg = [np.asarray(t, float) for t in targets]
     codes = [np.asarray(c, np.int64) for c in codes]
-    cells = _collapse(codes, base)
+    if any(c.min() < 0 or c.max() >= len(t) for c, t in zip(codes, tg)):
+        raise ValueError("codes must lie in 0 … number of categories − 1")
+    cells = _collapse(codes, [len(t) for t in tg], base)
     cell_codes, counts, mass = cells.codes, cells.counts, cells.mass
     for j, (c, t) in enumerate(zip(cell_codes, tg)):
-        if len(t) <= c.max() or (np.bincount(c, minlength=len(t)) == 0).any():
+        if (np.bincount(c, minlength=len(t)) == 0).any():
             raise ValueError(f"margin {j}: every category needs respondents (check with the encoder first)")
     total = mass.copy()  # each cell's weighted total; a respondent's weight = base × total / mass
     free = np.ones(len(total), bool)
