@@ -346,3 +346,8 @@ def test_base_weight_must_be_positive() -> None:
     ds.data.loc[2, "pw"] = 0
     with pytest.raises(DataError, match=r"1 base weights are missing, zero, negative or not numbers \(rows 4\)"):
         weight_dataset(ds, margins(COUNTS), base_weight="pw")
+
+
+def test_rounded_shares_are_normalised_without_a_warning() -> None:
+    m = margins([("koen", "Mand", "55,1 %"), ("koen", "Kvinde", "44,8 %")])  # 99.9 %: rounding
+    assert m.warnings == [] and m.margins[0].shares

@@ -23,6 +23,7 @@ COLUMNS = ["variable", "category", "target"]
 YAML_SUFFIXES = {".yaml", ".yml"}
 SHARE_SUM_LIMIT = 1.01  # targets summing to at most this are shares: no population has ≤ 1 person
 COUNT_TOLERANCE = 1e-6  # relative difference allowed between the count totals of two variables
+SHARE_WARNING = 0.005  # shares off 1 by more than half a percentage point: more than rounding, say so
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Margins:
 
     margins: list[Margin]
     source: str = "<margins>"
-    normalised: dict[str, float] = field(default_factory=dict)  # variable → what its shares summed to
+    normalised: dict[str, float] = field(default_factory=dict)  # variable → its shares' sum, when far from 1
 
     @property
     def warnings(self) -> list[str]:
@@ -168,7 +169,7 @@ def margins_from_records(records: list[tuple[int | None, Any, Any, Any]], source
             raise ConfigError(f"variable '{m.variable}' mixes percentages and plain numbers; write all its targets the same way",
                               source, row=m.rows[0], column="target")
         m.shares = percent_vars[m.variable] == {True} or m.total <= SHARE_SUM_LIMIT
-        if m.shares and abs(m.total - 1) > 1e-9:
+        if m.shares and abs(m.total - 1) > SHARE_WARNING:
             out.normalised[m.variable] = m.total
     _check_count_totals(out)
     return out
