@@ -112,3 +112,35 @@ def test_forward_stops_when_municipalities_run_out() -> None:
     sel = stepwise(d, "y", list(PLANTED) + NULLS, forced=list(CONTROLS), direction="forward", p_enter=0.99)
     assert len(sel.fit.xs) <= 6 - 2
     assert sel.trace[-1].note.startswith("for få kommuner (6)")
+
+
+def test_planted_survey_indicators_through_the_whole_pipeline() -> None:
+    """Survey answers → per-municipality shares → join → stepwise: the two planted indicators
+    (shares computed here by hand with pandas) are selected with their signs in most seeds."""
+    from toolkit.io import Dataset
+    from toolkit.municipal import ModelSpec, run_model
+
+    grad = {1: "Slet ikke", 2: "I mindre grad", 3: "I nogen grad", 4: "I høj grad", 5: "Ved ikke"}
+    spec = ModelSpec.model_validate({
+        "dependent": "y", "controls": ["anc"],
+        "instruments": {"ledere": {"title": "Ledere"}},
+        "indicators": [{"instrument": "ledere", "variables": "q*", "stat": "share", "codes": ["I nogen grad", "I høj grad"]}],
+        "selection": {"direction": "both", "p_enter": 0.01, "p_remove": 0.02},
+    })
+    exact = 0
+    for seed in range(10):
+        rng = np.random.default_rng(100 + seed)
+        codes = np.arange(101, 171)  # 70 municipalities, 4 leaders each, 8 questions
+        kom = np.repeat(codes, 4)
+        answers = pd.DataFrame({f"q{k}": rng.integers(1, 6, len(kom)) for k in range(1, 9)})
+        answers.insert(0, "kommune", kom)
+        shares = answers.groupby("kommune")[[f"q{k}" for k in range(1, 9)]].agg(lambda s: s.isin([3, 4]).mean())
+        reg = pd.DataFrame({"kommune": codes, "anc": rng.normal(size=len(codes))})
+        reg["y"] = -0.5 * reg["anc"] + 2.0 * shares["q2"].to_numpy() - 2.0 * shares["q5"].to_numpy() + rng.normal(scale=0.3, size=len(codes))
+        ds = Dataset(answers, None, {}, {f"q{k}": dict(grad) for k in range(1, 9)})
+        res = run_model(reg, {"ledere": ds}, spec)
+        if set(res.selection.selected) == {"ledere_q2", "ledere_q5"}:
+            exact += 1
+            assert res.fit.params["ledere_q2"] > 0 > res.fit.params["ledere_q5"]
+            assert res.fit.params["ledere_q2"] == pytest.approx(2.0, abs=0.5)
+    assert exact >= 7, f"exactly the planted set in only {exact} of 10 seeds"
