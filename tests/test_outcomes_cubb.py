@@ -161,3 +161,19 @@ def test_csv_semicolon_and_parquet_give_the_same_tables(setup) -> None:
     b = [[c.value for c in r] for t in cubb_tables(reg_csv, defs) for r in t.cells]
     assert a == b
     assert np.array_equal(reg.codes, reg_csv.codes) and np.array_equal(reg.grad, reg_csv.grad)
+
+
+def test_exit_in_the_windows_last_month(tmp_path: Path) -> None:
+    """Last target month February: the exit month March is the window's last and is measured;
+    last target month March: no month after it inside the window – censored."""
+    rows = [person("exit_mar", all_months(KH, "2021-02"), grad={"2021-03": 30}),
+            person("on_in_mar", all_months(KH), grad={"2021-03": 30})]
+    p = tmp_path / "d.parquet"
+    frame(rows).to_parquet(p, index=False)
+    defs = load_definitions(cubb_defs(tmp_path))
+    reg = read_for(p, defs)
+    st = monthly_status(reg, defs.codes, defs.spec.employment)
+    coh = select_target_group(reg, defs)
+    t1 = target1_persons(reg, st, coh, defs)
+    assert [t1.labels[k] for k in t1.exit] == ["Ordinært job", "Ledig ved dataophør"]
+    assert t1.job.tolist() == [True, False] and t1.wage.tolist() == [False, True]

@@ -442,18 +442,23 @@ def read_dream(
     code_parts, grad_parts, id_parts, attr_parts, muni_parts, vis_parts = [], [], [], [], [], []
     offset = 0
     counts = np.zeros(MAX_CODE + 1, dtype=np.int64)
+    rows = _row_count(p)  # known up front for Parquet: fill the final arrays, no concatenation copy
+    if rows is not None:
+        all_codes = np.empty((W, rows), dtype=np.int16)
+        all_grad = np.zeros((M, rows), dtype=np.float32)
     for batch in _batches(p, read, types, chunk_rows):
         b = batch.num_rows
-        block = np.empty((W, b), dtype=np.int16)
+        block = all_codes[:, offset:offset + b] if rows is not None else np.empty((W, b), dtype=np.int16)
         for k, w in enumerate(plan.weeks):
             block[k] = codes_array(batch.column(w.name), w.name, p, offset)
             counts += np.bincount(block[k], minlength=MAX_CODE + 1)
-        code_parts.append(block)
-        g = np.zeros((M, b), dtype=np.float32)
+        g = all_grad[:, offset:offset + b] if rows is not None else np.zeros((M, b), dtype=np.float32)
         for k, name in enumerate(plan.grad):
             if name:
                 g[k] = grad_array(batch.column(name), name, p, offset)
-        grad_parts.append(g)
+        if rows is None:
+            code_parts.append(block)
+            grad_parts.append(g)
         id_parts.append(batch.column(cols.id).to_pandas())
         attr_parts.append(pd.DataFrame({k: batch.column(v).to_pandas() for k, v in plan.attrs.items()}))
         muni_parts.append(np.array([_small_int(batch.column(v)) for v in plan.municipality.values()], dtype=np.int16).reshape(len(plan.municipality), b))
@@ -464,9 +469,12 @@ def read_dream(
         raise DataError("the extract has no rows", p)
     ids = pd.concat(id_parts, ignore_index=True)
     _check_ids(ids, p, cols.id)
-    codes = np.concatenate(code_parts, axis=1).T
-    del code_parts
-    grad = np.concatenate(grad_parts, axis=1).T
+    if rows is not None:
+        codes, grad = all_codes[:, :offset].T, all_grad[:, :offset].T
+    else:
+        codes = np.concatenate(code_parts, axis=1).T
+        del code_parts
+        grad = np.concatenate(grad_parts, axis=1).T
     attrs = pd.concat(attr_parts, ignore_index=True)
     persons = _persons(attrs, p, cols)
     muni = np.concatenate(muni_parts, axis=1).T if plan.municipality else np.zeros((offset, 1), np.int16)
@@ -487,6 +495,18 @@ def read_dream(
         code_counts=counts,
         path=p,
     )
+
+
+def _row_count(p: Path) -> int | None:
+    """Rows of a Parquet file from its metadata (None for formats that need a full pass)."""
+    if p.suffix.lower() != ".parquet":
+        return None
+    import pyarrow.parquet as pq
+
+    try:
+        return int(pq.ParquetFile(p).metadata.num_rows)
+    except Exception:
+        return None
 
 
 def _check_ids(ids: pd.Series, p: Path, name: str) -> None:
