@@ -84,7 +84,7 @@ class Survey(_Strict):
 
 class Register(_Strict):
     extract: str
-    definitions: str
+    definitions: str | list[str]
     source: str | None = None
 
 
@@ -178,7 +178,10 @@ class Wave:
                 out.append((f"surveys.{name}.weights.margins", self.resolve(s.weights.margins)))
         if self.spec.register:
             out.append(("register.extract", self.resolve(self.spec.register.extract)))
-            out.append(("register.definitions", self.resolve(self.spec.register.definitions)))
+            defs = self.spec.register.definitions
+            for i, d in enumerate([defs] if isinstance(defs, str) else defs):
+                key = "register.definitions" + ("" if isinstance(defs, str) else f"[{i + 1}]")
+                out.append((key, self.resolve(d)))
         if self.spec.model:
             out.append(("model", self.resolve(self.spec.model)))
         return out

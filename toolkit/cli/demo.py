@@ -32,13 +32,18 @@ def write_demo_surveys(folder: Path, seed: int = 2024) -> list[Path]:
 def demo(
     folder: Path = typer.Argument(Path("surveys/demo/data"), help="Folder to write the demo data into."),
     seed: int = typer.Option(2024, help="Random seed (the shipped demo uses 2024)."),
+    register_extract: bool = typer.Option(True, "--register/--no-register", help="Also write the synthetic DREAM extract (dream.parquet)."),
 ) -> None:
-    """Generate the synthetic demo wave's data files (deterministic)."""
+    """Generate the synthetic demo wave's data files: surveys, margins, DREAM extract (deterministic)."""
     for p in write_demo_surveys(folder, seed):
         typer.echo(f"wrote {p}")
     from .model import write_demo_register  # municipality register outcomes for `toolkit model`
 
     typer.echo(f"wrote {write_demo_register(folder, seed)}")
+    if register_extract:
+        from .demo_dream import write_demo_dream
+
+        typer.echo(f"wrote {write_demo_dream(folder, seed)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,62 @@
+"""`toolkit report` and `toolkit check`: the whole ministry workbook of a wave, or its validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import ConfigError
+from .common import write_outputs
+
+
+def report(
+    wave: Path = typer.Argument(..., help="Wave file (YAML), e.g. surveys/demo/wave.yaml."),
+    out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
+    tidy: Optional[Path] = typer.Option(None, "--tidy", help="Tidy long CSV (default: beside the workbook, <name>_tidy.csv)."),
+    template: Optional[Path] = typer.Option(None, "--template", help="Excel styling YAML (default templates/ministry.yaml)."),
+) -> None:
+    """Build the wave's ministry workbook: weights, cross-tabs, register outcomes, model, profile."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..report import build_report
+    from ..wave import load_wave
+
+    w = load_wave(wave)
+    tidy = tidy or out.with_name(out.stem + "_tidy.csv")
+    steps = sum(len(ch.items) for ch in w.spec.chapters)
+    with Progress(TextColumn("{task.description:<45}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task("Læser input", total=steps)
+        started = [False]
+
+        def progress(text: str) -> None:
+            if started[0]:
+                bar.advance(task)
+            started[0] = True
+            bar.update(task, description=text)
+
+        tables, inputs = build_report(w, progress)
+        bar.advance(task)
+    params = {"wave": w.spec.name, "disclosure_threshold": w.spec.parameters.disclosure_threshold}
+    write_outputs(tables, out, inputs=inputs, tidy=tidy, parameters=params, template=template)
+
+
+def check(
+    wave: Path = typer.Argument(..., help="Wave file (YAML) to validate."),
+) -> None:
+    """Validate a wave file and every input it names (without running the analyses); list all problems."""
+    from ..report import check_wave
+
+    problems = check_wave(wave)
+    if problems:
+        for p in problems:
+            typer.echo(f"problem: {p}", err=True)
+        raise ConfigError(f"{len(problems)} problem(s) found", wave)
+    typer.echo(f"ok: {wave} and its inputs are valid")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report", rich_help_panel="Report")(report)
+    app.command("check", rich_help_panel="Report")(check)
