@@ -45,6 +45,7 @@ def test_valid_wave_resolves_paths_relative_to_its_folder(tmp_path: Path) -> Non
 def test_three_independent_mistakes_are_all_reported(tmp_path: Path) -> None:
     text = GOOD.replace("disclosure_threshold: 5", "disclosure_threshold: 0").replace(
         "end: \"2023-12\"", "end: \"2023-13\"").replace("- crosstab:", "- crosstabs:")
+    (tmp_path / "ledere.csv").write_text("id\n1\n", encoding="utf-8")
     wave, problems = parse_wave(write(tmp_path, text))
     assert wave is None
     got = {(p.key, p.message) for p in problems}

@@ -158,6 +158,7 @@ class Wave:
 
     path: Path
     spec: WaveModel
+    raw: dict[str, Any]
 
     @property
     def folder(self) -> Path:
@@ -169,22 +170,45 @@ class Wave:
 
     def input_files(self) -> list[tuple[str, Path]]:
         """(key, path) of every file the wave names, for existence checks and provenance."""
-        out: list[tuple[str, Path]] = []
-        for name, s in self.spec.surveys.items():
-            out.append((f"surveys.{name}.data", self.resolve(s.data)))
-            if s.codebook:
-                out.append((f"surveys.{name}.codebook", self.resolve(s.codebook)))
-            if s.weights:
-                out.append((f"surveys.{name}.weights.margins", self.resolve(s.weights.margins)))
-        if self.spec.register:
-            out.append(("register.extract", self.resolve(self.spec.register.extract)))
-            defs = self.spec.register.definitions
-            for i, d in enumerate([defs] if isinstance(defs, str) else defs):
-                key = "register.definitions" + ("" if isinstance(defs, str) else f"[{i + 1}]")
-                out.append((key, self.resolve(d)))
-        if self.spec.model:
-            out.append(("model", self.resolve(self.spec.model)))
-        return out
+        return [(key, self.resolve(rel)) for key, rel in named_files(self.raw)]
+
+
+def named_files(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, relative path) of every input file a wave mapping names; tolerant of a broken wave
+    so that `toolkit check` can report missing files beside structural mistakes."""
+
+    def get(d: Any, key: str) -> Any:
+        return d.get(key) if isinstance(d, dict) else None
+
+    out: list[tuple[str, str]] = []
+    surveys = get(raw, "surveys")
+    for name, s in (surveys.items() if isinstance(surveys, dict) else []):
+        for key in ("data", "codebook"):
+            if isinstance(get(s, key), str):
+                out.append((f"surveys.{name}.{key}", get(s, key)))
+        if isinstance(get(get(s, "weights"), "margins"), str):
+            out.append((f"surveys.{name}.weights.margins", get(get(s, "weights"), "margins")))
+    reg = get(raw, "register")
+    if isinstance(get(reg, "extract"), str):
+        out.append(("register.extract", get(reg, "extract")))
+    defs = get(reg, "definitions")
+    if isinstance(defs, str):
+        out.append(("register.definitions", defs))
+    elif isinstance(defs, list):
+        out += [(f"register.definitions[{i + 1}]", d) for i, d in enumerate(defs) if isinstance(d, str)]
+    if isinstance(get(raw, "model"), str):
+        out.append(("model", get(raw, "model")))
+    return out
+
+
+def missing_files(raw: dict[str, Any], folder: Path, wave_path: Path) -> list[Problem]:
+    """A problem for every named input file that does not exist."""
+    problems = []
+    for key, rel in named_files(raw):
+        path = Path(rel) if Path(rel).is_absolute() else folder / rel
+        if not path.is_file():
+            problems.append(Problem(f"file not found: {path}", str(wave_path), key))
+    return problems
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -208,7 +232,7 @@ def parse_wave(path: str | Path) -> tuple[Wave | None, list[Problem]]:
     if not isinstance(raw, dict):
         return None, [Problem("a wave file must be a YAML mapping (name, title, surveys, chapters, …)", str(p))]
     try:
-        return Wave(p, WaveModel.model_validate(raw)), []
+        return Wave(p, WaveModel.model_validate(raw), raw), []
     except ValidationError as e:
         problems = []
         for err in e.errors():
@@ -218,12 +242,12 @@ def parse_wave(path: str | Path) -> tuple[Wave | None, list[Problem]]:
             elif err["type"] == "missing":
                 msg = "required key is missing"
             problems.append(Problem(msg, str(p), _loc(err["loc"])))
-        return None, problems
+        return None, problems + missing_files(raw, p.parent, p)
 
 
 def file_problems(wave: Wave) -> list[Problem]:
     """Every named input file that does not exist, and item references to unknown surveys."""
-    problems = [Problem(f"file not found: {path}", str(wave.path), key) for key, path in wave.input_files() if not path.is_file()]
+    problems = missing_files(wave.raw, wave.folder, wave.path)
     for ci, ch in enumerate(wave.spec.chapters):
         for ii, item in enumerate(ch.items):
             names = item.options.get("survey")
