@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2_contingency
 
 from .codes import CodeList, Defs, Employment, month_index, month_text, quarter_text
 from .dream import SENIORITY_WEEKS, Register, unknown_codes
@@ -288,6 +287,8 @@ def chi2_p(table: np.ndarray) -> float:
     t = t[t.sum(axis=1) > 0]
     if t.shape[0] < 2 or t.shape[1] < 2:
         return float("nan")
+    from scipy.stats import chi2_contingency  # imported here: scipy.stats costs a second at start-up
+
     return float(chi2_contingency(t, correction=False)[1])
 
 

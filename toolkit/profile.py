@@ -20,7 +20,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .codes import CodeList, Defs, quarter_text
 from .dream import Register
@@ -294,6 +293,8 @@ def _coarse(p: float) -> str:
 def chi2_note(counts: np.ndarray, min_cell: int = 0, what: str = "Forskellen mellem restgruppen og beskæftigelsesgruppen") -> str:
     """Pearson chi-square test of a groups × categories table, as an Anm. line (coarse when a
     count is below `min_cell`)."""
+    from scipy import stats  # imported here: scipy.stats costs a second at start-up
+
     t = np.asarray(counts, float)
     t = t[:, t.sum(axis=0) > 0]
     t = t[t.sum(axis=1) > 0]
@@ -312,6 +313,8 @@ def chi2_note(counts: np.ndarray, min_cell: int = 0, what: str = "Forskellen mel
 
 def offers_chi2_note(counts: np.ndarray, bases: np.ndarray, labels: Sequence[str], min_cell: int = 0) -> str:
     """One 2×2 chi-square test per offer (took it / did not, by group), as one Anm. line."""
+    from scipy import stats  # imported here: scipy.stats costs a second at start-up
+
     parts = []
     for j, lab in enumerate(labels):
         t = np.array([[counts[i, j], bases[i] - counts[i, j]] for i in range(len(GROUPS))], float)
@@ -327,6 +330,8 @@ def offers_chi2_note(counts: np.ndarray, bases: np.ndarray, labels: Sequence[str
 def welch_note(a: np.ndarray, b: np.ndarray, min_cell: int = 0, what: str = "Forskellen i gennemsnit") -> str:
     """Welch's t-test (unequal variances) of two means, as an Anm. line (coarse when a group has
     fewer than `min_cell` persons)."""
+    from scipy import stats  # imported here: scipy.stats costs a second at start-up
+
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
     if len(a) < 2 or len(b) < 2:
         return f"Anm.: {what} kan ikke testes (færre end to personer i en gruppe)."
