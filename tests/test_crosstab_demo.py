@@ -5,7 +5,6 @@ Numbers are checked against pandas computations on the same files read back with
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from toolkit.cli import main
+from conftest import run_main as run_cli
 from toolkit.codebook import load_codebook
 from toolkit.crosstab import build_tables, weights_from_frame
 from toolkit.io import read_data
@@ -23,14 +22,6 @@ from toolkit.table import Kind
 SURVEYS = Path(__file__).resolve().parent.parent / "surveys" / "demo"
 
 
-def run_cli(*args: object) -> None:
-    old, sys.argv = sys.argv, ["toolkit", *map(str, args)]
-    try:
-        main()
-    except SystemExit as e:
-        assert e.code in (None, 0), e.code
-    finally:
-        sys.argv = old
 
 
 def raw(demo_dir: Path, name: str) -> pd.DataFrame:

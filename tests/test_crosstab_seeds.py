@@ -7,7 +7,6 @@ would, read the tidy CSV and the workbook back and check every published percent
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,18 +15,8 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from toolkit.cli import main
+from conftest import run_main as run_cli
 
-
-def run_cli(*args: object) -> None:
-    """`toolkit ARGS` in-process through main(), as the console script runs it; must succeed."""
-    old, sys.argv = sys.argv, ["toolkit", *map(str, args)]
-    try:
-        main()
-    except SystemExit as e:
-        assert e.code in (None, 0), e.code
-    finally:
-        sys.argv = old
 
 GRAD = {1: "Slet ikke", 2: "I mindre grad", 3: "I nogen grad", 4: "I høj grad", 5: "Ved ikke"}
 JNV = {1: "Ja", 2: "Nej", 3: "Ved ikke"}
