@@ -61,3 +61,8 @@ class ConvergenceError(ToolkitError):
 
 class OutputError(ToolkitError):
     """An output cannot be written safely (e.g. it would overwrite an input)."""
+
+
+class ToolkitWarning(UserWarning):
+    """Something the user should know but that does not stop the run; the CLI prints it as
+    one line `warning: …`."""

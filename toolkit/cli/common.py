@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shlex
 import sys
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import typer
 
+from ..errors import ToolkitWarning
 from ..excel import Provenance, load_template, write_workbook
 from ..output import guard_outputs
 from ..table import Table
@@ -36,3 +39,16 @@ def write_outputs(
     if tidy is not None:
         write_tidy(tables, tidy)
         typer.echo(f"wrote {tidy}")
+
+
+@contextmanager
+def echo_warnings() -> Iterator[None]:
+    """Print each ToolkitWarning raised inside the block as one line `warning: …` on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ToolkitWarning)
+        yield
+    for w in caught:
+        if issubclass(w.category, ToolkitWarning):
+            typer.echo(f"warning: {w.message}", err=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -12,7 +11,7 @@ from ..errors import ConfigError, ToolkitError
 from ..io import read_data, read_yaml
 from ..output import atomic_path
 from ..table import numbered
-from .common import write_outputs
+from .common import echo_warnings, write_outputs
 
 MUNICIPALITIES = Path(__file__).resolve().parent.parent.parent / "registers" / "municipalities.csv"
 
@@ -56,7 +55,7 @@ def model(
     """Municipality model: survey indicators + register outcomes, bivariate screen, stepwise OLS, robustness."""
     # statsmodels/scipy take seconds to import: load them only when this command runs
     from ..disclosure import suppress
-    from ..municipal import ModelSpec, ModelWarning, register_frame, result_tables, run_model, spec_from_dict
+    from ..municipal import ModelSpec, register_frame, result_tables, run_model, spec_from_dict
 
     try:
         spec: "ModelSpec" = spec_from_dict(read_yaml(config), str(config))
@@ -78,15 +77,11 @@ def model(
     names = _names(names_path)
     if municipalities is not None:
         inputs.append(municipalities)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ModelWarning)
+    with echo_warnings():
         try:
             res = run_model(reg, surveys, spec, names)
         except ConfigError as e:
             raise e.at(config)
-    for w in caught:
-        if issubclass(w.category, ModelWarning):
-            typer.echo(f"warning: {w.message}", err=True)
     f = res.fit
     typer.echo(f"model: {spec.dependent} ~ {' + '.join(f.xs) or '1'}  (R² = {f.rsquared:.3f}, n = {f.n} municipalities)")
     sel = spec.selection

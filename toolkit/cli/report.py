@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ..errors import ConfigError
-from .common import write_outputs
+from .common import echo_warnings, write_outputs
 
 
 def report(
@@ -37,7 +37,8 @@ def report(
             started[0] = True
             bar.update(task, description=text)
 
-        tables, inputs = build_report(w, progress)
+        with echo_warnings():
+            tables, inputs = build_report(w, progress)
         bar.advance(task)
     params = {"wave": w.spec.name, "disclosure_threshold": w.spec.parameters.disclosure_threshold}
     write_outputs(tables, out, inputs=inputs, tidy=tidy, parameters=params, template=template)

@@ -12,7 +12,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, ToolkitWarning
 from ..io import Dataset
 from .join import Joined, join
 from .ols import Fit, ols, vif
@@ -20,7 +20,7 @@ from .spec import ModelSpec
 from .stepwise import Selection, stepwise
 
 
-class ModelWarning(UserWarning):
+class ModelWarning(ToolkitWarning):
     """A problem in the model's input that the analysis worked around (the message names it)."""
 
 
