@@ -134,3 +134,19 @@ def test_report_refuses_a_broken_wave_without_writing(demo_wave: Path, tmp_path:
 
 def test_shipped_margins_equal_the_generated_ones(demo_wave: Path) -> None:
     assert (ROOT / "surveys/demo/margins_borgere.csv").read_bytes() == (demo_wave.parent / "data/margins_borgere.csv").read_bytes()
+
+
+def test_check_reads_only_the_extract_header_and_names_a_missing_column(demo_wave: Path) -> None:
+    import pandas as pd
+
+    data = demo_wave.parent / "data"
+    df = pd.read_parquet(data / "dream.parquet")
+    df.drop(columns=["grad_2023_12"]).to_parquet(data / "dream_short.parquet", index=False)
+    p = demo_wave.with_name("short.yaml")
+    p.write_text(demo_wave.read_text(encoding="utf-8").replace("data/dream.parquet", "data/dream_short.parquet"), encoding="utf-8")
+    r = run_cli("check", p)
+    assert r.returncode == 2
+    problems = [ln for ln in r.stderr.splitlines() if ln.startswith("problem: ")]
+    assert problems == [
+        f"problem: employment column 'grad_2023_12' not found; the definitions need months from 2020-01 to 2023-12 "
+        f"[column grad_2023_12] ({data / 'dream_short.parquet'}, key register.extract)"]

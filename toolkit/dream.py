@@ -402,6 +402,28 @@ def plan_columns(
     return Plan(weeks, grad, month0, attrs, muni, vis)
 
 
+def plan_extract(
+    p: Path,
+    cols: Columns,
+    first_month: int | None = None,
+    last_month: int | None = None,
+    weeks_before: int = 0,
+    need: Iterable[str] = (),
+    visitation: bool = False,
+) -> Plan:
+    """Validate the extract's header and decide which columns to read (no rows are read)."""
+    header = header_of(p)
+    grad_months = parse_grad_columns(header, cols.grad, p)
+    week_cols = parse_week_columns(header, cols.weeks, p)
+    if not week_cols:
+        raise DataError(f"no weekly benefit columns ({cols.weeks}YYWW) found", p)
+    if first_month is None:
+        first_month = min(grad_months) if grad_months else week_cols[0].month
+    if last_month is None:
+        last_month = max(grad_months) if grad_months else week_cols[-1].month
+    return plan_columns(header, cols, first_month, last_month, p, weeks_before, need, visitation)
+
+
 def read_dream(
     path: str | Path,
     cols: Columns | None = None,
@@ -419,16 +441,7 @@ def read_dream(
     """
     p = _existing(path)
     cols = cols or Columns()
-    header = header_of(p)
-    grad_months = parse_grad_columns(header, cols.grad, p)
-    week_cols = parse_week_columns(header, cols.weeks, p)
-    if not week_cols:
-        raise DataError(f"no weekly benefit columns ({cols.weeks}YYWW) found", p)
-    if first_month is None:
-        first_month = min(grad_months) if grad_months else week_cols[0].month
-    if last_month is None:
-        last_month = max(grad_months) if grad_months else week_cols[-1].month
-    plan = plan_columns(header, cols, first_month, last_month, p, weeks_before, need, visitation)
+    plan = plan_extract(p, cols, first_month, last_month, weeks_before, need, visitation)
     read = plan.columns(cols.id)
     read = [c for c in read if c]
     types: dict[str, pa.DataType] = {w.name: pa.int16() for w in plan.weeks}
@@ -548,14 +561,12 @@ def unknown_codes(reg: Register, known: Any) -> dict[int, int]:
     return {int(c): int(counts[c]) for c in np.flatnonzero(counts) if c and not known(int(c))}
 
 
-def read_for(path: str | Path, defs: Defs, chunk_rows: int = CHUNK_ROWS) -> Register:
-    """Read exactly what a definitions file needs from an extract: its months, the weeks before
-    (cohort rule, seniority lookback) and the person attributes it uses."""
+def _request(p: Path, defs: Defs) -> tuple[int, int, int, bool]:
+    """(first month, last month, weeks of history before, visitation?) a definitions file needs."""
     from .codes import month_index
 
     spec = defs.spec
     firsts, lasts, before = [], [], 0
-    p = _existing(path)
     if spec.target_group:
         firsts.append(month_index(spec.target_group.window[0]))
         lasts.append(month_index(spec.target_group.window[1]))
@@ -573,4 +584,20 @@ def read_for(path: str | Path, defs: Defs, chunk_rows: int = CHUNK_ROWS) -> Regi
     if not firsts:
         raise DataError("the definitions name neither a target_group nor a programme", defs.path)
     vis = bool(spec.target_group and spec.target_group.visitation)
-    return read_dream(p, spec.columns, min(firsts), max(lasts), before, {"age", "municipality"}, vis, chunk_rows)
+    return min(firsts), max(lasts), before, vis
+
+
+def plan_for(path: str | Path, defs: Defs) -> Plan:
+    """Check that an extract has every column a definitions file needs, reading only its header
+    (what `toolkit check` does for a national extract in a second)."""
+    p = _existing(path)
+    first, last, before, vis = _request(p, defs)
+    return plan_extract(p, defs.spec.columns, first, last, before, {"age", "municipality"}, vis)
+
+
+def read_for(path: str | Path, defs: Defs, chunk_rows: int = CHUNK_ROWS) -> Register:
+    """Read exactly what a definitions file needs from an extract: its months, the weeks before
+    (cohort rule, seniority lookback) and the person attributes it uses."""
+    p = _existing(path)
+    first, last, before, vis = _request(p, defs)
+    return read_dream(p, defs.spec.columns, first, last, before, {"age", "municipality"}, vis, chunk_rows)

@@ -344,8 +344,10 @@ def check_wave(path: str | Path) -> list[Problem]:
                 attempt("register.definitions", lambda path=path: ctx.defs(path))
         extract = wave.resolve(reg.extract)
         if extract.is_file():
+            from .dream import plan_for  # the header only: a national extract is checked in a second
+
             for path, defs in list(ctx.definitions.items()):
-                attempt("register.extract", lambda defs=defs: ctx.register(defs))
+                attempt("register.extract", lambda defs=defs: plan_for(extract, defs))
     if wave.spec.model and wave.resolve(wave.spec.model).is_file():
         from .municipal import spec_from_dict
 
