@@ -93,4 +93,4 @@ def model(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("model", rich_help_panel="Analyser")(model)
+    app.command("model", rich_help_panel="Analyses")(model)
