@@ -51,7 +51,7 @@ def test_three_independent_mistakes_are_all_reported(tmp_path: Path) -> None:
     got = {(p.key, p.message) for p in problems}
     assert got == {
         ("parameters.disclosure_threshold", "Input should be greater than or equal to 1"),
-        ("parameters.window.end", "'2023-13' is not a month written YYYY-MM"),
+        ("parameters.window.end", "expected a month as YYYY-MM, got '2023-13'"),
         ("chapters[1].items[1]", "unknown item 'crosstabs'; allowed: weights, crosstab, cubb, goals, model, profile"),
     }
 

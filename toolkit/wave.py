@@ -15,10 +15,19 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, ToolkitError
+from .codes import month_index
 from .io import read_yaml
 
 ITEM_KINDS = ("weights", "crosstab", "cubb", "goals", "model", "profile")
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+
+
+def _month(v: Any) -> str | None:
+    """A month written YYYY-MM (the same rule as the register definitions), or None."""
+    if v is None:
+        return None
+    month_index(str(v))  # raises ValueError with the reason
+    return str(v)
 
 
 class _Strict(BaseModel):
@@ -29,16 +38,11 @@ class Window(_Strict):
     start: str
     end: str
 
-    @field_validator("start", "end")
-    @classmethod
-    def _month(cls, v: str) -> str:
-        if not MONTH.match(str(v)):
-            raise ValueError(f"'{v}' is not a month written YYYY-MM")
-        return str(v)
+    _months = field_validator("start", "end")(_month)
 
     @model_validator(mode="after")
     def _order(self) -> "Window":
-        if self.start > self.end:
+        if month_index(self.start) > month_index(self.end):
             raise ValueError(f"start {self.start} is after end {self.end}")
         return self
 
@@ -49,19 +53,13 @@ class Parameters(_Strict):
     reference_month: str | None = None
     reference_quarter: str | None = None
     programme_municipalities: list[int] = Field(default_factory=list)
-    programme_end: str | None = None
 
-    @field_validator("reference_month", "programme_end")
-    @classmethod
-    def _month(cls, v: str | None) -> str | None:
-        if v is not None and not MONTH.match(str(v)):
-            raise ValueError(f"'{v}' is not a month written YYYY-MM")
-        return v
+    _months = field_validator("reference_month")(_month)
 
     @field_validator("reference_quarter")
     @classmethod
     def _quarter(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^\d{4}Q[1-4]$", str(v)):
+        if v is not None and not QUARTER.match(str(v)):
             raise ValueError(f"'{v}' is not a quarter written YYYYQn")
         return v
 
