@@ -150,3 +150,12 @@ def test_check_reads_only_the_extract_header_and_names_a_missing_column(demo_wav
     assert problems == [
         f"problem: employment column 'grad_2023_12' not found; the definitions need months from 2020-01 to 2023-12 "
         f"[column grad_2023_12] ({data / 'dream_short.parquet'}, key register.extract)"]
+
+
+def test_report_checks_the_output_path_before_running(demo_wave: Path, tmp_path: Path) -> None:
+    r = run_cli("report", demo_wave, "--out", tmp_path / "nodir" / "o.xlsx")
+    assert r.returncode == 2
+    assert r.stderr == f"error: output folder does not exist ({tmp_path / 'nodir'})\n"
+    r = run_cli("report", demo_wave, "--out", tmp_path / "o.xlsx", "--tidy", demo_wave)
+    assert r.returncode == 2
+    assert r.stderr == f"error: refusing to overwrite an input file; choose another output path ({demo_wave})\n"

@@ -12,7 +12,9 @@ from .errors import OutputError
 
 
 def guard_outputs(outputs: Iterable[str | Path | None], inputs: Iterable[str | Path | None]) -> None:
-    """Refuse an output path that is one of the inputs, or that names an existing folder."""
+    """Refuse an output path that is one of the inputs, names a folder or lies in no folder.
+
+    Commands call this before the analyses too, so a long run does not fail only at the end."""
     ins = {Path(p).resolve() for p in inputs if p is not None}
     seen: set[Path] = set()
     for out in outputs:
@@ -25,6 +27,8 @@ def guard_outputs(outputs: Iterable[str | Path | None], inputs: Iterable[str | P
             raise OutputError("the same path is given for two outputs", out)
         if o.is_dir():
             raise OutputError("output path is a folder; give a file name", out)
+        if not o.parent.is_dir():
+            raise OutputError("output folder does not exist", o.parent)
         seen.add(o)
 
 

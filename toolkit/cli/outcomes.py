@@ -11,6 +11,7 @@ from ..codes import load_definitions
 from ..disclosure import suppress
 from ..dream import read_for, unknown_codes
 from ..outcomes import register_tables
+from ..output import guard_outputs
 from .common import write_outputs
 
 
@@ -25,6 +26,7 @@ def outcomes(
     """Register outcomes: target groups, CUBB targets 1-2 and NY CHANCE goals, with disclosure control."""
     if unknown not in (None, "other", "error"):
         raise typer.BadParameter("expected 'other' or 'error'", param_hint="--unknown-codes")
+    guard_outputs([out, tidy], [extract, *definitions])  # before reading a national extract
     tables = []
     warned: set[str] = set()
     for path in definitions:

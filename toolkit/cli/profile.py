@@ -13,6 +13,7 @@ from ..dream import read_for
 from ..errors import ConfigError, DataError
 from ..io import read_data
 from ..profile import GROUPS, ProfileSettings, Subgroup, offer_columns, parse_quarter, profile_from_register, profile_tables
+from ..output import guard_outputs
 from .common import write_outputs
 
 
@@ -48,6 +49,7 @@ def profile(
         raise ConfigError("give either a DREAM extract (with --definitions) or --persons FILE, not both or neither")
     if threshold < 1:
         raise ConfigError(f"--threshold must be at least 1, not {threshold}")
+    guard_outputs([out, tidy], [p for p in (extract, definitions, persons, codes) if p])  # before the long read
     sub = subgroup_option(subgroup, subgroup_in, subgroup_title)
     settings = ProfileSettings(chapter=chapter, subgroup=sub, min_cell=threshold)
     params: dict[str, object] = {"threshold": threshold, "subgroup": ", ".join(subgroup), "subgroup_in": subgroup_in}

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from ..errors import ConfigError
+from ..output import guard_outputs
 from .common import echo_warnings, write_outputs
 
 
@@ -23,8 +24,9 @@ def report(
     from ..report import build_report
     from ..wave import load_wave
 
-    w = load_wave(wave)
     tidy = tidy or out.with_name(out.stem + "_tidy.csv")
+    guard_outputs([out, tidy], [wave])  # before the analyses: a bad path should not cost a whole run
+    w = load_wave(wave)
     steps = sum(len(ch.items) for ch in w.spec.chapters)
     with Progress(TextColumn("{task.description:<45}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), transient=True) as bar:
