@@ -143,3 +143,26 @@ def test_tidy_csv_one_line_per_number_unrounded(tmp_path: Path) -> None:
 def test_table_shape_is_checked() -> None:
     with pytest.raises(ValueError):
         Table(id="x", title="x", row_labels=["a"], column_labels=["b", "c"], cells=[[Cell(1)]])
+
+
+def test_chart_of_selected_rows_stacked(tmp_path: Path) -> None:
+    """Figur 3.1.1 shape: job and wage hours stacked per municipality, leaving out Total and N."""
+    import zipfile
+    import xml.etree.ElementTree as ET
+
+    rows = ["Ordinært job", "Ordinære løntimer", "Total", "Antal personer"]
+    vals = [[0.11, 0.127], [0.196, 0.251], [0.306, 0.378]]
+    cells = [[Cell(v, Kind.PERCENT) for v in r] for r in vals] + [[Cell(791, Kind.BASE), Cell(2026, Kind.BASE)]]
+    t = Table(id="k", number="Tabel 3.1.2", title="Ordinær beskæftigelse", row_labels=rows,
+              column_labels=["Kommune 1", "Kommune 2"], cells=cells,
+              figure=Figure(kind="bar", series_in="rows", rows=[0, 1], stacked=True))
+    out = write_workbook([t], tmp_path / "f.xlsx", Provenance(command="x"))
+    with zipfile.ZipFile(out) as z:
+        root = ET.fromstring(z.read(next(n for n in z.namelist() if n.startswith("xl/charts/chart"))))
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+    assert root.find(".//c:grouping", ns).get("val") == "stacked"
+    series = root.findall(".//c:ser", ns)
+    assert [s.find("c:tx/c:v", ns).text for s in series] == ["Ordinært job", "Ordinære løntimer"]
+    refs = [s.find("c:val/c:numRef/c:f", ns).text for s in series]
+    assert refs == ["'Tabel 3.1.2'!$B$4:$C$4", "'Tabel 3.1.2'!$B$5:$C$5"]  # rows 4-5: the two drawn rows only
+    assert root.find(".//c:cat/c:numRef/c:f", ns) is not None or root.find(".//c:cat/c:strRef/c:f", ns) is not None

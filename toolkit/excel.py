@@ -17,6 +17,7 @@ from typing import Any, Sequence
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -263,17 +264,25 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
     chart.title = f"{fig.number} {fig.title}".strip() or table.title
     chart.y_axis.title = fig.y_title or None
     chart.height, chart.width = 9, 18
-    cats = Reference(ws, min_col=nstub, min_row=r0, max_row=r1)
+    rows = sorted(fig.rows) if fig.rows is not None else list(range(r1 - r0 + 1))
+    ra, rb = r0 + rows[0], r0 + rows[-1]
     if fig.series_in == "columns":
         for j in cols:
-            data = Reference(ws, min_col=c0 + j, min_row=header_row, max_row=r1)
-            chart.add_data(data, titles_from_data=True)
-        chart.set_categories(cats)
+            if fig.rows is None:  # the header cell names the series
+                chart.add_data(Reference(ws, min_col=c0 + j, min_row=header_row, max_row=r1), titles_from_data=True)
+            else:
+                chart.add_data(Reference(ws, min_col=c0 + j, min_row=ra, max_row=rb))
+                chart.series[-1].tx = SeriesLabel(v=table.column_labels[j])
+        chart.set_categories(Reference(ws, min_col=nstub, min_row=ra, max_row=rb))
     else:
-        for i in range(r0, r1 + 1):
-            data = Reference(ws, min_col=c0 + min(cols), max_col=c0 + max(cols), min_row=i, max_row=i)
-            chart.add_data(data, from_rows=True, titles_from_data=False)
-        chart.set_categories(Reference(ws, min_col=c0 + min(cols), max_col=c0 + max(cols), min_row=header_row, max_row=header_row))
+        ca, cb = c0 + min(cols), c0 + max(cols)
+        for i in rows:
+            chart.add_data(Reference(ws, min_col=ca, max_col=cb, min_row=r0 + i, max_row=r0 + i), from_rows=True)
+            chart.series[-1].tx = SeriesLabel(v=table.row_labels[i])
+        chart.set_categories(Reference(ws, min_col=ca, max_col=cb, min_row=header_row, max_row=header_row))
+    if fig.stacked and fig.kind != "line":
+        chart.grouping = "stacked"
+        chart.overlap = 100
     if any(table.cells[0][j].kind is Kind.PERCENT for j in cols):
         chart.y_axis.number_format = "0 %"
     anchor_col = get_column_letter(c0 + len(table.column_labels) + 1)

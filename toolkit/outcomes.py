@@ -363,6 +363,8 @@ def target_tables(job: np.ndarray, wage: np.ndarray, muni: np.ndarray, defs: Def
         parts = [f"{name} {p_text(chi2_p(np.array([[k, int(m.sum()) - k], [k_rest, int(rest.sum()) - k_rest]])))}" for (name, _), k, m in zip(mcols, ks, mmasks)]
         notes.append(f"Anm.: Chi²-test af forskellen til {mu.rest_label.lower()}, {lab.lower()}: " + "; ".join(parts) + ".")
     t2 = _table(defs, ids[1], titles[1], rows, [c[0] for c in mcols], mcells, notes=notes, stub_header=when)
+    # the seed's Figur 3.1.1 / 3.2.1: job and wage hours stacked per municipality (not Total, not N)
+    t2.figure = Figure(kind="bar", series_in="rows", rows=[0, 1], stacked=True, title=f"{JOB} og {WAGE.lower()} pr. kommune")
     t2.relations = [((ids[1], 2, j), [(ids[1], 0, j), (ids[1], 1, j)]) for j in range(len(mcols))]
     # the pooled column of the first table is the sum of the municipality columns
     t2.relations += [((ids[0], i, 1), [(ids[1], i, j) for j in range(len(mcols))]) for i in range(4)]

@@ -52,6 +52,8 @@ class Figure:
     title: str = ""
     series_in: str = "columns"  # each body column is a series ("columns") or each row ("rows")
     columns: list[int] | None = None  # which body columns to draw (None: all numeric ones)
+    rows: list[int] | None = None  # which body rows to draw, a contiguous run (None: all), e.g. leaving out an N row
+    stacked: bool = False  # stacked bars (parts of a total, e.g. job + wage hours)
     y_title: str = ""
     number: str = ""  # "Figur 5.1"
 
