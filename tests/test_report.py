@@ -159,3 +159,17 @@ def test_report_checks_the_output_path_before_running(demo_wave: Path, tmp_path:
     r = run_cli("report", demo_wave, "--out", tmp_path / "o.xlsx", "--tidy", demo_wave)
     assert r.returncode == 2
     assert r.stderr == f"error: refusing to overwrite an input file; choose another output path ({demo_wave})\n"
+
+
+def test_check_finds_a_codebook_variable_the_data_lacks(demo_wave: Path) -> None:
+    d = demo_wave.parent
+    cb = d / "codebook_politikere_bad.yaml"
+    cb.write_text((d / "codebook_politikere.yaml").read_text(encoding="utf-8").replace("variable: fokus", "variable: fokuss"), encoding="utf-8")
+    p = demo_wave.with_name("bad_codebook.yaml")
+    p.write_text(demo_wave.read_text(encoding="utf-8").replace("codebook: codebook_politikere.yaml", "codebook: codebook_politikere_bad.yaml"), encoding="utf-8")
+    r = run_cli("check", p)
+    assert r.returncode == 2
+    problems = [ln for ln in r.stderr.splitlines() if ln.startswith("problem: ")]
+    assert len(problems) == 1
+    assert problems[0].startswith(f"problem: codebook {cb} tables[0] names variable 'fokuss', which the data file lacks")
+    assert problems[0].endswith(f"[column fokuss] ({d / 'data/politikere.sav'}, key chapters[3].items[1].crosstab)")

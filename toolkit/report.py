@@ -12,12 +12,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-import pandas as pd
 
 from .errors import ConfigError, ToolkitError
 from .io import Dataset, read_data, read_yaml
-from .table import Table
-from .wave import Item, Problem, Wave, file_problems, parse_wave
+from .table import Table, renumber
+from .wave import Problem, Wave, file_problems, parse_wave
 
 Progress = Callable[[str], None]
 
@@ -253,22 +252,6 @@ def _mark_register(tables: list[Table]) -> list[Table]:
     return tables
 
 
-def number_chapter(tables: list[Table], chapter: str) -> list[Table]:
-    """Number tables 'Tabel <ch>.<k>' and figures 'Figur <ch>.<k>' in order of appearance."""
-    k_tab = k_fig = 0
-    for t in tables:
-        t.chapter = chapter
-        if t.figure is not None and not t.number.startswith("Tabel"):
-            k_fig += 1
-            t.number = f"Figur {chapter}.{k_fig}"
-        else:
-            k_tab += 1
-            t.number = f"Tabel {chapter}.{k_tab}"
-        if t.figure is not None:
-            t.figure.number = t.number if t.number.startswith("Figur") else ""
-    return tables
-
-
 def build_report(wave: Wave, progress: Progress | None = None) -> tuple[list[Table], list[Path]]:
     """Every chapter's tables, numbered, register tables disclosure-controlled; and the inputs used."""
     from .disclosure import suppress
@@ -288,7 +271,7 @@ def build_report(wave: Wave, progress: Progress | None = None) -> tuple[list[Tab
                 e.message = f"chapter {ch.number}, item {i + 1} ({item.kind}): {e.message}"
                 e.args = (str(e),)
                 raise
-        tables += number_chapter(chapter_tables, ch.number)
+        tables += renumber(chapter_tables, ch.number)
     register_tables = [t for t in tables if t.register]
     if register_tables:
         suppress(register_tables, wave.spec.parameters.disclosure_threshold)
@@ -317,26 +300,27 @@ def check_wave(path: str | Path) -> list[Problem]:
         except ToolkitError as e:
             problems.append(_problem(e, wave, key))
 
+    from .codebook import load_codebook
+
     for name, s in wave.spec.surveys.items():
         if not wave.resolve(s.data).is_file():
             continue
         attempt(f"surveys.{name}.data", lambda name=name: ctx.dataset(name))
         if s.codebook and wave.resolve(s.codebook).is_file():
-            from .codebook import load_codebook
-
             attempt(f"surveys.{name}.codebook", lambda s=s: load_codebook(wave.resolve(s.codebook)))
         if s.weights and wave.resolve(s.weights.margins).is_file() and name in ctx.datasets:
             attempt(f"surveys.{name}.weights", lambda name=name: ctx.weighting(name))
     for ci, ch in enumerate(wave.spec.chapters):
         for ii, item in enumerate(ch.items):
-            if item.kind == "crosstab" and item.options.get("codebook"):
-                p = wave.resolve(str(item.options["codebook"]))
-                if not p.is_file():
-                    problems.append(Problem(f"file not found: {p}", str(wave.path), f"chapters[{ci + 1}].items[{ii + 1}].crosstab.codebook"))
-                else:
-                    from .codebook import load_codebook
-
-                    attempt(f"chapters[{ci + 1}].items[{ii + 1}].crosstab.codebook", lambda p=p: load_codebook(p))
+            if item.kind != "crosstab":
+                continue
+            key = f"chapters[{ci + 1}].items[{ii + 1}].crosstab"
+            cb = item.options.get("codebook")
+            if cb and not wave.resolve(str(cb)).is_file():
+                problems.append(Problem(f"file not found: {wave.resolve(str(cb))}", str(wave.path), key + ".codebook"))
+            elif all(n in ctx.datasets for n in _survey_names(item.options, wave)):
+                # questionnaire tables take milliseconds: building them checks the codebook against the data
+                attempt(key, lambda item=item: run_crosstab(ctx, item.options))
     reg = wave.spec.register
     if reg is not None:
         for path in ctx.definitions_files():
@@ -353,8 +337,3 @@ def check_wave(path: str | Path) -> list[Problem]:
 
         attempt("model", lambda: spec_from_dict(read_yaml(wave.resolve(wave.spec.model)), str(wave.resolve(wave.spec.model))))
     return list({str(p): p for p in problems}.values())  # one line per distinct problem, in order
-
-
-def tables_frame(tables: list[Table]) -> pd.DataFrame:
-    """Contents overview (number, title, id) – handy for printing what a report holds."""
-    return pd.DataFrame([(t.number, t.title, t.id) for t in tables], columns=["nummer", "titel", "id"])

@@ -137,3 +137,20 @@ def numbered(tables: Sequence[Table], start: int = 1, chapter: str = "") -> list
             t.number = f"Tabel {chapter + '.' if chapter else ''}{k}"
             k += 1
     return list(tables)
+
+
+def renumber(tables: list[Table], chapter: str) -> list[Table]:
+    """Renumber a chapter: tables 'Tabel <ch>.<k>', figures (tables with a chart not already
+    numbered as a table) 'Figur <ch>.<k>', each counted in order of appearance."""
+    k_tab = k_fig = 0
+    for t in tables:
+        t.chapter = chapter
+        if t.figure is not None and not t.number.startswith("Tabel"):
+            k_fig += 1
+            t.number = f"Figur {chapter}.{k_fig}"
+        else:
+            k_tab += 1
+            t.number = f"Tabel {chapter}.{k_tab}"
+        if t.figure is not None:
+            t.figure.number = t.number if t.number.startswith("Figur") else ""
+    return tables
