@@ -148,6 +148,12 @@ def run_weights(ctx: Context, options: dict[str, Any]) -> list[Table]:
     return tables
 
 
+def codebook_of(options: dict[str, Any], names: list[str], wave: Wave) -> Path | None:
+    """The codebook a crosstab item uses: its own, else (for one survey) the survey's, else none."""
+    rel = options.get("codebook") or (wave.spec.surveys[names[0]].codebook if len(names) == 1 else None)
+    return wave.resolve(str(rel)) if rel else None
+
+
 def run_crosstab(ctx: Context, options: dict[str, Any]) -> list[Table]:
     """Questionnaire tables: the item's codebook (or the survey's own), weighted where the survey is."""
     from .codebook import Codebook, DatasetSpec, load_codebook
@@ -155,8 +161,8 @@ def run_crosstab(ctx: Context, options: dict[str, Any]) -> list[Table]:
 
     names = _survey_names(options, ctx.wave)
     surveys = ctx.wave.spec.surveys
-    cb_file = options.get("codebook") or (surveys[names[0]].codebook if len(names) == 1 else None)
-    cb = load_codebook(ctx.used(ctx.wave.resolve(str(cb_file)))) if cb_file else Codebook()
+    cb_file = codebook_of(options, names, ctx.wave)
+    cb = load_codebook(ctx.used(cb_file)) if cb_file else Codebook()
     for n in names:
         old = cb.dataset(n)
         cb.datasets[n] = DatasetSpec(group=surveys[n].group or old.group, source=surveys[n].source or old.source,
@@ -315,10 +321,13 @@ def check_wave(path: str | Path) -> list[Problem]:
             if item.kind != "crosstab":
                 continue
             key = f"chapters[{ci + 1}].items[{ii + 1}].crosstab"
-            cb = item.options.get("codebook")
-            if cb and not wave.resolve(str(cb)).is_file():
-                problems.append(Problem(f"file not found: {wave.resolve(str(cb))}", str(wave.path), key + ".codebook"))
-            elif all(n in ctx.datasets for n in _survey_names(item.options, wave)):
+            names = _survey_names(item.options, wave)
+            if any(n not in wave.spec.surveys for n in names):
+                continue  # already reported by file_problems
+            cb = codebook_of(item.options, names, wave)
+            if item.options.get("codebook") and cb is not None and not cb.is_file():
+                problems.append(Problem(f"file not found: {cb}", str(wave.path), key + ".codebook"))
+            elif all(n in ctx.datasets for n in names) and (cb is None or cb.is_file()):
                 # questionnaire tables take milliseconds: building them checks the codebook against the data
                 attempt(key, lambda item=item: run_crosstab(ctx, item.options))
     reg = wave.spec.register
