@@ -197,3 +197,14 @@ def test_age_column_and_one_municipality_column(tmp_path: Path) -> None:
     coh = select_target_group(reg, defs)
     assert coh.member.tolist() == [True, False]  # 66 at the start of the window
     assert coh.municipality.tolist() == [657, 101]
+
+
+@pytest.mark.parametrize("ext", [".parquet", ".csv"])
+def test_sex_coded_as_text_is_read_as_dst_codes(tmp_path: Path, ext: str) -> None:
+    """Deliveries with kon = M/K or Mand/Kvinde give DST's 1 (man) / 2 (woman), not 'unknown'."""
+    df = frame([person(pid, all_months(730)) for pid in "abcde"])
+    df["kon"] = ["M", "K", " kvinde", "Mand", None]
+    p = tmp_path / f"x{ext}"
+    df.to_parquet(p, index=False) if ext == ".parquet" else df.to_csv(p, sep=";", index=False)
+    reg = read_for(p, load_definitions(cubb_defs(tmp_path)))
+    assert reg.persons["kon"].tolist() == [1, 2, 2, 1, 0]

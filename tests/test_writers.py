@@ -166,3 +166,26 @@ def test_chart_of_selected_rows_stacked(tmp_path: Path) -> None:
     refs = [s.find("c:val/c:numRef/c:f", ns).text for s in series]
     assert refs == ["'Tabel 3.1.2'!$B$4:$C$4", "'Tabel 3.1.2'!$B$5:$C$5"]  # rows 4-5: the two drawn rows only
     assert root.find(".//c:cat/c:numRef/c:f", ns) is not None or root.find(".//c:cat/c:strRef/c:f", ns) is not None
+
+
+def test_horizontal_bars_in_table_order_without_legend_for_one_series(tmp_path: Path) -> None:
+    import zipfile
+    import xml.etree.ElementTree as ET
+
+    t = count_table("Første")
+    t.figure = Figure(kind="barh", columns=[1])
+    out = write_workbook([t], tmp_path / "h.xlsx", Provenance(command="x"))
+    with zipfile.ZipFile(out) as z:
+        root = ET.fromstring(z.read(next(n for n in z.namelist() if n.startswith("xl/charts/chart"))))
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+    assert root.find(".//c:barDir", ns).get("val") == "bar"
+    assert root.find(".//c:catAx/c:scaling/c:orientation", ns).get("val") == "maxMin"
+    assert root.find(".//c:legend", ns) is None
+    assert len(root.findall(".//c:ser", ns)) == 1
+
+
+def test_text_in_a_total_row_gets_the_total_style(tmp_path: Path) -> None:
+    t = Table(id="s", title="Fortegn", row_labels=["Faktor", "I alt"], column_labels=["Fortegn"],
+              cells=[[Cell("+", Kind.TEXT)], [Cell("−", Kind.TEXT)]])
+    ws = openpyxl.load_workbook(write_workbook([t], tmp_path / "s.xlsx", Provenance(command="x")))["s"]
+    assert ws["B4"].style == "tk_text" and ws["B5"].style == "tk_text_total" and ws["B5"].font.b

@@ -532,12 +532,22 @@ def _check_ids(ids: pd.Series, p: Path, name: str) -> None:
         raise DataError(f"duplicate person id '{ids.iloc[rows[0] - 2]}' (rows {', '.join(map(str, rows))})", p, row=int(rows[0]), column=name)
 
 
+SEX_TEXT = {"M": "1", "MAND": "1", "K": "2", "KVINDE": "2"}
+
+
 def _persons(attrs: pd.DataFrame, p: Path, cols: Columns) -> pd.DataFrame:
     """Person attributes by row: kon, birth_month, herkomst, match, seniority (absent → unknown)."""
     n = len(attrs)
     out = pd.DataFrame(index=pd.RangeIndex(n))
     for key, target in (("sex", "kon"), ("origin", "herkomst"), ("match", "match")):
-        out[target] = pd.to_numeric(attrs[key], errors="coerce").fillna(0).astype(np.int16) if key in attrs else np.int16(0)
+        if key not in attrs:
+            out[target] = np.int16(0)
+            continue
+        values = attrs[key]
+        if key == "sex" and not pd.api.types.is_numeric_dtype(values):
+            # some deliveries code sex as text: M/K or Mand/Kvinde → DST's 1/2
+            values = values.astype("string").str.strip().str.upper().replace(SEX_TEXT)
+        out[target] = pd.to_numeric(values, errors="coerce").fillna(0).astype(np.int16)
     if "birth" in attrs:
         out["birth_month"] = birth_months(attrs["birth"])
     elif "age" in attrs:

@@ -119,6 +119,7 @@ def _styles(t: dict[str, Any]) -> dict[str, NamedStyle]:
         "group": make("tk_group", {**t["body"], **t["group"]}, wrap=True),
         "label": make("tk_label", t["body"], wrap=True),
         "text": make("tk_text", t["body"], align="center"),
+        "text_total": make("tk_text_total", {**t["body"], **t["total_row"]}, align="center"),
         "note": make("tk_note", t["note"]),
         "suppressed": make("tk_suppressed", t["body"], align="right"),
     }
@@ -194,7 +195,7 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
             if cell.suppressed:
                 put_text(xc, mark).style = st["suppressed"]
             elif cell.kind is Kind.TEXT or isinstance(cell.value, str):
-                put_text(xc, cell.value).style = st["text"]
+                put_text(xc, cell.value).style = st["text_total" if is_total else "text"]
             elif cell.is_number:
                 v = cell.value
                 xc.value = int(v) if cell.kind in (Kind.COUNT, Kind.BASE) and float(v).is_integer() else float(v)  # type: ignore[arg-type]
@@ -223,7 +224,7 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
     ws.print_title_rows = f"{header_end}:{header_end}"
     _page_setup(ws, t)
     if table.figure is not None and table.row_labels:
-        _add_chart(ws, table, header_end, header_end + 1, body_end, first_body_col, nstub)
+        _add_chart(ws, table, header_end, header_end + 1, body_end, first_body_col, nstub, anchor=f"A{row + 1}")
 
 
 def _page_setup(ws: Worksheet, t: dict[str, Any]) -> None:
@@ -248,8 +249,9 @@ def _fit_row_height(ws: Worksheet, row: int, spans: list[tuple[int, int, str]], 
         ws.row_dimensions[row].height = (t["size"] + 3) * lines
 
 
-def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c0: int, nstub: int) -> None:
-    """A native chart of the table body, anchored to the right of the table."""
+def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c0: int, nstub: int, anchor: str) -> None:
+    """A native chart of the table body, anchored below the table and its notes (long note lines
+    would otherwise run under a chart placed beside the table)."""
     fig = table.figure
     assert fig is not None
     cols = fig.columns if fig.columns is not None else [
@@ -280,13 +282,17 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
             chart.add_data(Reference(ws, min_col=ca, max_col=cb, min_row=r0 + i, max_row=r0 + i), from_rows=True)
             chart.series[-1].tx = SeriesLabel(v=table.row_labels[i])
         chart.set_categories(Reference(ws, min_col=ca, max_col=cb, min_row=header_row, max_row=header_row))
+    if fig.kind == "barh":
+        chart.x_axis.scaling.orientation = "maxMin"  # categories top-down in table order, as read
+        chart.y_axis.crosses = "max"  # …with the value axis kept at the bottom
+    if len(chart.series) == 1:
+        chart.legend = None  # one series: the title says what it is
     if fig.stacked and fig.kind != "line":
         chart.grouping = "stacked"
         chart.overlap = 100
     if any(table.cells[0][j].kind is Kind.PERCENT for j in cols):
         chart.y_axis.number_format = "0 %"
-    anchor_col = get_column_letter(c0 + len(table.column_labels) + 1)
-    ws.add_chart(chart, f"{anchor_col}{header_row}")
+    ws.add_chart(chart, anchor)
 
 
 def build_workbook(tables: Sequence[Table], provenance: Provenance, template: dict[str, Any] | None = None) -> Workbook:
