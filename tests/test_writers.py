@@ -189,3 +189,13 @@ def test_text_in_a_total_row_gets_the_total_style(tmp_path: Path) -> None:
               cells=[[Cell("+", Kind.TEXT)], [Cell("−", Kind.TEXT)]])
     ws = openpyxl.load_workbook(write_workbook([t], tmp_path / "s.xlsx", Provenance(command="x")))["s"]
     assert ws["B4"].style == "tk_text" and ws["B5"].style == "tk_text_total" and ws["B5"].font.b
+
+
+def test_long_title_and_notes_wrap_within_the_table_width(tmp_path: Path) -> None:
+    t = seed_table_2_1()
+    t.notes.append("Anm.: " + "Meget lang note om tabellens opgørelse. " * 20)
+    ws = openpyxl.load_workbook(write_workbook([t], tmp_path / "w.xlsx", Provenance(command="x")))["Tabel 2.1"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"A1:H1", "A2:H2", "A8:H8", "A9:H9"} <= merged  # title, question, both notes span the 8 columns
+    assert ws["A9"].alignment.wrap_text
+    assert ws.row_dimensions[9].height and ws.row_dimensions[9].height > 2 * 12  # several lines tall

@@ -112,15 +112,15 @@ def _styles(t: dict[str, Any]) -> dict[str, NamedStyle]:
         return st
 
     styles = {
-        "title": make("tk_title", t["title"]),
-        "question": make("tk_question", t["question"]),
+        "title": make("tk_title", t["title"], wrap=True),
+        "question": make("tk_question", t["question"], wrap=True),
         "header": make("tk_header", t["header"], align="center", wrap=True),
         "stubhead": make("tk_stubhead", t["header"], wrap=True),
         "group": make("tk_group", {**t["body"], **t["group"]}, wrap=True),
         "label": make("tk_label", t["body"], wrap=True),
         "text": make("tk_text", t["body"], align="center"),
         "text_total": make("tk_text_total", {**t["body"], **t["total_row"]}, align="center"),
-        "note": make("tk_note", t["note"]),
+        "note": make("tk_note", t["note"], wrap=True),
         "suppressed": make("tk_suppressed", t["body"], align="right"),
     }
     for kind in Kind:
@@ -144,9 +144,11 @@ def put_text(cell: XlCell, text: Any) -> XlCell:
 def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict[str, Any]) -> None:
     row = 1
     put_text(ws.cell(row, 1), table.label).style = st["title"]
+    wide = [(row, table.label, t["title"].get("size", t["size"]))]  # text rows wrapped across the table's width
     row += 1
     if table.question:
         put_text(ws.cell(row, 1), table.question).style = st["question"]
+        wide.append((row, table.question, t["question"].get("size", t["size"])))
         row += 1
     row += 1
     nstub = 2 if table.has_row_groups() else 1
@@ -207,6 +209,7 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
     row += 1
     for n in table.notes:
         put_text(ws.cell(row, 1), n).style = st["note"]
+        wide.append((row, n, t["note"].get("size", t["size"])))
         row += 1
     # layout: widths, frozen header, print setup
     widths = t["column_width"]
@@ -216,6 +219,11 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
         ws.column_dimensions["B"].width = min(max(longest + 2, 14), widths["max_stub"])
     for j, lab in enumerate(table.column_labels):
         ws.column_dimensions[get_column_letter(first_body_col + j)].width = max(widths["body"], min(len(lab) + 2, 30))
+    last_col = first_body_col + len(table.column_labels) - 1
+    for r, text, size in wide:  # title, question and notes wrap within the table's width, not past it
+        if last_col > 1:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
+        _fit_row_height(ws, r, [(1, last_col, text)], t, size)
     if table.has_column_groups():
         _fit_row_height(ws, header_end - 1, spans, t)
     _fit_row_height(ws, header_end, [(1, nstub, stub_text)] + [(first_body_col + j, first_body_col + j, lab)
@@ -238,15 +246,18 @@ def _page_setup(ws: Worksheet, t: dict[str, Any]) -> None:
         ws.page_setup.fitToHeight = 0
 
 
-def _fit_row_height(ws: Worksheet, row: int, spans: list[tuple[int, int, str]], t: dict[str, Any]) -> None:
-    """Give a header row the height its longest wrapped text needs (a long stub header, or a
-    spanning question in a two-way table, seed Tabel 6.7); spreadsheets do not size such rows."""
+def _fit_row_height(ws: Worksheet, row: int, spans: list[tuple[int, int, str]], t: dict[str, Any],
+                    size: float | None = None) -> None:
+    """Give a row the height its longest wrapped text needs (a long stub header, a spanning
+    question in a two-way table as seed Tabel 6.7, a long note); spreadsheets do not size such
+    rows. `size` is the font size (default the body's)."""
+    size = size or t["size"]
     lines = 1
     for c0, c1, text in spans:
         width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(c0, c1 + 1))
-        lines = max(lines, math.ceil(len(text or "") * 1.15 / max(width - 1, 1)))
+        lines = max(lines, math.ceil(len(text or "") * 1.15 * size / t["size"] / max(width - 1, 1)))
     if lines > 1:
-        ws.row_dimensions[row].height = (t["size"] + 3) * lines
+        ws.row_dimensions[row].height = (size + 3) * lines
 
 
 def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c0: int, nstub: int, anchor: str) -> None:
