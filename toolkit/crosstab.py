@@ -16,6 +16,7 @@ import pandas as pd
 
 from .codebook import Code, Codebook, DatasetSpec, TableSpec, code_key, default_id, show_code
 from .errors import ConfigError, DataError
+from .fmt import dk, p_text
 from .io import Dataset, first_rows
 from .survey_stats import column_letters, effective_n, letter, pearson_chi2, rao_scott
 from .table import Cell, Kind, Table
@@ -209,15 +210,6 @@ def _code_order(c: Code) -> tuple[int, float, str]:
 
 
 # ---------------------------------------------------------------- small helpers
-def _dk(x: float, digits: int) -> str:
-    """A number with a Danish decimal comma."""
-    return f"{x:.{digits}f}".replace(".", ",")
-
-
-def _p_text(p: float) -> str:
-    return "p < 0,001" if p < 0.001 else f"p = {_dk(p, 3)}"
-
-
 def _cell_pct(share: float, n: int) -> Cell:
     return Cell(float(share), Kind.PERCENT, n=n)
 
@@ -253,14 +245,14 @@ def _test_note(row_of: np.ndarray, col_of: np.ndarray, w: np.ndarray | None,
         t = pearson_chi2(counts)
         if not np.isfinite(t.p):
             return "kan ikke beregnes (kun én kategori med svar)", float("nan")
-        text = f"χ² = {_dk(t.statistic, 2)}, df = {t.df}, {_p_text(t.p)}"
+        text = f"χ² = {dk(t.statistic, 2)}, df = {t.df}, {p_text(t.p)}"
         if t.small_expected > 0.2:
             text += f" (forbehold: {round(100 * t.small_expected)} % af cellerne har forventet antal under 5)"
         return text, t.p
     rs = rao_scott(row_of, col_of, w, cluster=cluster, strata=strata)
     if not np.isfinite(rs.p):
         return "kan ikke beregnes (kun én kategori med svar)", float("nan")
-    return f"F = {_dk(rs.f, 2)}, df = {_dk(rs.ndf, 2)} og {_dk(rs.ddf, 1)}, {_p_text(rs.p)}", rs.p
+    return f"F = {dk(rs.f, 2)}, df = {dk(rs.ndf, 2)} og {dk(rs.ddf, 1)}, {p_text(rs.p)}", rs.p
 
 
 def _design(groups: Sequence[Group], idx_of: Callable[[Group], np.ndarray]):

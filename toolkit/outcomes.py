@@ -16,6 +16,7 @@ import pandas as pd
 from .codes import CodeList, Defs, Employment, month_index, month_text, quarter_text
 from .dream import SENIORITY_WEEKS, Register, unknown_codes
 from .errors import DataError
+from .fmt import p_text
 from .table import Cell, Figure, Kind, Table
 
 # --------------------------------------------------------------------------- monthly status
@@ -271,13 +272,6 @@ def pct(k: int, n: int) -> Cell:
 
 def base(n: int) -> Cell:
     return Cell(int(n), Kind.BASE, n=int(n))
-
-
-def p_text(p: float) -> str:
-    """A p-value in Danish notation: 'p = 0,012' / 'p < 0,001'."""
-    if not np.isfinite(p):
-        return "p kan ikke beregnes"
-    return "p < 0,001" if p < 0.001 else f"p = {p:.3f}".replace(".", ",")
 
 
 def chi2_p(table: np.ndarray) -> float:

@@ -24,6 +24,7 @@ import pandas as pd
 from .codes import CodeList, Defs, quarter_text
 from .dream import Register
 from .errors import DataError
+from .fmt import dk, p_text
 from .io import first_rows
 from .outcomes import monthly_status, person_frame, select_cohort
 from .table import Cell, Figure, Kind, Table
@@ -224,21 +225,9 @@ def validate_persons(df: pd.DataFrame, offers: Sequence[tuple[str, str]] | None 
 # --------------------------------------------------------------------------- small helpers
 
 
-def da(x: float, digits: int = 1) -> str:
-    """A number in a note, Danish style: 12,3 / 1.234."""
-    if digits == 0:
-        return f"{x:,.0f}".replace(",", ".")
-    return f"{x:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def p_text(p: float) -> str:
-    """'p = 0,012' / 'p < 0,001'."""
-    return "p < 0,001" if p < 0.001 else f"p = {p:.3f}".replace(".", ",")
-
-
 def few(k: int, min_cell: int) -> str:
     """A count for a note: small counts are not shown exactly (register output rules)."""
-    return f"færre end {min_cell}" if 0 < k < min_cell else da(k, 0)
+    return f"færre end {min_cell}" if 0 < k < min_cell else dk(k, 0, grouped=True)
 
 
 def pct(k: int, n: int) -> Cell:
@@ -304,10 +293,10 @@ def chi2_note(counts: np.ndarray, min_cell: int = 0, what: str = "Forskellen mel
     if _small(counts, min_cell):
         return (f"Anm.: {what} er testet med Pearsons χ²-test: {_coarse(p)} (kun signifikansen vises, "
                 f"da tabellen har celler med færre end {min_cell} personer).")
-    text = f"Anm.: {what} er testet med Pearsons χ²-test: χ² = {da(stat, 2)} (df = {df}), {p_text(p)}."
+    text = f"Anm.: {what} er testet med Pearsons χ²-test: χ² = {dk(stat, 2, grouped=True)} (df = {df}), {p_text(p)}."
     small = (expected < 5).mean()
     if small > 0.2:
-        text += f" Testen er usikker: {da(100 * small, 0)} % af cellerne har en forventet værdi under 5."
+        text += f" Testen er usikker: {dk(100 * small, 0, grouped=True)} % af cellerne har en forventet værdi under 5."
     return text
 
 
@@ -342,7 +331,7 @@ def welch_note(a: np.ndarray, b: np.ndarray, min_cell: int = 0, what: str = "For
         return f"Anm.: {what} kan ikke testes (ingen variation)."
     if min(len(a), len(b)) < min_cell:
         return f"Anm.: {what} er testet med Welchs t-test: {_coarse(r.pvalue)} (kun signifikansen vises, da en gruppe har færre end {min_cell} personer)."
-    return f"Anm.: {what} er testet med Welchs t-test: t = {da(r.statistic, 2)} (df = {da(r.df, 1)}), {p_text(r.pvalue)}."
+    return f"Anm.: {what} er testet med Welchs t-test: t = {dk(r.statistic, 2, grouped=True)} (df = {dk(r.df, 1, grouped=True)}), {p_text(r.pvalue)}."
 
 
 # --------------------------------------------------------------------------- the tables

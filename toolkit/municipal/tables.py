@@ -7,6 +7,7 @@ from typing import Mapping
 
 import pandas as pd
 
+from ..fmt import dk
 from ..io import Dataset
 from ..table import Cell, Figure, Kind, Table
 from .join import REGISTER, describe
@@ -16,11 +17,6 @@ from .spec import DIRECTIONS, ModelSpec
 
 MINUS = "−"
 ROLE_GROUPS = {"dependent": "Afhængig variabel", "robustness": "Robusthed", "control": "Kontrolvariable", "candidate": "Kandidater"}
-
-
-def da(x: float, digits: int = 3) -> str:
-    """A number in a note, Danish style: 0,556."""
-    return f"{x:.{digits}f}".replace(".", ",")
 
 
 def sign(b: float) -> str:
@@ -152,7 +148,7 @@ def trace_table(res: ModelResult) -> Table:
     cols = ["Handling", "p", "R²", "Justeret R²", "Antal variable", "Bemærkning"]
     notes = [_source(res),
              f"Anm.: {DIRECTIONS[sel.direction].capitalize()} selektion blandt {len(j.candidates)} kandidater i "
-             f"{res.fit.n} kommuner; p for optagelse < {da(sel.p_enter, 2)}, p for fjernelse > {da(sel.p_remove, 2)}; "
+             f"{res.fit.n} kommuner; p for optagelse < {dk(sel.p_enter, 2)}, p for fjernelse > {dk(sel.p_remove, 2)}; "
              "kontrolvariablene indgår i alle trin."]
     return Table("model_trin", "Trinvis selektion: forløb", rows, cols, cells, row_groups=groups, notes=notes)
 
@@ -185,7 +181,7 @@ def model_table(res: ModelResult) -> Table:
         cells.append([cell] + [Cell(None, Kind.STAT)] * 3 + [_text("")] + [Cell(None, Kind.STAT)] + [_text("")])
     cols = ["Koefficient", "SE", "t", "p", "Fortegn", "Standardiseret koefficient", f"Signifikant ({_alpha_label(alpha)})"]
     notes = [_source(res),
-             f"Anm.: Multivariat OLS-regression blandt {f.n} kommuner (R² = {da(f.rsquared)}); faktorerne er valgt ved "
+             f"Anm.: Multivariat OLS-regression blandt {f.n} kommuner (R² = {dk(f.rsquared, 3)}); faktorerne er valgt ved "
              f"{DIRECTIONS[res.spec.selection.direction]} selektion, kontrolvariablene er altid med. Standardiseret "
              "koefficient = koefficient × std.afv.(faktor) / std.afv.(afhængig variabel)."]
     return Table("model_resultat", f"Multivariat regressionsanalyse: hvilke faktorer forklarer {_dep(res).lower()}?",
@@ -202,7 +198,7 @@ def figure_table(res: ModelResult, number: str = "") -> Table:
     title = f"Regressionsanalyse: Hvilke faktorer forklarer {_dep(res).lower()}?"
     notes = [_source(res),
              f"Anm.: Figuren er baseret på en multivariat OLS-regressionsanalyse blandt {f.n} kommuner og har en "
-             f"forklaringskraft på {100 * f.rsquared:.0f} % (R² = {da(f.rsquared)}). Figuren viser signifikante sammenhænge "
+             f"forklaringskraft på {100 * f.rsquared:.0f} % (R² = {dk(f.rsquared, 3)}). Figuren viser signifikante sammenhænge "
              f"på {_alpha_label(res.spec.alpha)} konfidensniveau. '+' angiver en positiv sammenhæng, '{MINUS}' en negativ; "
              "søjlerne er de standardiserede koefficienter."]
     if not sig:
