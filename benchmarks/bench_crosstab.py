@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.codebook import parse_codebook
-from toolkit.crosstab import build_tables, weights_from_frame
-from toolkit.excel import Provenance, write_workbook
-from toolkit.io import Dataset
-from toolkit.tidy import write_tidy
+from toolkit.config.codebook import parse_codebook
+from toolkit.publish.excel import Provenance, write_workbook
+from toolkit.publish.tidy import write_tidy
+from toolkit.read.tabular import Dataset
+from toolkit.survey.crosstab import build_tables, weights_from_frame
 
 GRAD = {1: "Slet ikke", 2: "I mindre grad", 3: "I nogen grad", 4: "I høj grad", 5: "Ved ikke"}
 

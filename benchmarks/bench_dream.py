@@ -30,13 +30,13 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit.codes import REGISTERS  # noqa: E402
+from toolkit.core.resources import registers_file  # noqa: E402
 
 WEEKS = [(y, w) for y in range(2020, 2024) for w in range(1, date(y, 12, 28).isocalendar()[1] + 1)]
 MONTHS = [(y, m) for y in range(2020, 2024) for m in range(1, 13)]
 DEFS = f"""
 name: Benchmark
-codes: {REGISTERS / 'dream_codes.yaml'}
+codes: {registers_file('dream_codes.yaml')}
 target_group:
   groups: [kontanthjaelp_aktivitetsparat, uddannelseshjaelp_aktivitetsparat]
   age: [18, 65]
@@ -94,7 +94,7 @@ def chunk(rng: np.random.Generator, start: int, b: int, kom: np.ndarray) -> pa.T
 
 def generate(folder: Path, n: int) -> None:
     rng = np.random.default_rng(7)
-    kom = pd.read_csv(REGISTERS / "municipalities.csv")["kode"].to_numpy()
+    kom = pd.read_csv(registers_file("municipalities.csv"))["kode"].to_numpy()
     pw = cw = None
     for start in range(0, n, 100_000):
         t = chunk(rng, start, min(100_000, n - start), kom)
@@ -118,10 +118,10 @@ def rss_mb() -> float:
 
 def run_toolkit(extract: Path, defs_path: Path) -> dict:
     """The full CUBB pipeline as `toolkit outcomes` runs it (without writing the workbook)."""
-    from toolkit.codes import load_definitions
-    from toolkit.disclosure import suppress
-    from toolkit.dream import read_for
-    from toolkit.outcomes import register_tables
+    from toolkit.config.definitions import load_definitions
+    from toolkit.publish.disclosure import suppress
+    from toolkit.register.extract import read_for
+    from toolkit.register.outcomes import register_tables
 
     base_rss = rss_mb()
     c0 = cpu_s()

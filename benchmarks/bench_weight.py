@@ -25,9 +25,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from toolkit.io import Dataset
-from toolkit.margins import margins_from_frame
-from toolkit.weighting import rake, weight_dataset
+from toolkit.config.margins import margins_from_frame
+from toolkit.read.tabular import Dataset
+from toolkit.survey.weighting import rake, weight_dataset
 
 SIZES = (4, 6, 2, 5)
 TOL = 1e-12

@@ -13,8 +13,8 @@ from typing import Optional
 
 import typer
 
-from .. import __version__
-from ..errors import ToolkitError
+from toolkit import __version__
+from toolkit.core.errors import ToolkitError
 
 app = typer.Typer(
     name="toolkit",

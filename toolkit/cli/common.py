@@ -11,11 +11,12 @@ from typing import Any, Iterator, Sequence
 
 import typer
 
-from ..errors import ToolkitWarning
-from ..excel import Provenance, load_template, write_workbook
-from ..output import guard_outputs
-from ..table import Table
-from ..tidy import write_tidy
+from toolkit.config.template import load_template
+from toolkit.core.errors import ToolkitWarning
+from toolkit.core.table import Table
+from toolkit.publish.atomic import guard_outputs
+from toolkit.publish.excel import Provenance, write_workbook
+from toolkit.publish.tidy import write_tidy
 
 
 def command_line() -> str:

@@ -7,12 +7,12 @@ from typing import List, Optional
 
 import typer
 
-from ..codebook import Codebook, load_codebook
-from ..crosstab import Weights, build_tables, weights_from_frame
-from ..errors import ConfigError, InputError
-from ..io import Dataset, read_data
-from ..table import numbered
-from .common import write_outputs
+from toolkit.cli.common import write_outputs
+from toolkit.config.codebook import Codebook, load_codebook
+from toolkit.core.errors import ConfigError, InputError
+from toolkit.core.table import numbered
+from toolkit.read.tabular import Dataset, read_data
+from toolkit.survey.crosstab import Weights, build_tables, weights_from_frame
 
 
 def named_path(arg: str) -> tuple[str | None, Path]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from ..demo import all_instruments, margins_with_labels, to_writable
-from ..output import atomic_path
+from toolkit.demo.surveys import all_instruments, margins_with_labels, to_writable
+from toolkit.publish.atomic import atomic_path
 
 
 def write_demo_surveys(folder: Path, seed: int = 2024) -> list[Path]:
@@ -37,11 +37,13 @@ def demo(
     """Generate the synthetic demo wave's data files: surveys, margins, DREAM extract (deterministic)."""
     for p in write_demo_surveys(folder, seed):
         typer.echo(f"wrote {p}")
-    from .model import write_demo_register  # municipality register outcomes for `toolkit model`
+    from toolkit.cli.model import (
+        write_demo_register,  # municipality register outcomes for `toolkit model`
+    )
 
     typer.echo(f"wrote {write_demo_register(folder, seed)}")
     if register_extract:
-        from .demo_dream import write_demo_dream
+        from toolkit.cli.demo_dream import write_demo_dream
 
         typer.echo(f"wrote {write_demo_dream(folder, seed)}")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from ..demo_dream import synthetic_extract
-from ..output import atomic_path
+from toolkit.demo.dream import synthetic_extract
+from toolkit.publish.atomic import atomic_path
 
 
 def write_demo_dream(folder: Path, seed: int = 2024, persons: int = 30_000, csv: bool = False) -> Path:

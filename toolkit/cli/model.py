@@ -7,18 +7,18 @@ from typing import Optional
 
 import typer
 
-from ..errors import ConfigError, ToolkitError
-from ..io import read_data, read_yaml
-from ..output import atomic_path
-from ..table import numbered
-from .common import echo_warnings, write_outputs
-
-MUNICIPALITIES = Path(__file__).resolve().parent.parent.parent / "registers" / "municipalities.csv"
+from toolkit.cli.common import echo_warnings, write_outputs
+from toolkit.config.definitions import load_municipality_names
+from toolkit.config.yaml import read_yaml
+from toolkit.core.errors import ConfigError, ToolkitError
+from toolkit.core.table import numbered
+from toolkit.publish.atomic import atomic_path
+from toolkit.read.tabular import read_data
 
 
 def write_demo_register(folder: Path, seed: int = 2024) -> Path:
     """Write the demo's register outcomes per municipality (kommuner_register.csv) into the folder."""
-    from ..demo_model import demo_register_outcomes
+    from toolkit.demo.model import demo_register_outcomes
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "kommuner_register.csv"
@@ -34,16 +34,6 @@ def _resolve(config: Path, file: str | None) -> Path | None:
     return p if p.is_absolute() else config.parent / p
 
 
-def _names(path: Path | None) -> dict[int, str]:
-    """Municipality names by code (registers/municipalities.csv: kode, kommune)."""
-    if path is None or not path.exists():
-        return {}
-    d = read_data(path).data
-    if not {"kode", "kommune"} <= set(d.columns):
-        raise ConfigError("the municipality list needs columns 'kode' and 'kommune'", path)
-    return {int(k): str(v) for k, v in zip(d["kode"], d["kommune"])}
-
-
 def model(
     config: Path = typer.Argument(..., help="Model config (YAML), e.g. surveys/demo/model.yaml."),
     out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
@@ -54,8 +44,14 @@ def model(
 ) -> None:
     """Municipality model: survey indicators + register outcomes, bivariate screen, stepwise OLS, robustness."""
     # statsmodels/scipy take seconds to import: load them only when this command runs
-    from ..disclosure import suppress
-    from ..municipal import ModelSpec, register_frame, result_tables, run_model, spec_from_dict
+    from toolkit.municipal import (
+        ModelSpec,
+        register_frame,
+        result_tables,
+        run_model,
+        spec_from_dict,
+    )
+    from toolkit.publish.disclosure import suppress
 
     try:
         spec: "ModelSpec" = spec_from_dict(read_yaml(config), str(config))
@@ -73,8 +69,7 @@ def model(
         surveys[name] = read_data(path)
         inputs.append(path)
     reg = register_frame(read_data(reg_path).data, spec, str(reg_path))
-    names_path = municipalities or MUNICIPALITIES
-    names = _names(names_path)
+    names = load_municipality_names(municipalities)
     if municipalities is not None:
         inputs.append(municipalities)
     with echo_warnings():

@@ -7,12 +7,13 @@ from typing import List, Optional
 
 import typer
 
-from ..codes import load_definitions
-from ..disclosure import suppress
-from ..dream import read_for, unknown_codes
-from ..outcomes import register_tables
-from ..output import guard_outputs
-from .common import write_outputs
+from toolkit.cli.common import write_outputs
+from toolkit.config.definitions import load_definitions
+from toolkit.publish.atomic import guard_outputs
+from toolkit.publish.disclosure import suppress
+from toolkit.read.dream import unknown_codes
+from toolkit.register.extract import read_for
+from toolkit.register.outcomes import register_tables
 
 
 def outcomes(

@@ -7,14 +7,23 @@ from typing import List, Optional
 
 import typer
 
-from ..codes import load_codes, load_definitions
-from ..disclosure import suppress
-from ..dream import read_for
-from ..errors import ConfigError, DataError
-from ..io import read_data
-from ..profile import GROUPS, ProfileSettings, Subgroup, offer_columns, parse_quarter, profile_from_register, profile_tables
-from ..output import guard_outputs
-from .common import write_outputs
+from toolkit.cli.common import write_outputs
+from toolkit.config.codes import load_codes
+from toolkit.config.definitions import load_definitions
+from toolkit.core.calendar import parse_quarter
+from toolkit.core.errors import ConfigError, DataError
+from toolkit.profile.tables import (
+    GROUPS,
+    ProfileSettings,
+    Subgroup,
+    offer_columns,
+    profile_from_register,
+    profile_tables,
+)
+from toolkit.publish.atomic import guard_outputs
+from toolkit.publish.disclosure import suppress
+from toolkit.read.tabular import read_data
+from toolkit.register.extract import read_for
 
 
 def subgroup_option(values: list[str], within: str, title: str | None) -> Subgroup | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..render import render as render_workbook
+from toolkit.publish.render import render as render_workbook
 
 
 def render(

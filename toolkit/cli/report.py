@@ -7,9 +7,9 @@ from typing import Optional
 
 import typer
 
-from ..errors import ConfigError
-from ..output import guard_outputs
-from .common import echo_warnings, write_outputs
+from toolkit.cli.common import echo_warnings, write_outputs
+from toolkit.core.errors import ConfigError
+from toolkit.publish.atomic import guard_outputs
 
 
 def report(
@@ -21,8 +21,8 @@ def report(
     """Build the wave's ministry workbook: weights, cross-tabs, register outcomes, model, profile."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..report import build_report
-    from ..wave import load_wave
+    from toolkit.config.wave import load_wave
+    from toolkit.pipeline.report import build_report
 
     tidy = tidy or out.with_name(out.stem + "_tidy.csv")
     guard_outputs([out, tidy], [wave])  # before the analyses: a bad path should not cost a whole run
@@ -50,7 +50,7 @@ def check(
     wave: Path = typer.Argument(..., help="Wave file (YAML) to validate."),
 ) -> None:
     """Validate a wave file and every input it names (without running the analyses); list all problems."""
-    from ..report import check_wave
+    from toolkit.pipeline.report import check_wave
 
     problems = check_wave(wave)
     if problems:

@@ -7,12 +7,20 @@ from typing import Optional
 
 import typer
 
-from ..io import read_columns, read_data
-from ..margins import read_margins
-from ..output import atomic_path, guard_outputs
-from ..table import Kind, Table
-from ..weighting import DEFAULT_MAX_ITER, DEFAULT_TOL, Trim, diagnostics, respondent_ids, weight_dataset, weights_frame
-from .common import write_outputs
+from toolkit.cli.common import write_outputs
+from toolkit.config.margins import read_margins
+from toolkit.core.table import Kind, Table
+from toolkit.publish.atomic import atomic_path, guard_outputs
+from toolkit.read.tabular import read_columns, read_data
+from toolkit.survey.weighting import (
+    DEFAULT_MAX_ITER,
+    DEFAULT_TOL,
+    Trim,
+    diagnostics,
+    respondent_ids,
+    weight_dataset,
+    weights_frame,
+)
 
 
 def _show(value: object, kind: Kind) -> str:

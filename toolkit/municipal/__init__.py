@@ -5,13 +5,18 @@ Entry points: `model_tables(register, surveys, spec)` → list[Table]; `run_mode
 results; `spec_from_dict` validates a YAML config. No file access in this package.
 """
 
-from .indicators import Indicator, aggregate, indicator_frame, municipality_codes
-from .join import Joined, Variable, join, register_frame
-from .model import ModelResult, ModelWarning, run_model, screen
-from .ols import Fit, check_design, collinearity, ols, vif
-from .spec import IndicatorSpec, ModelSpec, spec_from_dict
-from .stepwise import Selection, Step, stepwise
-from .tables import model_tables, result_tables
+from toolkit.config.model import IndicatorSpec, ModelSpec, spec_from_dict
+from toolkit.municipal.indicators import (
+    Indicator,
+    aggregate,
+    indicator_frame,
+    municipality_codes,
+)
+from toolkit.municipal.join import Joined, Variable, join, register_frame
+from toolkit.municipal.model import ModelResult, ModelWarning, run_model, screen
+from toolkit.municipal.ols import Fit, check_design, collinearity, ols, vif
+from toolkit.municipal.stepwise import Selection, Step, stepwise
+from toolkit.municipal.tables import model_tables, result_tables
 
 __all__ = [
     "Fit", "Indicator", "IndicatorSpec", "Joined", "ModelResult", "ModelSpec", "ModelWarning", "Selection", "Step",

@@ -14,9 +14,9 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DataError
-from ..io import Dataset, first_rows
-from .spec import IndicatorSpec, ModelSpec
+from toolkit.config.model import IndicatorSpec, ModelSpec
+from toolkit.core.errors import ConfigError, DataError
+from toolkit.read.tabular import Dataset, first_rows
 
 DONT_KNOW = re.compile(r"^\s*ved ikke", re.IGNORECASE)
 

@@ -13,11 +13,17 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..errors import DataError
-from ..io import Dataset
-from .indicators import Indicator, expand, indicator_frame, municipality_codes, respondents
-from .ols import collinearity
-from .spec import ModelSpec
+from toolkit.config.model import ModelSpec
+from toolkit.core.errors import DataError
+from toolkit.municipal.indicators import (
+    Indicator,
+    expand,
+    indicator_frame,
+    municipality_codes,
+    respondents,
+)
+from toolkit.municipal.ols import collinearity
+from toolkit.read.tabular import Dataset
 
 REGISTER = "register"
 

@@ -12,12 +12,12 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..errors import DataError, ToolkitWarning
-from ..io import Dataset
-from .join import Joined, join
-from .ols import Fit, ols, vif
-from .spec import ModelSpec
-from .stepwise import Selection, stepwise
+from toolkit.config.model import ModelSpec
+from toolkit.core.errors import DataError, ToolkitWarning
+from toolkit.municipal.join import Joined, join
+from toolkit.municipal.ols import Fit, ols, vif
+from toolkit.municipal.stepwise import Selection, stepwise
+from toolkit.read.tabular import Dataset
 
 
 class ModelWarning(ToolkitWarning):

@@ -14,7 +14,7 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from ..errors import DataError
+from toolkit.core.errors import DataError
 
 CONST = "const"
 _TOL = 1e-9

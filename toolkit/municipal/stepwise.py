@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from ..errors import DataError
-from .ols import Fit, _check, check_design, collinearity, complete, ols
+from toolkit.core.errors import DataError
+from toolkit.municipal.ols import Fit, _check, check_design, collinearity, complete, ols
 
 
 @dataclass

@@ -7,13 +7,13 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..fmt import dk
-from ..io import Dataset
-from ..table import Cell, Figure, Kind, Table
-from .join import REGISTER, describe
-from .model import ModelResult, run_model
-from .ols import CONST, Fit
-from .spec import DIRECTIONS, ModelSpec
+from toolkit.config.model import DIRECTIONS, ModelSpec
+from toolkit.core.fmt import dk
+from toolkit.core.table import Cell, Figure, Kind, Table
+from toolkit.municipal.join import REGISTER, describe
+from toolkit.municipal.model import ModelResult, run_model
+from toolkit.municipal.ols import CONST, Fit
+from toolkit.read.tabular import Dataset
 
 MINUS = "−"
 ROLE_GROUPS = {"dependent": "Afhængig variabel", "robustness": "Robusthed", "control": "Kontrolvariable", "candidate": "Kandidater"}

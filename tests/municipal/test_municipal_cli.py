@@ -1,0 +1,216 @@
+"""`toolkit model` as a user runs it: the demo wave end to end (the README flow), the workbook and
+tidy CSV read back and checked against an independent statsmodels fit and hand aggregation, the
+native chart, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from conftest import ROOT, run_cli
+
+from toolkit.demo.model import PLANTED
+from toolkit.read.tabular import read_data
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`toolkit demo DIR/data` then `toolkit model DIR/model.yaml` with the shipped demo config."""
+    d = tmp_path_factory.mktemp("model")
+    r = run_cli("demo", d / "data")
+    assert r.returncode == 0, r.stderr
+    assert f"wrote {d / 'data' / 'kommuner_register.csv'}" in r.stdout
+    shutil.copy(ROOT / "surveys" / "demo" / "model.yaml", d / "model.yaml")
+    r = run_cli("model", "model.yaml", "--out", "model.xlsx", "--tidy", "model.csv", cwd=d)
+    assert r.returncode == 0, r.stderr
+    (d / "stdout.txt").write_text(r.stdout)
+    (d / "stderr.txt").write_text(r.stderr)
+    return d
+
+
+def _tidy(d: Path) -> pd.DataFrame:
+    return pd.read_csv(d / "model.csv", keep_default_na=False)
+
+
+def test_demo_recovers_the_planted_effects_with_right_signs(demo_run: Path) -> None:
+    t = _tidy(demo_run)
+    res = t[(t["table"] == "model_resultat") & (t["column"] == "Koefficient")].set_index("row")["value"]
+    p = t[(t["table"] == "model_resultat") & (t["column"] == "p")].set_index("row")["value"]
+    labels = {"anciennitet": "Ledighedsanciennitet (uger)", "andel_match45": "Andel i matchkategori 4-5",
+              "akt_praktik": "Virksomhedspraktik (andel af tilbud)",
+              "akt_revalidering": "Revalidering (andel af tilbud)",
+              "akt_vejledning": "Korte vejledningsforløb (andel af tilbud)"}
+    for name, b in PLANTED.items():
+        assert np.sign(float(res[labels[name]])) == np.sign(b), name
+        assert float(p[labels[name]]) < 0.01, name
+    # and Figur 4.2 lists them with their signs
+    fig = t[(t["table"] == "model_figur")]
+    assert set(labels.values()) <= set(fig["row"])
+    wb = openpyxl.load_workbook(demo_run / "model.xlsx")
+    ws = wb[next(n for n in wb.sheetnames if n != "Indhold" and wb[n]["A1"].value.endswith("Hvilke faktorer forklarer selvforsørgelsesgrad (mål 2)?") and "Regressionsanalyse" in wb[n]["A1"].value)]
+    signs = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    assert signs[labels["akt_praktik"]] == "+" and signs[labels["akt_vejledning"]] == "−"
+    assert signs[labels["anciennitet"]] == "−"
+
+
+def test_demo_workbook_has_a_native_bar_chart_on_the_figure_sheet(demo_run: Path) -> None:
+    import re
+    import xml.etree.ElementTree as ET
+
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+    with zipfile.ZipFile(demo_run / "model.xlsx") as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        root = ET.fromstring(z.read(charts[0]))
+    assert root.find(".//c:barChart/c:barDir", ns).get("val") == "bar"  # horizontal bars
+    assert root.find(".//c:catAx/c:tickLblPos", ns).get("val") == "low"  # labels clear of negative bars
+    values = root.find(".//c:ser/c:val/c:numRef/c:f", ns).text
+    cats = root.find(".//c:ser/c:cat/c:numRef/c:f", ns).text
+    sheet, col, r0, r1 = re.fullmatch(r"'(.+)'!\$([A-Z])\$(\d+):\$[A-Z]\$(\d+)", values).groups()
+    assert sheet == "Tabel 7" and cats.startswith("'Tabel 7'!$A$")
+    ws = openpyxl.load_workbook(demo_run / "model.xlsx")[sheet]
+    drawn = {ws[f"A{r}"].value: ws[f"{col}{r}"].value for r in range(int(r0), int(r1) + 1)}
+    t = _tidy(demo_run)
+    fig = t[(t["table"] == "model_figur")].set_index("row")["value"].astype(float)
+    assert drawn == pytest.approx(fig.to_dict(), rel=1e-12)
+    # the bars are the standardised coefficients of the model table
+    std = t[(t["table"] == "model_resultat") & (t["column"] == "Standardiseret koefficient")].set_index("row")["value"]
+    assert all(float(std[k]) == pytest.approx(v) for k, v in drawn.items())
+
+
+def test_demo_figures_equal_an_independent_statsmodels_fit(demo_run: Path) -> None:
+    """Rebuild the model frame from the data files by hand and refit with statsmodels."""
+    data = demo_run / "data"
+    reg = pd.read_csv(data / "kommuner_register.csv").set_index("kommune")
+    led = read_data(data / "ledere.sav").data
+    # hand aggregation of one survey indicator: share of leaders answering I nogen/høj grad (codes 3, 4)
+    share = led.assign(v=led["maal_2"].isin([3, 4]).astype(float)).groupby(led["kommune"].astype(int))["v"].mean()
+    wb = openpyxl.load_workbook(demo_run / "model.xlsx")
+    ws = wb[next(n for n in wb.sheetnames if str(wb[n]["A1"].value).startswith("Tabel 9 Kommunedata"))]
+    header_row = next(r for r in range(1, 10) if ws.cell(r, 2).value == "Kode")
+    cols = {ws.cell(header_row, c).value: c for c in range(1, ws.max_column + 1)}
+    rows = []
+    for r in range(header_row + 1, ws.max_row + 1):
+        if ws.cell(r, cols["Kode"]).value is None:
+            break
+        rows.append({k: ws.cell(r, c).value for k, c in cols.items() if k})
+    sheet = pd.DataFrame(rows)
+    sheet["Kode"] = sheet["Kode"].astype(int)
+    sheet = sheet.set_index("Kode")
+    inmodel = sheet[sheet["I modellen"] == "Ja"]
+    for k, v in share.items():
+        if k in sheet.index and sheet.at[k, "ledere_maal_2"] is not None:
+            assert sheet.at[k, "ledere_maal_2"] == pytest.approx(v, abs=1e-12)
+    t = _tidy(demo_run)
+    chosen = t[(t["table"] == "model_variable") & (t["column"] == "Kommuner")]
+    n = int(t[(t["table"] == "model_resultat") & (t["row"] == "Antal kommuner")]["value"].iloc[0])
+    assert len(inmodel) == n == int(chosen["value"].iloc[0])
+    # the selected variables, in the model table's order: controls first
+    stdout = (demo_run / "stdout.txt").read_text()
+    xs = stdout.split("~ ")[1].split("  (")[0].split(" + ")
+    assert xs[:2] == ["anciennitet", "andel_match45"]
+    frame = inmodel[xs].astype(float)
+    for c in ("anciennitet", "andel_match45", "maal2"):
+        assert np.allclose(inmodel.get(c, reg.loc[inmodel.index, c]).astype(float), reg.loc[inmodel.index, c])
+    ref = sm.OLS(reg.loc[inmodel.index, "maal2"], sm.add_constant(frame)).fit()
+    res = t[(t["table"] == "model_resultat")]
+    r2 = float(res[res["row"] == "R²"]["value"].iloc[0])
+    assert r2 == pytest.approx(ref.rsquared, rel=1e-9)
+    coef = res[res["column"] == "Koefficient"].set_index("row")["value"].astype(float)
+    assert coef["Konstant"] == pytest.approx(ref.params["const"], rel=1e-9)
+    assert coef["Ledighedsanciennitet (uger)"] == pytest.approx(ref.params["anciennitet"], rel=1e-9)
+    hc3 = ref.get_robustcov_results("HC3")
+    rob = t[(t["table"] == "model_robusthed") & (t["column"] == "SE (HC3)") & (t["group"].str.startswith("Kontrolvariable | Selvforsørgelsesgrad"))]
+    se = rob.set_index("row")["value"].astype(float)
+    assert se["Andel i matchkategori 4-5"] == pytest.approx(hc3.bse[list(frame.columns).index("andel_match45") + 1], rel=1e-9)
+
+
+def test_demo_reports_losses_and_warns_about_the_filter_question(demo_run: Path) -> None:
+    err = (demo_run / "stderr.txt").read_text()
+    assert err.startswith("warning: indicator 'medarbejdere_projekt_udbytte' (Medarbejdere: I hvilken grad vurderer du, at")
+    assert "is missing for 84 % of the 98 municipalities with 'maal2'" in err
+    t = _tidy(demo_run)
+    basis = t[t["table"] == "model_grundlag"].set_index("row")["value"].astype(int)
+    assert basis["Kommuner i alt"] == 98 and basis["Med svar fra ledere"] == 78
+    lost = t[t["table"] == "model_tabte"]
+    assert lost["row"].nunique() == 98 - basis["Med komplette data (i modellen)"]
+    # every lost municipality has at least one reason flagged
+    assert set(lost["row"]) == set(lost[lost["value"] != ""]["row"])
+
+
+def _config(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "model.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_config_error_is_one_line_exit_2(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, "dependent: maal2\ncontrls: [anciennitet]\n")
+    r = run_cli("model", cfg, "--out", tmp_path / "o.xlsx")
+    assert r.returncode == 2
+    assert r.stderr == f"error: key 'contrls': unknown key ({cfg})\n"
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_missing_register_file_and_column(tmp_path: Path) -> None:
+    from toolkit.core.errors import ConfigError
+
+    cfg = _config(tmp_path, "dependent: maal2\n")
+    with pytest.raises(ConfigError) as e:
+        _run_in_process(cfg, tmp_path / "o.xlsx")
+    assert str(e.value) == f"no register outcomes: give --register FILE or register.file in the config ({cfg})"
+    reg = tmp_path / "reg.csv"
+    reg.write_text("kommune;maal1\n101;0,2\n147;0,3\n", encoding="utf-8")
+    r = run_cli("model", cfg, "--register", reg, "--out", tmp_path / "o.xlsx")
+    assert r.returncode == 2
+    assert r.stderr == f"error: register outcomes lack column 'maal2'; they have maal1 ({reg}, column maal2)\n"
+
+
+def _run_in_process(*args: object) -> str:
+    """The command's function called directly (no interpreter start-up); returns what it printed."""
+    import contextlib
+    import io
+
+    from toolkit.cli.model import model
+
+    kw = {"register": None, "tidy": None, "municipalities": None, "threshold": 5}
+    pos = [a for a in args if not isinstance(a, tuple)]
+    kw.update({k: v for a in args if isinstance(a, tuple) for k, v in [a]})
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        model(*pos, **kw)
+    return buf.getvalue()
+
+
+def test_too_few_municipalities_for_the_controls(tmp_path: Path) -> None:
+    from toolkit.core.errors import DataError
+
+    reg = tmp_path / "reg.csv"
+    reg.write_text("kommune,maal2,a,b\n101,0.1,1,5\n147,0.2,2,3\n151,0.4,3,3\n", encoding="utf-8")
+    cfg = _config(tmp_path, "dependent: maal2\ncontrols: [a, b]\n")
+    with pytest.raises(DataError) as e:
+        _run_in_process(cfg, tmp_path / "o.xlsx", ("register", reg))
+    assert str(e.value) == ("only 3 municipalities with complete data for 3 parameters (constant, a, b) when "
+                            "explaining 'maal2': the model needs more municipalities than parameters (column b)")
+
+
+def test_register_only_model_from_parquet(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    n = 50
+    d = pd.DataFrame({"kommune": np.arange(101, 101 + n), "anc": rng.normal(size=n), "x": rng.normal(size=n),
+                      "z": rng.normal(size=n)})
+    d["maal2"] = 1 - 0.5 * d["anc"] + 0.8 * d["x"] + rng.normal(scale=0.5, size=n)
+    d["maal1"] = 0.5 + 0.7 * d["x"] + rng.normal(scale=0.5, size=n)
+    d.to_parquet(tmp_path / "reg.parquet")
+    cfg = _config(tmp_path, "dependent: maal2\nrobustness: [maal1]\ncontrols: [anc]\ncandidates: {register: [x, z]}\n"
+                            "register: {file: reg.parquet}\n")
+    out = _run_in_process(cfg, tmp_path / "o.xlsx", ("municipalities", ROOT / "registers" / "municipalities.csv"))
+    assert out.startswith("model: maal2 ~ anc + x  (R² = ")
+    wb = openpyxl.load_workbook(tmp_path / "o.xlsx")
+    assert len(wb.sheetnames) == 11  # contents + 9 tables + provenance

@@ -1,0 +1,174 @@
+"""The wave report end to end on the demo wave: every chapter, determinism, check, errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import ROOT, run_cli
+
+
+@pytest.fixture(scope="module")
+def demo_wave(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of surveys/demo (codebooks, margins, wave) with freshly generated data."""
+    root = tmp_path_factory.mktemp("wave")
+    demo = root / "surveys" / "demo"
+    shutil.copytree(ROOT / "surveys" / "demo", demo, ignore=shutil.ignore_patterns("data"))
+    (root / "registers").symlink_to(ROOT / "registers")
+    r = run_cli("demo", demo / "data")
+    assert r.returncode == 0, r.stderr
+    return demo / "wave.yaml"
+
+
+@pytest.fixture(scope="module")
+def two_runs(demo_wave: Path) -> tuple[Path, Path]:
+    out = demo_wave.parent / "out"
+    out.mkdir()
+    for k in (1, 2):
+        r = run_cli("report", demo_wave, "--out", out / f"run{k}.xlsx")
+        assert r.returncode == 0, r.stderr
+    return out / "run1.xlsx", out / "run2.xlsx"
+
+
+def test_workbook_holds_every_chapter_of_the_spec(two_runs: tuple[Path, Path]) -> None:
+    wb = openpyxl.load_workbook(two_runs[0])
+    names = wb.sheetnames
+    assert names[0] == "Indhold" and names[-1] == "Proveniens"
+    chapters = {n.split()[1].split(".")[0] for n in names[1:-1]}
+    assert chapters == {"1", "2", "3", "4", "5", "6", "7"}
+    titles = [wb[n]["A1"].value for n in names[1:-1]]
+    for needle in ("Vægtning", "bedste og de 10 dårligste", "Vurdering af mulighederne", "Multivariat regressionsanalyse",
+                   "Restgruppen", "Målrettet vejledning og motivation", "ordinær beskæftigelse"):
+        assert any(needle in t for t in titles), needle
+    charts = [n for n in names if wb[n]._charts]
+    assert {"Figur 2.1", "Figur 5.1", "Figur 4.1"} <= set(charts)
+    prov = {r[0]: r[1] for r in wb["Proveniens"].iter_rows(values_only=True) if r[0]}
+    assert any(str(k).endswith("dream.parquet") for k in prov) and any(str(k).endswith("wave.yaml") for k in prov)
+    # citizen tables are weighted and say so
+    assert any("vægtet" in str(c.value) for row in wb["Tabel 6.4"].iter_rows() for c in row if c.value)
+
+
+def test_register_tables_show_no_small_cells(two_runs: tuple[Path, Path]) -> None:
+    """In every sheet sourced from DREAM, each count shown is 0, at least 5, or the suppression mark."""
+    wb = openpyxl.load_workbook(two_runs[0])
+    register_sheets = [n for n in wb.sheetnames[1:-1]
+                       if any(isinstance(c.value, str) and "DREAM" in c.value for c in wb[n]["A"])]
+    assert len(register_sheets) >= 15
+    marks = 0
+    for name in register_sheets:
+        for row in wb[name].iter_rows():
+            for c in row:
+                if c.number_format == "#,##0" and isinstance(c.value, (int, float)):
+                    assert c.value == 0 or c.value >= 5, (name, c.coordinate, c.value)
+                marks += c.value == "x"
+    assert marks > 0  # the demo has small cells, and they are shown as suppressed
+
+
+def test_two_runs_give_identical_tidy_csv(two_runs: tuple[Path, Path]) -> None:
+    a, b = (p.with_name(p.stem + "_tidy.csv") for p in two_runs)
+    assert a.read_bytes() == b.read_bytes()
+    wa, wb = (openpyxl.load_workbook(p) for p in two_runs)
+    assert wa.sheetnames == wb.sheetnames
+    for name in wa.sheetnames[:-1]:
+        assert [[c.value for c in r] for r in wa[name].iter_rows()] == [[c.value for c in r] for r in wb[name].iter_rows()], name
+
+
+def test_check_accepts_the_demo_wave(demo_wave: Path) -> None:
+    r = run_cli("check", demo_wave)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("ok:")
+
+
+def test_check_reports_three_independent_mistakes(demo_wave: Path) -> None:
+    text = demo_wave.read_text(encoding="utf-8")
+    bad = (text.replace("disclosure_threshold: 5", "disclosure_threshold: -1")
+               .replace("data/politikere.sav", "data/politikerne.sav")
+               .replace("codebook: codebook_ledere.yaml", "codebook: codebook_ledere.yml"))
+    p = demo_wave.with_name("bad_wave.yaml")
+    p.write_text(bad, encoding="utf-8")
+    r = run_cli("check", p)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    d = demo_wave.parent
+    assert [ln for ln in lines if ln.startswith("problem: ")] == [
+        f"problem: Input should be greater than or equal to 1 ({p}, key parameters.disclosure_threshold)",
+        f"problem: file not found: {d / 'codebook_ledere.yml'} ({p}, key surveys.ledere.codebook)",
+        f"problem: file not found: {d / 'data/politikerne.sav'} ({p}, key surveys.politikere.data)",
+    ]
+    assert lines[-1] == f"error: 3 problem(s) found ({p})"
+
+
+def test_check_reports_file_problems_together(demo_wave: Path) -> None:
+    text = demo_wave.read_text(encoding="utf-8")
+    bad = (text.replace("data/politikere.sav", "data/politikerne.sav")
+               .replace("codebook: codebook_ledere.yaml", "codebook: codebook_ledere.yml")
+               .replace("- profile: {}", "- profile: {}\n      - crosstab: {survey: borger}"))
+    p = demo_wave.with_name("bad_files.yaml")
+    p.write_text(bad, encoding="utf-8")
+    r = run_cli("check", p)
+    assert r.returncode == 2
+    problems = [ln for ln in r.stderr.splitlines() if ln.startswith("problem: ")]
+    d = demo_wave.parent
+    assert problems == [
+        f"problem: file not found: {d / 'codebook_ledere.yml'} ({p}, key surveys.ledere.codebook)",
+        f"problem: file not found: {d / 'data/politikerne.sav'} ({p}, key surveys.politikere.data)",
+        f"problem: unknown survey 'borger'; the wave has ledere, medarbejdere, politikere, borgere ({p}, key chapters[5].items[2].crosstab.survey)",
+    ]
+    assert r.stderr.strip().splitlines()[-1] == f"error: 3 problem(s) found ({p})"
+
+
+def test_report_refuses_a_broken_wave_without_writing(demo_wave: Path, tmp_path: Path) -> None:
+    p = tmp_path / "w.yaml"
+    p.write_text(demo_wave.read_text(encoding="utf-8").replace("data/ledere.sav", "data/nope.sav").replace(
+        "../../registers", str(ROOT / "registers")).replace("data/", str(demo_wave.parent / "data") + "/").replace(
+        "codebook_", str(demo_wave.parent) + "/codebook_").replace("margins_borgere.csv", str(demo_wave.parent / "margins_borgere.csv")).replace(
+        "model: model.yaml", f"model: {demo_wave.parent / 'model.yaml'}"), encoding="utf-8")
+    r = run_cli("report", p, "--out", tmp_path / "o.xlsx")
+    assert r.returncode == 2
+    assert "file not found" in r.stderr and "surveys.ledere.data" in r.stderr
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_shipped_margins_equal_the_generated_ones(demo_wave: Path) -> None:
+    assert (ROOT / "surveys/demo/margins_borgere.csv").read_bytes() == (demo_wave.parent / "data/margins_borgere.csv").read_bytes()
+
+
+def test_check_reads_only_the_extract_header_and_names_a_missing_column(demo_wave: Path) -> None:
+    import pandas as pd
+
+    data = demo_wave.parent / "data"
+    df = pd.read_parquet(data / "dream.parquet")
+    df.drop(columns=["grad_2023_12"]).to_parquet(data / "dream_short.parquet", index=False)
+    p = demo_wave.with_name("short.yaml")
+    p.write_text(demo_wave.read_text(encoding="utf-8").replace("data/dream.parquet", "data/dream_short.parquet"), encoding="utf-8")
+    r = run_cli("check", p)
+    assert r.returncode == 2
+    problems = [ln for ln in r.stderr.splitlines() if ln.startswith("problem: ")]
+    assert problems == [
+        f"problem: employment column 'grad_2023_12' not found; the definitions need months from 2020-01 to 2023-12 "
+        f"[column grad_2023_12] ({data / 'dream_short.parquet'}, key register.extract)"]
+
+
+def test_report_checks_the_output_path_before_running(demo_wave: Path, tmp_path: Path) -> None:
+    r = run_cli("report", demo_wave, "--out", tmp_path / "nodir" / "o.xlsx")
+    assert r.returncode == 2
+    assert r.stderr == f"error: output folder does not exist ({tmp_path / 'nodir'})\n"
+    r = run_cli("report", demo_wave, "--out", tmp_path / "o.xlsx", "--tidy", demo_wave)
+    assert r.returncode == 2
+    assert r.stderr == f"error: refusing to overwrite an input file; choose another output path ({demo_wave})\n"
+
+
+def test_check_finds_a_codebook_variable_the_data_lacks(demo_wave: Path) -> None:
+    d = demo_wave.parent
+    cb = d / "codebook_politikere_bad.yaml"
+    cb.write_text((d / "codebook_politikere.yaml").read_text(encoding="utf-8").replace("variable: fokus", "variable: fokuss"), encoding="utf-8")
+    p = demo_wave.with_name("bad_codebook.yaml")
+    p.write_text(demo_wave.read_text(encoding="utf-8").replace("codebook: codebook_politikere.yaml", "codebook: codebook_politikere_bad.yaml"), encoding="utf-8")
+    r = run_cli("check", p)
+    assert r.returncode == 2
+    problems = [ln for ln in r.stderr.splitlines() if ln.startswith("problem: ")]
+    assert len(problems) == 1
+    assert problems[0].startswith(f"problem: codebook {cb} tables[0] names variable 'fokuss', which the data file lacks")
+    assert problems[0].endswith(f"[column fokuss] ({d / 'data/politikere.sav'}, key chapters[3].items[1].crosstab)")

@@ -1,0 +1,98 @@
+"""Disclosure control: primary suppression of small cells and secondary suppression against
+recovery from totals (within a table, across tables, and against a public base)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from dream_fixtures import cubb_defs, frame
+from dream_fixtures import persons
+
+from toolkit.config.definitions import load_definitions
+from toolkit.core.table import Cell, Kind, Table
+from toolkit.publish.disclosure import suppress
+from toolkit.publish.tidy import write_tidy
+from toolkit.register.extract import read_for
+from toolkit.register.outcomes import cubb_tables
+
+
+def counts(tid: str, rows: list[str], values: list[list[int]], register: bool = True) -> Table:
+    cells = [[Cell(v, Kind.COUNT, n=v) for v in row] for row in values]
+    return Table(tid, tid, rows, [f"k{j}" for j in range(len(values[0]))], cells, register=register)
+
+
+def hidden(t: Table) -> set[tuple[int, int]]:
+    return {(i, j) for i, j, c in t.iter_cells() if c.suppressed}
+
+
+def test_small_cell_and_its_total_partner(tmp_path: Path) -> None:
+    t = counts("t", ["Mænd", "Kvinder", "I alt"], [[3, 40], [20, 45], [23, 85]])
+    suppress([t])
+    # 3 is primary; "I alt" minus the other row would reveal it, so 20 goes too (the column's only
+    # other part); column 2 is untouched
+    assert hidden(t) == {(0, 0), (1, 0)}
+    assert t.cells[0][0].value is None and t.cells[2][0].value == 23
+    assert t.notes[-1].startswith("Anm.: x = diskretioneret")
+    write_tidy([t], tmp_path / "t.csv")
+    rows = list(csv.reader(open(tmp_path / "t.csv", encoding="utf-8")))
+    assert ["t", "", "Mænd", "k0", "count", ""] in rows  # the line stays, without a value
+
+
+def test_secondary_picks_the_smallest_part_that_reaches_the_threshold() -> None:
+    t = counts("t", ["a", "b", "c", "d", "Total"], [[2], [1], [9], [50], [62]])
+    suppress([t])
+    # a (2) and b (1) are primary: two hidden cells in the relation, nothing more needed
+    assert hidden(t) == {(0, 0), (1, 0)}
+    t = counts("t", ["a", "b", "c", "d", "Total"], [[2], [6], [9], [50], [67]])
+    suppress([t])
+    assert hidden(t) == {(0, 0), (1, 0)}  # 6 is the smallest part with 2 + 6 ≥ 5
+
+
+def test_zero_cells_kept_unless_asked() -> None:
+    t = counts("t", ["a", "b", "Total"], [[0], [7], [7]])
+    suppress([t])
+    assert hidden(t) == set()
+    t = counts("t", ["a", "b", "Total"], [[0], [7], [7]])
+    suppress([t], zeros=True)
+    assert (0, 0) in hidden(t)
+
+
+def test_relation_across_tables_and_against_a_public_base() -> None:
+    pooled = counts("pooled", ["job"], [[30]])
+    by_muni = counts("muni", ["job"], [[2, 12, 16]])
+    by_muni.relations = [(("pooled", 0, 0), [("muni", 0, 0), ("muni", 0, 1), ("muni", 0, 2)])]
+    suppress([pooled, by_muni])
+    assert hidden(by_muni) == {(0, 0), (0, 1)} and hidden(pooled) == set()
+    dist = counts("dist", ["a", "b", "c"], [[4], [30], [66]])
+    dist.relations = [(None, [("dist", 0, 0), ("dist", 1, 0), ("dist", 2, 0)])]  # the base N is shown
+    suppress([dist])
+    assert hidden(dist) == {(0, 0), (1, 0)}
+
+
+def test_survey_tables_are_left_alone() -> None:
+    t = counts("t", ["a", "b", "Total"], [[1], [2], [3]], register=False)
+    suppress([t])
+    assert hidden(t) == set() and t.notes == []
+
+
+def test_register_tables_have_no_recoverable_cell(tmp_path: Path) -> None:
+    p = tmp_path / "d.parquet"
+    frame(persons()).to_parquet(p, index=False)
+    defs = load_definitions(cubb_defs(tmp_path))
+    tables = cubb_tables(read_for(p, defs), defs)
+    byid = {t.id: t for t in tables}
+    small = [(t.id, i, j) for t in tables for i, j, c in t.iter_cells() if c.n is not None and 0 < c.n < 3]
+    suppress(tables, threshold=3)
+    cell = lambda r: byid[r[0]].cells[r[1]][r[2]]  # noqa: E731
+    assert small and all(cell(r).suppressed for r in small)
+    for t in tables:
+        for total, parts in t.relations:
+            members = parts + ([total] if total else [])
+            assert sum(cell(r).suppressed for r in members) != 1, (t.id, total, parts)
+    # Holstebro's job share (1 of 2) is hidden, so Herning's must be too: the pooled column shows 3
+    assert byid["maal1_kommuner"].cells[0][1].suppressed and byid["maal1_kommuner"].cells[0][0].suppressed
+    # the pooled wage-hours share (1 person) is hidden, so job + wage = total needs a second cell
+    pooled = byid["maal1_samlet"]
+    assert pooled.cells[1][1].suppressed and (pooled.cells[0][1].suppressed or pooled.cells[2][1].suppressed)
+    assert not pooled.cells[3][1].suppressed  # the base N of 5 persons is not a small cell

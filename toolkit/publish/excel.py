@@ -1,0 +1,352 @@
+"""Tables → the styled ministry workbook (openpyxl): one sheet per table, contents, provenance.
+
+Percentages are stored as fractions with format ``0.0 %`` (Danish Excel shows "7,7 %"), counts
+as integers with ``#,##0``; every text is stored as text (never a formula). Styling comes from
+``templates/ministry.yaml``. The file is written atomically.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as XlCell
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from toolkit import __version__
+from toolkit.config.template import load_template
+from toolkit.core.table import Kind, Table
+from toolkit.publish.atomic import atomic_path
+from toolkit.read.tabular import sha256
+
+TOTAL_LABELS = {"total", "i alt", "i alt (n)", "alle"}
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass
+class Provenance:
+    """What produced a workbook: toolkit version, command line, inputs with SHA-256, time."""
+
+    command: str
+    inputs: list[Path] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    def rows(self) -> list[tuple[str, str]]:
+        out = [
+            ("Værktøj", f"toolkit {__version__}"),
+            ("Kommando", self.command),
+            ("Tidspunkt (UTC)", self.created.strftime("%Y-%m-%d %H:%M:%S")),
+        ]
+        out += [(f"Parameter: {k}", str(v)) for k, v in self.parameters.items()]
+        return out
+
+
+def safe_sheet_name(name: str, taken: set[str]) -> str:
+    """Excel-legal, unique sheet name: ≤31 chars, none of []:*?/\\, no edge apostrophes, not 'History'."""
+    s = _BAD_SHEET_CHARS.sub("_", name).strip().strip("'") or "Ark"
+    if s.lower() == "history":
+        s = "History_"
+    s = s[:31]
+    cand, k = s, 2
+    while cand.lower() in taken:
+        suffix = f" ({k})"
+        cand = s[: 31 - len(suffix)] + suffix
+        k += 1
+    taken.add(cand.lower())
+    return cand
+
+
+def _font(t: dict[str, Any], spec: dict[str, Any]) -> Font:
+    return Font(
+        name=t["font"],
+        size=spec.get("size", t["size"]),
+        bold=spec.get("bold", False),
+        italic=spec.get("italic", False),
+        color=spec.get("color"),
+    )
+
+
+def _styles(t: dict[str, Any]) -> dict[str, NamedStyle]:
+    """Named styles (one per role/kind): far faster than styling each cell separately."""
+
+    def border(color: str | None) -> Border:
+        if not color:
+            return Border()
+        side = Side(style="thin", color=color)
+        return Border(bottom=side, top=side)
+
+    def make(name: str, spec: dict[str, Any], fmt: str = "General", align: str = "left", wrap: bool = False) -> NamedStyle:
+        st = NamedStyle(name=name)
+        st.font = _font(t, spec)
+        if spec.get("fill"):
+            st.fill = PatternFill("solid", fgColor=spec["fill"])
+        st.border = border(spec.get("border"))
+        st.number_format = fmt
+        st.alignment = Alignment(horizontal=align, vertical="top", wrap_text=wrap)
+        return st
+
+    styles = {
+        "title": make("tk_title", t["title"], wrap=True),
+        "question": make("tk_question", t["question"], wrap=True),
+        "header": make("tk_header", t["header"], align="center", wrap=True),
+        "stubhead": make("tk_stubhead", t["header"], wrap=True),
+        "group": make("tk_group", {**t["body"], **t["group"]}, wrap=True),
+        "label": make("tk_label", t["body"], wrap=True),
+        "text": make("tk_text", t["body"], align="center"),
+        "text_total": make("tk_text_total", {**t["body"], **t["total_row"]}, align="center"),
+        "note": make("tk_note", t["note"], wrap=True),
+        "suppressed": make("tk_suppressed", t["body"], align="right"),
+    }
+    for kind in Kind:
+        if kind is Kind.TEXT:
+            continue
+        fmt = t["formats"].get(kind.value, "General")
+        styles[kind.value] = make(f"tk_{kind.value}", t["body"], fmt=fmt, align="right")
+        styles[f"{kind.value}_total"] = make(f"tk_{kind.value}_total", {**t["body"], **t["total_row"]}, fmt=fmt, align="right")
+    styles["label_total"] = make("tk_label_total", {**t["body"], **t["total_row"]}, wrap=True)
+    return styles
+
+
+def put_text(cell: XlCell, text: Any) -> XlCell:
+    """Store a value; strings always as text so '=SUM(A1)' from a respondent never becomes a formula."""
+    cell.value = text
+    if isinstance(text, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict[str, Any]) -> None:
+    row = 1
+    put_text(ws.cell(row, 1), table.label).style = st["title"]
+    wide = [(row, table.label, t["title"].get("size", t["size"]))]  # text rows wrapped across the table's width
+    row += 1
+    if table.question:
+        put_text(ws.cell(row, 1), table.question).style = st["question"]
+        wide.append((row, table.question, t["question"].get("size", t["size"])))
+        row += 1
+    row += 1
+    nstub = 2 if table.has_row_groups() else 1
+    first_body_col = nstub + 1
+    # header rows
+    if table.has_column_groups():
+        put_text(ws.cell(row, 1), table.stub_header).style = st["stubhead"]
+        for c in range(2, nstub + 1):
+            ws.cell(row, c).style = st["stubhead"]
+        start = None
+        spans = [(1, nstub, table.stub_header)]  # (first column, last column, text) of this header row
+        for j, g in enumerate(table.column_groups + [None]):  # type: ignore[operator]
+            if start is not None and (g != table.column_groups[start] or j == len(table.column_groups)):
+                c0, c1 = first_body_col + start, first_body_col + j - 1
+                spans.append((c0, c1, table.column_groups[start]))
+                put_text(ws.cell(row, c0), table.column_groups[start]).style = st["header"]
+                for c in range(c0 + 1, c1 + 1):
+                    ws.cell(row, c).style = st["header"]
+                if c1 > c0:
+                    ws.merge_cells(start_row=row, start_column=c0, end_row=row, end_column=c1)
+                start = None
+            if start is None and j < len(table.column_groups):
+                start = j
+        row += 1
+        stub_text = ""
+    else:
+        stub_text = table.stub_header
+    put_text(ws.cell(row, 1), stub_text).style = st["stubhead"]
+    for c in range(2, nstub + 1):
+        ws.cell(row, c).style = st["stubhead"]
+    for j, lab in enumerate(table.column_labels):
+        put_text(ws.cell(row, first_body_col + j), lab).style = st["header"]
+    header_end = row
+    row += 1
+    mark = t.get("suppressed_mark", "x")
+    prev_group = None
+    for i, lab in enumerate(table.row_labels):
+        is_total = lab.strip().lower() in TOTAL_LABELS
+        if nstub == 2:
+            g = table.row_groups[i]
+            put_text(ws.cell(row, 1), g if g != prev_group else "").style = st["group"]
+            prev_group = g
+        put_text(ws.cell(row, nstub), lab).style = st["label_total" if is_total else "label"]
+        for j, cell in enumerate(table.cells[i]):
+            xc = ws.cell(row, first_body_col + j)
+            if cell.suppressed:
+                put_text(xc, mark).style = st["suppressed"]
+            elif cell.kind is Kind.TEXT or isinstance(cell.value, str):
+                put_text(xc, cell.value).style = st["text_total" if is_total else "text"]
+            elif cell.is_number:
+                v = cell.value
+                xc.value = int(v) if cell.kind in (Kind.COUNT, Kind.BASE) and float(v).is_integer() else float(v)  # type: ignore[arg-type]
+                xc.style = st[f"{cell.kind.value}_total" if is_total else cell.kind.value]
+            else:
+                xc.style = st[cell.kind.value]
+        row += 1
+    body_end = row - 1
+    row += 1
+    for n in table.notes:
+        put_text(ws.cell(row, 1), n).style = st["note"]
+        wide.append((row, n, t["note"].get("size", t["size"])))
+        row += 1
+    # layout: widths, frozen header, print setup
+    widths = t["column_width"]
+    longest = max([len(s) for s in table.row_labels] + [10])
+    ws.column_dimensions["A"].width = min(max(widths["stub"] if nstub == 1 else 18, min(longest, widths["max_stub"])), widths["max_stub"])
+    if nstub == 2:
+        ws.column_dimensions["B"].width = min(max(longest + 2, 14), widths["max_stub"])
+    for j, lab in enumerate(table.column_labels):
+        ws.column_dimensions[get_column_letter(first_body_col + j)].width = max(widths["body"], min(len(lab) + 2, 30))
+    last_col = first_body_col + len(table.column_labels) - 1
+    for r, text, size in wide:  # title, question and notes wrap within the table's width, not past it
+        if last_col > 1:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
+        _fit_row_height(ws, r, [(1, last_col, text)], t, size)
+    if table.has_column_groups():
+        _fit_row_height(ws, header_end - 1, spans, t)
+    _fit_row_height(ws, header_end, [(1, nstub, stub_text)] + [(first_body_col + j, first_body_col + j, lab)
+                                                                for j, lab in enumerate(table.column_labels)], t)
+    ws.freeze_panes = ws.cell(header_end + 1, first_body_col)
+    ws.print_title_rows = f"{header_end}:{header_end}"
+    _page_setup(ws, t)
+    if table.figure is not None and table.row_labels:
+        _add_chart(ws, table, header_end, header_end + 1, body_end, first_body_col, nstub, anchor=f"A{row + 1}")
+
+
+def _page_setup(ws: Worksheet, t: dict[str, Any]) -> None:
+    """A4, orientation from the template, one page wide."""
+    page = t["page"]
+    ws.page_setup.orientation = page.get("orientation", "landscape")
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if page.get("fit_width", True):
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+
+
+def _fit_row_height(ws: Worksheet, row: int, spans: list[tuple[int, int, str]], t: dict[str, Any],
+                    size: float | None = None) -> None:
+    """Give a row the height its longest wrapped text needs (a long stub header, a spanning
+    question in a two-way table as seed Tabel 6.7, a long note); spreadsheets do not size such
+    rows. `size` is the font size (default the body's)."""
+    size = size or t["size"]
+    lines = 1
+    for c0, c1, text in spans:
+        width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(c0, c1 + 1))
+        lines = max(lines, math.ceil(len(text or "") * 1.15 * size / t["size"] / max(width - 1, 1)))
+    if lines > 1:
+        ws.row_dimensions[row].height = (size + 3) * lines
+
+
+def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c0: int, nstub: int, anchor: str) -> None:
+    """A native chart of the table body, anchored below the table and its notes (long note lines
+    would otherwise run under a chart placed beside the table)."""
+    fig = table.figure
+    assert fig is not None
+    cols = fig.columns if fig.columns is not None else [
+        j for j in range(len(table.column_labels)) if any(table.cells[i][j].kind in (Kind.PERCENT, Kind.MEAN, Kind.COUNT, Kind.COEF, Kind.STAT) for i in range(len(table.cells)))
+    ]
+    if not cols:
+        return
+    chart: Any = LineChart() if fig.kind == "line" else BarChart()
+    if fig.kind != "line":
+        chart.type = "bar" if fig.kind == "barh" else "col"
+        chart.x_axis.tickLblPos = "low"  # category labels outside the plot, clear of negative bars
+    chart.title = f"{fig.number} {fig.title}".strip() or table.title
+    chart.y_axis.title = fig.y_title or None
+    chart.height, chart.width = 9, 18
+    rows = sorted(fig.rows) if fig.rows is not None else list(range(r1 - r0 + 1))
+    ra, rb = r0 + rows[0], r0 + rows[-1]
+    if fig.series_in == "columns":
+        for j in cols:
+            if fig.rows is None:  # the header cell names the series
+                chart.add_data(Reference(ws, min_col=c0 + j, min_row=header_row, max_row=r1), titles_from_data=True)
+            else:
+                chart.add_data(Reference(ws, min_col=c0 + j, min_row=ra, max_row=rb))
+                chart.series[-1].tx = SeriesLabel(v=table.column_labels[j])
+        chart.set_categories(Reference(ws, min_col=nstub, min_row=ra, max_row=rb))
+    else:
+        ca, cb = c0 + min(cols), c0 + max(cols)
+        for i in rows:
+            chart.add_data(Reference(ws, min_col=ca, max_col=cb, min_row=r0 + i, max_row=r0 + i), from_rows=True)
+            chart.series[-1].tx = SeriesLabel(v=table.row_labels[i])
+        chart.set_categories(Reference(ws, min_col=ca, max_col=cb, min_row=header_row, max_row=header_row))
+    if fig.kind == "barh":
+        chart.x_axis.scaling.orientation = "maxMin"  # categories top-down in table order, as read
+        chart.y_axis.crosses = "max"  # …with the value axis kept at the bottom
+    if len(chart.series) == 1:
+        chart.legend = None  # one series: the title says what it is
+    if fig.stacked and fig.kind != "line":
+        chart.grouping = "stacked"
+        chart.overlap = 100
+    if any(table.cells[0][j].kind is Kind.PERCENT for j in cols):
+        chart.y_axis.number_format = "0 %"
+    ws.add_chart(chart, anchor)
+
+
+def build_workbook(tables: Sequence[Table], provenance: Provenance, template: dict[str, Any] | None = None) -> Workbook:
+    """The workbook in memory: contents sheet, one sheet per table, provenance sheet."""
+    t = template or load_template()
+    wb = Workbook()
+    st = _styles(t)
+    for s in st.values():
+        wb.add_named_style(s)
+    contents = wb.active
+    contents.title = "Indhold"
+    taken = {"indhold", "proveniens"}
+    put_text(contents.cell(1, 1), "Indhold").style = st["title"]
+    for c, h in enumerate(["Tabel", "Titel", "Ark"], start=1):
+        put_text(contents.cell(3, c), h).style = st["stubhead"]
+    for k, table in enumerate(tables):
+        name = safe_sheet_name(table.number or table.id, taken)
+        ws = wb.create_sheet(name)
+        _write_table(ws, table, st, t)
+        r = 4 + k
+        put_text(contents.cell(r, 1), table.number or table.id)
+        link = put_text(contents.cell(r, 2), table.title)
+        link.hyperlink = f"#'{name}'!A1"
+        link.font = Font(name=t["font"], size=t["size"], color="0563C1", underline="single")
+        put_text(contents.cell(r, 3), name)
+    contents.column_dimensions["A"].width = 14
+    contents.column_dimensions["B"].width = 90
+    contents.column_dimensions["C"].width = 20
+    contents.freeze_panes = "A4"
+    _page_setup(contents, t)
+    _provenance_sheet(wb.create_sheet("Proveniens"), provenance, st)
+    _page_setup(wb["Proveniens"], t)
+    return wb
+
+
+def _provenance_sheet(ws: Worksheet, prov: Provenance, st: dict[str, NamedStyle]) -> None:
+    put_text(ws.cell(1, 1), "Proveniens").style = st["title"]
+    r = 3
+    for k, v in prov.rows():
+        put_text(ws.cell(r, 1), k).style = st["stubhead"]
+        put_text(ws.cell(r, 2), v)
+        r += 1
+    r += 1
+    for c, h in enumerate(["Inputfil", "SHA-256", "Bytes"], start=1):
+        put_text(ws.cell(r, c), h).style = st["stubhead"]
+    for p in prov.inputs:
+        r += 1
+        put_text(ws.cell(r, 1), str(p))
+        put_text(ws.cell(r, 2), sha256(p))
+        ws.cell(r, 3).value = Path(p).stat().st_size
+    ws.column_dimensions["A"].width = 50
+    ws.column_dimensions["B"].width = 70
+
+
+def write_workbook(
+    tables: Sequence[Table], path: str | Path, provenance: Provenance, template: dict[str, Any] | None = None
+) -> Path:
+    """Build and save the workbook atomically: a failure leaves no (half-written) file behind."""
+    wb = build_workbook(tables, provenance, template)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return Path(path)

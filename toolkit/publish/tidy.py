@@ -1,0 +1,51 @@
+"""Tidy long CSV: one line per number shown in the workbook, unrounded.
+
+Columns exactly ``table, group, row, column, stat, value``. Percentages are written on a 0-100
+scale; `group` joins the outer row and column headers (empty when the table has none).
+Suppressed register cells keep their line with an empty value, so nothing silently disappears.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from toolkit.core.table import Kind, Table
+from toolkit.publish.atomic import atomic_path
+
+COLUMNS = ["table", "group", "row", "column", "stat", "value"]
+
+
+def format_value(value: float | int) -> str:
+    """Shortest round-trip text for a number (deterministic, no rounding)."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    return repr(float(value))
+
+
+def tidy_rows(tables: Iterable[Table]) -> Iterator[list[str]]:
+    """The tidy lines of the given tables, in table, row, column order."""
+    for t in tables:
+        for i, j, cell in t.iter_cells():
+            if cell.kind == Kind.TEXT:
+                continue
+            group = " | ".join(g for g in (t.row_groups[i], t.column_groups[j]) if g)
+            base = [t.id, group, t.row_labels[i], t.column_labels[j], cell.kind.value]
+            if cell.suppressed:
+                yield base + [""]
+            elif cell.is_number:
+                v = float(cell.value) * 100 if cell.kind == Kind.PERCENT else cell.value  # type: ignore[arg-type]
+                yield base + [format_value(v)]  # type: ignore[arg-type]
+
+
+def write_tidy(tables: Sequence[Table], path: str | Path) -> Path:
+    """Write the tidy CSV atomically (UTF-8, comma-separated, '\\n' line ends)."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(COLUMNS)
+            w.writerows(tidy_rows(tables))
+    return Path(path)

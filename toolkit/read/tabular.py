@@ -1,0 +1,246 @@
+"""Read any input into a DataFrame plus its labels, with errors that name the file.
+
+Supported: .csv/.txt (separator `;`/`,`/tab and encoding UTF-8/cp1252 detected, Danish decimal
+comma with `;`), .xlsx, .sav/.zsav/.dta/.sas7bdat (pyreadstat, keeping variable and value
+labels), .parquet, and YAML for configuration files.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from toolkit.core.errors import DataError, InputError
+
+SPSS_LIKE = {".sav", ".zsav", ".dta", ".sas7bdat", ".por"}
+CSV_LIKE = {".csv", ".txt", ".tsv"}
+
+
+@dataclass
+class Dataset:
+    """A data frame with the labels its file carried (or a codebook supplied)."""
+
+    data: pd.DataFrame
+    path: Path | None = None
+    variable_labels: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.path) if self.path else "<data>"
+
+    def label(self, column: str) -> str:
+        """The variable label, or the column name when there is none."""
+        return self.variable_labels.get(column) or column
+
+    def require(self, columns: Iterable[str], what: str = "column") -> None:
+        """Raise a DataError naming the first column the file lacks."""
+        for c in columns:
+            if c not in self.data.columns:
+                raise DataError(
+                    f"{what} '{c}' not found; the file has {_preview(self.data.columns)}",
+                    self.name,
+                    column=c,
+                )
+
+
+def _preview(items: Iterable[Any], k: int = 8) -> str:
+    items = list(items)
+    shown = ", ".join(str(x) for x in items[:k])
+    return shown + (f", … ({len(items)} in all)" if len(items) > k else "")
+
+
+def sha256(path: str | Path) -> str:
+    """SHA-256 of a file, read in blocks (register extracts are gigabytes)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _existing(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file not found", p)
+    if p.is_dir():
+        raise InputError("expected a file but found a folder", p)
+    return p
+
+
+def detect_encoding(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) when the bytes decode as such, else cp1252 (Danish Windows)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as e:
+        # a multi-byte character cut at the end of the sample is still UTF-8
+        if e.start >= len(raw) - 3 and e.reason == "unexpected end of data":
+            return "utf-8"
+        return "cp1252"
+
+
+def detect_separator(sample: str) -> str:
+    """The field separator of a CSV sample: `;`, `,`, tab or `|`."""
+    lines = [ln for ln in sample.splitlines() if ln.strip()][:20]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=";,\t|").delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in ";,\t|"}
+        return max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
+
+
+def csv_dialect(path: Path) -> tuple[str, str, str]:
+    """(encoding, separator, decimal) of a CSV file, from its first 64 KB."""
+    with open(path, "rb") as f:
+        raw = f.read(1 << 16)
+    enc = detect_encoding(raw)
+    text = raw.decode("utf-8" if enc == "utf-8-sig" else enc, errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    sep = detect_separator(text)
+    return enc, sep, "," if sep == ";" else "."
+
+
+def _decimal_comma_to_float(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns of text like "1,5" (Danish decimals in a ','-separated or quoted file) → float."""
+    for c in df.columns:
+        s = df[c]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            nonblank = s.dropna().astype(str).str.strip()
+            nonblank = nonblank[nonblank != ""]
+            if len(nonblank) and nonblank.str.fullmatch(r"-?\d+(\.\d{3})*,\d+|-?\d+").all() and (
+                nonblank.str.contains(",").any()
+            ):
+                df[c] = pd.to_numeric(
+                    s.astype(str).str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False).replace({"": None, "nan": None, "None": None}),
+                    errors="coerce",
+                )
+    return df
+
+
+def read_csv(path: Path, columns: list[str] | None = None, **kw: Any) -> pd.DataFrame:
+    enc, sep, dec = csv_dialect(path)
+    try:
+        df = pd.read_csv(path, sep=sep, decimal=dec, encoding=enc, usecols=columns, **kw)
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty", path) from None
+    except ValueError as e:
+        if columns and "Usecols" in str(e):
+            have = pd.read_csv(path, sep=sep, encoding=enc, nrows=0).columns
+            missing = [c for c in columns if c not in have]
+            raise DataError(f"column '{missing[0]}' not found; the file has {_preview(have)}", path, column=missing[0]) from None
+        raise InputError(f"cannot read as CSV: {e}", path) from None
+    except pd.errors.ParserError as e:
+        raise InputError(f"malformed CSV: {e}", path) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return _decimal_comma_to_float(df)
+
+
+def iter_csv_chunks(path: str | Path, columns: list[str] | None, chunksize: int = 200_000) -> Iterator[pd.DataFrame]:
+    """Read a large CSV in chunks of rows (memory stays flat whatever the file size)."""
+    p = _existing(path)
+    enc, sep, dec = csv_dialect(p)
+    reader = pd.read_csv(p, sep=sep, decimal=dec, encoding=enc, usecols=columns, chunksize=chunksize)
+    yield from reader
+
+
+def read_columns(path: str | Path) -> list[str]:
+    """The column names of a file without reading its rows."""
+    p = _existing(path)
+    ext = p.suffix.lower()
+    if ext in CSV_LIKE:
+        enc, sep, _ = csv_dialect(p)
+        return [str(c).strip() for c in pd.read_csv(p, sep=sep, encoding=enc, nrows=0).columns]
+    if ext == ".parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(p).names)
+    if ext in SPSS_LIKE:
+        return list(_read_stat(p, metadataonly=True)[0].columns)
+    return list(read_data(p).data.columns)
+
+
+def _read_stat(path: Path, **kw: Any) -> tuple[pd.DataFrame, Any]:
+    import pyreadstat
+
+    readers = {
+        ".sav": pyreadstat.read_sav,
+        ".zsav": pyreadstat.read_sav,
+        ".por": pyreadstat.read_por,
+        ".dta": pyreadstat.read_dta,
+        ".sas7bdat": pyreadstat.read_sas7bdat,
+    }
+    try:
+        return readers[path.suffix.lower()](str(path), **kw)
+    except pyreadstat.ReadstatError as e:
+        raise InputError(f"cannot read as {path.suffix} file: {e}", path) from None
+    except pyreadstat.PyreadstatError as e:
+        msg = str(e)
+        raise InputError(f"cannot read as {path.suffix} file: {msg}", path) from None
+
+
+def read_data(path: str | Path, columns: list[str] | None = None) -> Dataset:
+    """Read a data file of any supported format; `columns` limits what is read."""
+    p = _existing(path)
+    ext = p.suffix.lower()
+    var_labels: dict[str, str] = {}
+    val_labels: dict[str, dict[Any, str]] = {}
+    if ext in CSV_LIKE:
+        df = read_csv(p, columns)
+    elif ext in {".xlsx", ".xlsm"}:
+        try:
+            df = pd.read_excel(p, usecols=columns, engine="openpyxl")
+        except ValueError as e:
+            raise DataError(f"cannot read the requested columns: {e}", p) from None
+        except Exception as e:  # zip/xml errors from a corrupt workbook
+            raise InputError(f"cannot read as Excel workbook: {e}", p) from None
+        df.columns = [str(c).strip() for c in df.columns]
+    elif ext == ".parquet":
+        try:
+            df = pd.read_parquet(p, columns=columns)
+        except Exception as e:
+            if columns:
+                have = read_columns(p)
+                missing = [c for c in columns if c not in have]
+                if missing:
+                    raise DataError(f"column '{missing[0]}' not found; the file has {_preview(have)}", p, column=missing[0]) from None
+            raise InputError(f"cannot read as Parquet: {e}", p) from None
+    elif ext in SPSS_LIKE:
+        if columns:
+            have = read_columns(p)
+            missing = [c for c in columns if c not in have]
+            if missing:
+                raise DataError(f"column '{missing[0]}' not found; the file has {_preview(have)}", p, column=missing[0])
+        df, meta = _read_stat(p, usecols=columns)
+        var_labels = {k: v for k, v in zip(meta.column_names, meta.column_labels or []) if v}
+        val_labels = {k: dict(v) for k, v in (meta.variable_value_labels or {}).items()}
+    else:
+        raise InputError(
+            f"unsupported file type '{ext or p.name}'; use .csv, .xlsx, .sav, .dta, .sas7bdat or .parquet", p
+        )
+    if df.shape[1] == 0:
+        raise DataError("the file has no columns", p)
+    return Dataset(df, p, var_labels, val_labels)
+
+
+def data_row(index: int) -> int:
+    """Row number a spreadsheet user sees for the 0-based data index (header is row 1)."""
+    return int(index) + 2
+
+
+def first_rows(mask: np.ndarray | pd.Series, k: int = 5) -> str:
+    """'rows 3, 7, 12' for the first k True positions of a mask (spreadsheet numbering)."""
+    idx = np.flatnonzero(np.asarray(mask))
+    shown = ", ".join(str(data_row(i)) for i in idx[:k])
+    return shown + (", …" if len(idx) > k else "")
