@@ -17,8 +17,8 @@ from conftest import ROOT, run_cli
 from toolkit.config.definitions import load_definitions
 from toolkit.config.yaml import read_yaml
 from toolkit.demo.dream import PLANTED, PROGRAMME, municipal_profile, synthetic_extract
+from toolkit.register import municipality_frame
 from toolkit.register.extract import read_for
-from toolkit.register.outcomes import municipality_frame
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from statsmodels.stats.weightstats import ttest_ind as sm_ttest_ind
 
 from toolkit.core.errors import DataError
 from toolkit.core.table import Kind, Table
-from toolkit.profile.tables import ProfileSettings, Subgroup, age_bands, profile_tables
+from toolkit.profile import ProfileSettings, Subgroup, profile_tables
+from toolkit.profile.tables import age_bands
 
 R, E = "Restgruppen", "Beskæftigelsesgruppen"
 # gruppe, kon, alder, herkomst, match, anciennitet, status, praktik, vejledning, projekter

@@ -20,13 +20,9 @@ from toolkit.core.calendar import parse_quarter
 from toolkit.core.errors import ConfigError, DataError
 from toolkit.core.resources import registers_file
 from toolkit.core.table import Table
-from toolkit.profile.tables import (
-    ProfileSettings,
-    profile_from_register,
-    register_persons,
-)
+from toolkit.profile import ProfileSettings, profile_from_register, register_persons
+from toolkit.register import goal_series, monthly_status, select_cohort
 from toolkit.register.extract import read_for
-from toolkit.register.outcomes import goal_series, monthly_status, select_cohort
 
 DEFS = """
 name: Test NY CHANCE

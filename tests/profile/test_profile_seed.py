@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from toolkit.core.table import Table
-from toolkit.profile.tables import EMPLOYED, REST, ProfileSettings, profile_tables
+from toolkit.profile import EMPLOYED, REST, ProfileSettings, profile_tables
 from toolkit.publish.disclosure import suppress
 
 SEED_OFFERS = ["Revalidering", "Løntilskud (offentlig)", "Løntilskud (privat)", "Virksomhedspraktik",

@@ -6,15 +6,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from dream_fixtures import cubb_defs, frame
-from dream_fixtures import persons
+from dream_fixtures import cubb_defs, frame, persons
 
 from toolkit.config.definitions import load_definitions
 from toolkit.core.table import Cell, Kind, Table
 from toolkit.publish.disclosure import suppress
 from toolkit.publish.tidy import write_tidy
+from toolkit.register import cubb_tables
 from toolkit.register.extract import read_for
-from toolkit.register.outcomes import cubb_tables
 
 
 def counts(tid: str, rows: list[str], values: list[list[int]], register: bool = True) -> Table:

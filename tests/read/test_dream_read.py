@@ -13,14 +13,10 @@ from dream_fixtures import all_months, cubb_defs, frame, person
 
 from toolkit.config.codes import load_codes
 from toolkit.config.definitions import Columns, load_definitions
-from toolkit.core.calendar import month_index
+from toolkit.core.calendar import month_index, thursday_month
 from toolkit.core.errors import ConfigError, DataError
-from toolkit.read.dream import (
-    parse_week_columns,
-    read_dream,
-    thursday_month,
-    unknown_codes,
-)
+from toolkit.read.dream import read_dream, unknown_codes
+from toolkit.read.dream_columns import parse_week_columns
 from toolkit.register.extract import read_for
 from toolkit.register.outcomes import register_tables
 
@@ -191,7 +187,7 @@ def test_parse_week_columns_orders_by_year_and_week() -> None:
 
 def test_age_column_and_one_municipality_column(tmp_path: Path) -> None:
     """columns.age + age_at instead of a birth date; one municipality column instead of nykomYYYY."""
-    from toolkit.register.outcomes import select_target_group
+    from toolkit.register import select_target_group
 
     df = frame([person("a", all_months(730)), person("d", all_months(730))])
     df = df.drop(columns=["foed_dato", "nykom2021"]).rename(columns={"nykom2020": "kommune"})

@@ -6,21 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.stats import chi2
 from dream_fixtures import KH, all_months, cubb_defs, frame, person, persons
+from scipy.stats import chi2
 
 from toolkit.config.definitions import load_definitions
+from toolkit.register import cubb_tables, monthly_status, select_target_group
+from toolkit.register.cubb import target1_persons, target2_persons
 from toolkit.register.extract import read_for
-from toolkit.register.outcomes import (
-    cubb_tables,
-    monthly_status,
-    select_target_group,
-    target1_persons,
-    target2_persons,
-)
-
-
-
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,9 @@ from dream_fixtures import frame, person
 
 from toolkit.config.definitions import load_definitions
 from toolkit.core.resources import registers_file
+from toolkit.register import goal_tables, municipality_frame, person_frame
 from toolkit.register.extract import read_for
-from toolkit.register.outcomes import (
-    goal_tables,
-    municipality_frame,
-    person_frame,
-    project,
-)
+from toolkit.register.goals import project
 
 GOALS = f"""
 name: Test

@@ -17,7 +17,8 @@ from conftest import run_main as run_cli
 from toolkit.config.codebook import load_codebook
 from toolkit.core.table import Kind
 from toolkit.read.tabular import read_data
-from toolkit.survey.crosstab import build_tables, weights_from_frame
+from toolkit.survey.crosstab import build_tables
+from toolkit.survey.weights import weights_from_frame
 
 SURVEYS = Path(__file__).resolve().parents[2] / "surveys" / "demo"
 

@@ -13,7 +13,8 @@ from toolkit.cli import main
 from toolkit.config.codebook import parse_codebook
 from toolkit.core.errors import ConfigError, DataError
 from toolkit.read.tabular import Dataset
-from toolkit.survey.crosstab import build_tables, weights_from_frame
+from toolkit.survey.crosstab import build_tables
+from toolkit.survey.weights import weights_from_frame
 
 
 @pytest.fixture()

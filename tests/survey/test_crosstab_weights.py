@@ -14,7 +14,8 @@ import pytest
 from toolkit.config.codebook import parse_codebook
 from toolkit.core.errors import DataError
 from toolkit.read.tabular import read_data
-from toolkit.survey.crosstab import build_tables, weights_from_frame
+from toolkit.survey.crosstab import build_tables
+from toolkit.survey.weights import weights_from_frame
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 CODEBOOK = {

@@ -12,7 +12,8 @@ from toolkit.config.codebook import Codebook, load_codebook
 from toolkit.core.errors import ConfigError, InputError
 from toolkit.core.table import numbered
 from toolkit.read.tabular import Dataset, read_data
-from toolkit.survey.crosstab import Weights, build_tables, weights_from_frame
+from toolkit.survey.crosstab import build_tables
+from toolkit.survey.weights import Weights, weights_from_frame
 
 
 def named_path(arg: str) -> tuple[str | None, Path]:

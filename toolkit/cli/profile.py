@@ -12,7 +12,7 @@ from toolkit.config.codes import load_codes
 from toolkit.config.definitions import load_definitions
 from toolkit.core.calendar import parse_quarter
 from toolkit.core.errors import ConfigError, DataError
-from toolkit.profile.tables import (
+from toolkit.profile import (
     GROUPS,
     ProfileSettings,
     Subgroup,

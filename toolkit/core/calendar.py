@@ -1,4 +1,4 @@
-"""Months and quarters: the one place that parses and prints them ('2023-12', '2022Q4', 'dec. 2023').
+"""Months, quarters and ISO weeks: the one place that parses and prints them ('2023-12', '2022Q4', 'dec. 2023').
 
 Months are absolute numbers (year*12 + month-1) and quarters likewise (year*4 + q-1), so every
 axis in the register pipeline is plain integer arithmetic.
@@ -7,6 +7,7 @@ axis in the register pipeline is plain integer arithmetic.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -46,3 +47,14 @@ def parse_quarter(text: str) -> int:
     if not m:
         raise ValueError(f"expected a quarter as YYYY-Q (e.g. 2022-4), got {text!r}")
     return int(m.group(1)) * 4 + int(m.group(2)) - 1
+
+
+def weeks_in_year(year: int) -> int:
+    """52 or 53: the ISO week of 28 December."""
+    return date(year, 12, 28).isocalendar()[1]
+
+
+def thursday_month(year: int, week: int) -> int:
+    """Absolute month index of the ISO week's Thursday – the month the week belongs to."""
+    d = date.fromisocalendar(year, week, 4)
+    return d.year * 12 + d.month - 1

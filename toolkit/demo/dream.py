@@ -22,8 +22,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from toolkit.core.calendar import thursday_month, weeks_in_year
 from toolkit.demo.surveys import municipalities, municipality_climate
-from toolkit.read.dream import thursday_month, weeks_in_year
 
 PROGRAMME = (657, 661, 740, 820)  # Herning, Holstebro, Silkeborg, Vesthimmerland
 YEARS = range(2016, 2024)

@@ -64,8 +64,8 @@ class Context:
 
     def crosstab_weights(self, name: str) -> Any:
         """The survey's weights in the form crosstab takes (matched by respondent id)."""
-        from toolkit.survey.crosstab import weights_from_frame
         from toolkit.survey.weighting import respondent_ids, weights_frame
+        from toolkit.survey.weights import weights_from_frame
 
         result = self.weighting(name)
         if result is None:
@@ -183,7 +183,7 @@ def run_crosstab(ctx: Context, options: dict[str, Any]) -> list[Table]:
 
 def run_cubb(ctx: Context, options: dict[str, Any]) -> list[Table]:
     """CUBB target 1 (cohort) and target 2 (cross-section) tables."""
-    from toolkit.register.outcomes import cubb_tables
+    from toolkit.register import cubb_tables
 
     defs = ctx.pick_definitions(options, lambda d: d.spec.target1 is not None or d.spec.target2 is not None, "CUBB targets (target1/target2)")
     return _mark_register(cubb_tables(ctx.register(defs), defs))
@@ -191,7 +191,7 @@ def run_cubb(ctx: Context, options: dict[str, Any]) -> list[Table]:
 
 def run_goals(ctx: Context, options: dict[str, Any]) -> list[Table]:
     """NY CHANCE goals per quarter and municipality, projection, best/worst ten."""
-    from toolkit.register.outcomes import goal_tables
+    from toolkit.register import goal_tables
 
     defs = ctx.pick_definitions(options, lambda d: bool(d.spec.goals), "goals")
     return _mark_register(goal_tables(ctx.register(defs), defs))
@@ -200,7 +200,7 @@ def run_goals(ctx: Context, options: dict[str, Any]) -> list[Table]:
 def run_profile(ctx: Context, options: dict[str, Any]) -> list[Table]:
     """Residual group vs employment group at the reference quarter, and a sub-group profile."""
     from toolkit.core.calendar import parse_quarter
-    from toolkit.profile.tables import ProfileSettings, Subgroup, profile_from_register
+    from toolkit.profile import ProfileSettings, Subgroup, profile_from_register
 
     defs = ctx.pick_definitions(options, lambda d: d.spec.programme is not None and d.spec.cohort is not None, "a programme and a cohort")
     q_text = options.get("quarter") or ctx.wave.spec.parameters.reference_quarter
@@ -218,7 +218,7 @@ def run_profile(ctx: Context, options: dict[str, Any]) -> list[Table]:
 def run_model(ctx: Context, options: dict[str, Any]) -> list[Table]:
     """Municipality model: register outcomes per municipality + survey indicators, stepwise OLS."""
     from toolkit.municipal import model_tables, register_frame, spec_from_dict
-    from toolkit.register.outcomes import municipality_frame
+    from toolkit.register import municipality_frame
 
     cfg_file = ctx.used(ctx.wave.resolve(str(options.get("config") or ctx.wave.spec.model)))
     spec = spec_from_dict(read_yaml(cfg_file), str(cfg_file))

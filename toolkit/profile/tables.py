@@ -1,50 +1,34 @@
 """Residual-group profile (seed 004 ch. 5): who is left behind at a reference quarter, compared
 with those in job or education, plus the full profile of one sub-group (Tabel 5.5).
 
-Two layers. `profile_tables` works on a person-level frame (one row per person in the target
-group; columns `REQUIRED` plus 0/1 offer columns `akt_<type>`) and is pure: no file access, no
-printing. `register_persons` builds that frame from a DREAM `Register` with
-`outcomes.person_frame`, and `profile_from_register` does both. Disclosure control is the caller's
-(`disclosure.suppress` with the threshold given as `ProfileSettings.min_cell`).
-Group differences are tested in the notes: Pearson chi-square for distributions (scipy
-`chi2_contingency`, no continuity correction) and Welch's t-test for means (scipy `ttest_ind`).
+`profile_tables` works on a person-level frame (one row per person in the target group; columns
+`persons.REQUIRED` plus 0/1 offer columns `akt_<type>`) and is pure: no file access, no printing.
+`register.profile_from_register` builds that frame from a DREAM `Register`. Disclosure control is
+the caller's (`disclosure.suppress` with the threshold given as `ProfileSettings.min_cell`).
+Group differences are tested in the notes (`notes.py`).
 """
 
 from __future__ import annotations
 
-import math
-import warnings
-from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from toolkit.config.codes import CodeList
-from toolkit.config.definitions import Defs
-from toolkit.core.calendar import quarter_text
 from toolkit.core.errors import DataError
-from toolkit.core.fmt import dk, p_text
 from toolkit.core.table import Cell, Figure, Kind, Table
-from toolkit.read.dream import Register
-from toolkit.read.tabular import first_rows
-from toolkit.register.outcomes import monthly_status, person_frame, select_cohort
-
-REST = "Restgruppen"
-EMPLOYED = "Beskæftigelsesgruppen"
-GROUPS = (REST, EMPLOYED)
-SEXES = ("Kvinde", "Mand")
-ORIGINS = ("Dansker", "Efterkommer", "Indvandrer")
-MATCH_GROUPS = (1, 2, 3, 4, 5, 25)
-OFFER_COUNTS = ("Ingen aktiveringstilbud", "1 aktiveringstilbud", "2 aktiveringstilbud", "3+ aktiveringstilbud")
-OFFER_PREFIX = "akt_"
-
-# Codes accepted besides the labels: Statistics Denmark's KOEN (1 man, 2 woman) and IE_TYPE
-# (1 Danish origin, 2 immigrant, 3 descendant); 0 and blank mean "not registered".
-SEX_CODES: dict[Any, str] = {"kvinde": "Kvinde", "k": "Kvinde", "2": "Kvinde", "mand": "Mand", "m": "Mand", "1": "Mand"}
-ORIGIN_CODES: dict[Any, str] = {"dansker": "Dansker", "1": "Dansker", "indvandrer": "Indvandrer", "2": "Indvandrer",
-                                "efterkommer": "Efterkommer", "3": "Efterkommer"}
-UNKNOWN = {"", "0", "nan", "none", "<na>", "-1"}
+from toolkit.profile.notes import chi2_note, offers_chi2_note, persons_text, welch_note
+from toolkit.profile.persons import (
+    GROUPS,
+    MATCH_GROUPS,
+    OFFER_COUNTS,
+    ORIGINS,
+    REST,
+    SEXES,
+    Persons,
+    validate_persons,
+)
 
 MATCH_NOTE = ("Anm.: Matchgruppe 25 omfatter borgere, der er vurderet som værende i kategori 1-3, men hvor "
               "matchvurderingen endnu ikke er fastlagt. Borgeren er arbejdsmarkedsparat.")
@@ -90,147 +74,6 @@ class ProfileSettings:
     group_notes: list[str] = field(default_factory=list)  # extra "Anm.:" lines under Tabel 5.1
 
 
-# --------------------------------------------------------------------------- the person frame
-
-
-@dataclass
-class Persons:
-    """The validated person frame: labels as text (NaN = not registered), offers as bools."""
-
-    group: pd.Series  # REST / EMPLOYED
-    sex: pd.Series  # SEXES or NaN
-    age: pd.Series  # float years, NaN unknown
-    origin: pd.Series  # ORIGINS or NaN
-    match: pd.Series  # MATCH_GROUPS or NaN
-    seniority: pd.Series  # float weeks, NaN unknown
-    status: pd.Series  # text or NaN
-    offers: pd.DataFrame  # bool, one column per offer label
-    n_offers: pd.Series  # int
-
-    def subset(self, mask: np.ndarray) -> "Persons":
-        return Persons(*(getattr(self, f)[mask].reset_index(drop=True) for f in self.__dataclass_fields__))
-
-
-REQUIRED = ("gruppe", "kon", "alder", "herkomst", "match", "anciennitet", "status")
-ALIASES = {"herkomst": ("oprindelse",), "kon": ("koen", "køn")}
-
-
-def _column(df: pd.DataFrame, name: str, source: str | None) -> pd.Series:
-    for c in (name,) + ALIASES.get(name, ()):
-        if c in df.columns:
-            return df[c]
-    raise DataError(f"column '{name}' not found; a person file needs {', '.join(REQUIRED)} and offer columns {OFFER_PREFIX}<type>",
-                    source, column=name)
-
-
-def _bad(mask: pd.Series, values: pd.Series, name: str, expected: str, source: str | None) -> DataError:
-    """'X' is not Kvinde/Mand (3 rows: 4, 9, 12) – located at the first bad row."""
-    m = np.asarray(mask, bool)
-    first = values[m].iloc[0]
-    shown = "blank" if _keys(pd.Series([first])).iloc[0] in UNKNOWN else f"'{first}'"
-    k = int(m.sum())
-    more = f" ({k} rows: {first_rows(m)})" if k > 1 else ""
-    return DataError(f"{shown} is not {expected}{more}", source, row=int(np.flatnonzero(m)[0]) + 2, column=name)
-
-
-def _per_value(s: pd.Series, f: Any) -> pd.Series:
-    """f applied once per distinct value (register columns hold few distinct values); NaN → f(None)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    table = np.array([f(u) for u in uniques] + [f(None)], dtype=object)
-    return pd.Series(table[codes], index=s.index)
-
-
-def _key(v: Any) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, (bool, np.bool_)):
-        return str(int(v))
-    if isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating)) and float(v).is_integer()):
-        return str(int(v))
-    return str(v).strip().lower()
-
-
-def _keys(s: pd.Series) -> pd.Series:
-    """Values as lower-case text keys: 2, 2.0 and '2' are the same code; blanks become ''."""
-    return _per_value(s, _key)
-
-
-def _labelled(s: pd.Series, codes: Mapping[str, str], name: str, source: str | None, expected: str) -> pd.Series:
-    k = _keys(s)
-    known = k.map(codes)
-    bad = known.isna() & ~k.isin(UNKNOWN)
-    if bad.any():
-        raise _bad(bad, s, name, expected, source)
-    return known
-
-
-def _numeric(s: pd.Series, name: str, source: str | None) -> pd.Series:
-    """Numbers; blanks and negative values (-1 = unknown in the register) become NaN."""
-    v = pd.to_numeric(s, errors="coerce").astype(float)
-    bad = v.isna()
-    if bad.any():
-        bad[bad] = ~_keys(s[bad]).isin(UNKNOWN)
-        if bad.any():
-            raise _bad(bad, s, name, "a number", source)
-    return v.where(v >= 0)
-
-
-def offer_columns(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
-    """(column, label) of the activation-offer columns `akt_<key>`; labels by key, else the key."""
-    labels = labels or {}
-    return [(c, labels.get(c[len(OFFER_PREFIX):], c[len(OFFER_PREFIX):])) for c in df.columns if str(c).startswith(OFFER_PREFIX)]
-
-
-def _counts(s: pd.Series, name: str, source: str | None, expected: str) -> pd.Series:
-    """Whole non-negative numbers (True/False count as 1/0)."""
-    v = pd.to_numeric(s.astype(int) if s.dtype == bool else _per_value(s, lambda x: int(x) if isinstance(x, (bool, np.bool_)) else x),
-                      errors="coerce")
-    bad = v.isna() | (v < 0) | (v != np.round(v))
-    if bad.any():
-        raise _bad(bad, s, name, expected, source)
-    return v.astype(int)
-
-
-def validate_persons(df: pd.DataFrame, offers: Sequence[tuple[str, str]] | None = None, source: str | None = None) -> Persons:
-    """Check and normalise a person frame; a problem names the value, the first row and the column."""
-    g = _column(df, "gruppe", source)
-    groups = _keys(g).map({x.lower(): x for x in GROUPS})
-    if groups.isna().any():
-        raise _bad(groups.isna(), g, "gruppe", f"'{REST}' or '{EMPLOYED}'", source)
-    sex = _labelled(_column(df, "kon", source), SEX_CODES, "kon", source, "Kvinde/Mand (K/M, 2/1) or blank")
-    origin = _labelled(_column(df, "herkomst", source), ORIGIN_CODES, "herkomst", source,
-                       "Dansker/Efterkommer/Indvandrer (1/3/2) or blank")
-    m = _column(df, "match", source)
-    match = _labelled(m, {str(x): str(x) for x in MATCH_GROUPS}, "match", source, "a match group 1-5 or 25, or blank")
-    status = _column(df, "status", source).astype("string").str.strip()
-    status = status.where(status != "").astype(object).where(status.notna(), np.nan)
-    offers = list(offers) if offers is not None else offer_columns(df)
-    if not offers:
-        raise DataError(f"no activation-offer columns ({OFFER_PREFIX}<type>, 0/1) found", source)
-    flags = {}
-    for col, label in offers:
-        if col not in df.columns:
-            raise DataError(f"offer column '{col}' not found", source, column=col)
-        flags[label] = (_counts(df[col], col, source, "0 or 1") > 0).to_numpy()
-    flag_frame = pd.DataFrame(flags, index=df.index)
-    if "antal_tilbud" in df.columns:  # offers counted as spells (the register glue): may exceed the types
-        n_off = _counts(df["antal_tilbud"], "antal_tilbud", source, "a number of offers (0, 1, 2, …)")
-    else:
-        n_off = flag_frame.sum(axis=1)
-    p = Persons(groups, sex, _numeric(_column(df, "alder", source), "alder", source), origin,
-                pd.to_numeric(match).astype(float), _numeric(_column(df, "anciennitet", source), "anciennitet", source),
-                status, flag_frame, n_off.astype(int))
-    return p.subset(np.ones(len(df), bool))
-
-
-# --------------------------------------------------------------------------- small helpers
-
-
-def few(k: int, min_cell: int) -> str:
-    """A count for a note: small counts are not shown exactly (register output rules)."""
-    return f"færre end {min_cell}" if 0 < k < min_cell else dk(k, 0, grouped=True)
-
-
 def pct(k: int, n: int) -> Cell:
     """A percent cell (fraction) describing k persons out of n."""
     return Cell(float(k / n) if n else None, Kind.PERCENT, n=int(k))
@@ -266,76 +109,6 @@ def crosstab(groups: pd.Series, values: pd.Series, categories: Sequence[Any]) ->
         for j, c in enumerate(categories):
             out[i, j] = int((v == c).sum())
     return out
-
-
-# --------------------------------------------------------------------------- tests in notes
-
-
-def _small(counts: np.ndarray, min_cell: int) -> bool:
-    c = np.asarray(counts)
-    return bool(((c > 0) & (c < min_cell)).any())
-
-
-def _coarse(p: float) -> str:
-    return "p < 0,05" if p < 0.05 else "p ≥ 0,05"
-
-
-def chi2_note(counts: np.ndarray, min_cell: int = 0, what: str = "Forskellen mellem restgruppen og beskæftigelsesgruppen") -> str:
-    """Pearson chi-square test of a groups × categories table, as an Anm. line (coarse when a
-    count is below `min_cell`)."""
-    from scipy import stats  # imported here: scipy.stats costs a second at start-up
-
-    t = np.asarray(counts, float)
-    t = t[:, t.sum(axis=0) > 0]
-    t = t[t.sum(axis=1) > 0]
-    if t.shape[0] < 2 or t.shape[1] < 2:
-        return f"Anm.: {what} kan ikke testes (en af grupperne eller kategorierne er tom)."
-    stat, p, df, expected = stats.chi2_contingency(t, correction=False)
-    if _small(counts, min_cell):
-        return (f"Anm.: {what} er testet med Pearsons χ²-test: {_coarse(p)} (kun signifikansen vises, "
-                f"da tabellen har celler med færre end {min_cell} personer).")
-    text = f"Anm.: {what} er testet med Pearsons χ²-test: χ² = {dk(stat, 2, grouped=True)} (df = {df}), {p_text(p)}."
-    small = (expected < 5).mean()
-    if small > 0.2:
-        text += f" Testen er usikker: {dk(100 * small, 0, grouped=True)} % af cellerne har en forventet værdi under 5."
-    return text
-
-
-def offers_chi2_note(counts: np.ndarray, bases: np.ndarray, labels: Sequence[str], min_cell: int = 0) -> str:
-    """One 2×2 chi-square test per offer (took it / did not, by group), as one Anm. line."""
-    from scipy import stats  # imported here: scipy.stats costs a second at start-up
-
-    parts = []
-    for j, lab in enumerate(labels):
-        t = np.array([[counts[i, j], bases[i] - counts[i, j]] for i in range(len(GROUPS))], float)
-        if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
-            parts.append(f"{lab}: kan ikke testes")
-        else:
-            p = stats.chi2_contingency(t, correction=False)[1]
-            parts.append(f"{lab}: {_coarse(p) if _small(t, min_cell) else p_text(p)}")
-    return ("Anm.: Forskellen mellem grupperne i andelen, der har deltaget i hvert tilbud, er testet med Pearsons "
-            "χ²-test (df = 1): " + "; ".join(parts) + ".")
-
-
-def welch_note(a: np.ndarray, b: np.ndarray, min_cell: int = 0, what: str = "Forskellen i gennemsnit") -> str:
-    """Welch's t-test (unequal variances) of two means, as an Anm. line (coarse when a group has
-    fewer than `min_cell` persons)."""
-    from scipy import stats  # imported here: scipy.stats costs a second at start-up
-
-    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    if len(a) < 2 or len(b) < 2:
-        return f"Anm.: {what} kan ikke testes (færre end to personer i en gruppe)."
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # scipy warns when one group has no variance
-        r = stats.ttest_ind(a, b, equal_var=False)
-    if not np.isfinite(r.statistic):
-        return f"Anm.: {what} kan ikke testes (ingen variation)."
-    if min(len(a), len(b)) < min_cell:
-        return f"Anm.: {what} er testet med Welchs t-test: {_coarse(r.pvalue)} (kun signifikansen vises, da en gruppe har færre end {min_cell} personer)."
-    return f"Anm.: {what} er testet med Welchs t-test: t = {dk(r.statistic, 2, grouped=True)} (df = {dk(r.df, 1, grouped=True)}), {p_text(r.pvalue)}."
-
-
-# --------------------------------------------------------------------------- the tables
 
 
 def _relations(tid: str, cells: Sequence[Sequence[int]]) -> list[tuple[None, list[tuple[str, int, int]]]]:
@@ -383,11 +156,6 @@ def categories_as_rows(tid: str, title: str, number: str, counts: np.ndarray, ba
                  column_groups=["Procent"] * len(GROUPS) + ["Antal"] * len(GROUPS), notes=notes, register=True,
                  stub_header=stub, figure=Figure(kind="bar", title=title, columns=list(range(len(GROUPS))), number=number),
                  relations=_relations(tid, rel))  # type: ignore[arg-type]
-
-
-def persons_text(k: int, min_cell: int) -> str:
-    """'1 person', '30 personer', 'færre end 5 personer' (small counts hidden)."""
-    return f"{few(k, min_cell)} {'person' if k == 1 and min_cell <= 1 else 'personer'}"
 
 
 def _missing_note(k: int, what: str, s: ProfileSettings) -> list[str]:
@@ -531,70 +299,3 @@ def subgroup_table(p: Persons, sub: Subgroup, s: ProfileSettings) -> Table:
     label = " og ".join(sub.values)
     return Table(tid, sub.label(), rows[1], [label], rows[2], number=f"Tabel {s.chapter}.5", row_groups=rows[0],
                  notes=notes, register=True, relations=[(None, r) for r in rel])  # type: ignore[arg-type]
-
-
-# --------------------------------------------------------------------------- from a DREAM register
-
-
-def offer_labels(codes: CodeList) -> list[tuple[str, str]]:
-    """(akt_<key>, label) of the code list's activation types, in the code list's order."""
-    return [(f"{OFFER_PREFIX}{a.key}", a.label) for a in codes.activation]
-
-
-def _check_codes(df: pd.DataFrame, column: str, allowed: Sequence[int], what: str, extract_column: str | None, reg: Register) -> None:
-    """A register attribute with a code outside `allowed` (0 = unknown is fine) is an error naming a person."""
-    v = df[column].to_numpy()
-    bad = ~np.isin(v, [0, *allowed])
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        raise DataError(f"{int(bad.sum())} persons have {what} {v[k]} (first: person {df['id'].iloc[k]}); "
-                        f"expected {', '.join(map(str, allowed))} or blank", reg.path, column=extract_column)
-
-
-def register_persons(reg: Register, defs: Defs, quarter: int | None = None) -> tuple[pd.DataFrame, int, int, int]:
-    """The person frame of the definitions' cohort at a quarter (default: the last observed).
-
-    Built with `outcomes.person_frame`. Persons whose status at the quarter's last month is one of
-    the definitions' `exclude_groups` (dead, emigrated, state pension) are left out, as in goal 1's
-    denominator, so the employment group's share equals goal 1 for that quarter. In the residual
-    group a person's status is the activation type when activated that month, else the benefit
-    group (or 'Selvforsørgelse'). Returns the frame, the quarter, the programme start month (when
-    seniority is measured) and the number of persons left out.
-    """
-    gc = select_cohort(reg, defs)
-    q = gc.quarters[-1] if quarter is None else quarter
-    if q not in gc.quarters:
-        raise DataError(f"quarter {quarter_text(q)} is outside the observed quarters "
-                        f"{quarter_text(gc.quarters[0])} – {quarter_text(gc.quarters[-1])}", reg.path)
-    st = monthly_status(reg, defs.codes, defs.spec.employment)
-    df = person_frame(reg, defs, st, quarter=q)
-    group = st.group[np.flatnonzero(gc.member), st.at(3 * q + 2)]  # person_frame's rows, in order
-    keep = ~np.isin(group, defs.codes.group_ids(defs.spec.exclude_groups, "exclude_groups"))
-    df = df[keep].reset_index(drop=True)
-    if df.empty:
-        raise DataError("nobody in the extract is in the definitions' cohort at the reference quarter", reg.path)
-    cols = defs.spec.columns
-    _check_codes(df, "kon", (1, 2), "sex code", cols.sex, reg)
-    _check_codes(df, "herkomst", (1, 2, 3), "origin code", cols.origin, reg)
-    _check_codes(df, "match", MATCH_GROUPS, "match group", cols.match, reg)
-    activated = (df["aktivering"].astype(str) != "") & (df["gruppe"] == REST)
-    df["status"] = np.where(activated, df["aktivering"], df["status"])
-    return df, q, gc.start, int((~keep).sum())
-
-
-def profile_from_register(reg: Register, defs: Defs, quarter: int | None = None,
-                          settings: ProfileSettings | None = None) -> list[Table]:
-    """The residual-group profile of a NY CHANCE-style cohort (definitions with programme/cohort/goals).
-
-    Tables are not yet disclosure-controlled: pass them (with the other register tables) through
-    `disclosure.suppress` with the same threshold as `settings.min_cell`.
-    """
-    df, q, start, left_out = register_persons(reg, defs, quarter)
-    s = replace(settings or ProfileSettings(), reference=quarter_text(q), start=quarter_text(start // 3),
-                source=defs.spec.source, offers=offer_labels(defs.codes), drop_empty_offers=True)
-    if left_out:
-        labels = [defs.codes.groups[i - 1].label.lower() for i in defs.codes.group_ids(defs.spec.exclude_groups)]
-        listed = ", ".join(labels[:-1]) + (" eller " if len(labels) > 1 else "") + labels[-1]
-        s.group_notes = [f"Anm.: {persons_text(left_out, s.min_cell).capitalize()} fra målgruppen med status {listed} "
-                         f"ved udgangen af {quarter_text(q)} indgår ikke."]
-    return profile_tables(df, s)

@@ -1,106 +1,39 @@
-"""Read a DREAM extract into compact person × week and person × month arrays.
+"""Read a DREAM extract into compact person × week and person × month arrays (the Register).
 
 A national extract is ~5.3 million rows × ~1,700 columns, so only the columns the definitions
-need are read, in batches of rows (CSV and Parquet through pyarrow's streaming readers,
-.sas7bdat/.xpt through pyreadstat's chunked reader), and each batch is converted at once to
-int16 codes / float32 employment degrees. Weeks map to months by their Thursday (ISO day 4).
+need are read (`dream_columns.Plan`), in batches of rows (`batches`), and each batch is
+converted at once to int16 codes / float32 employment degrees (`dream_values`). Weeks map to
+months by their Thursday (ISO day 4).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from toolkit.core.calendar import month_label
-from toolkit.core.errors import DataError, InputError
-from toolkit.read.tabular import _existing, csv_dialect, read_columns
+from toolkit.core.errors import DataError
+from toolkit.read.batches import batches, row_count
+from toolkit.read.dream_columns import WeekColumn, plan_extract
+from toolkit.read.dream_values import (
+    MAX_CODE,
+    birth_months,
+    codes_array,
+    first_bad_row,
+    grad_array,
+    small_int,
+)
+from toolkit.read.tabular import _existing
 
 if TYPE_CHECKING:  # the extract's column names come from the definitions (config), passed in
     from toolkit.config.definitions import Columns
 
-MAX_CODE = 999  # DREAM codes are three digits
-WEEK_RE = re.compile(r"^(\d{2})(\d{2})$")
-GRAD_RE = re.compile(r"^(\d{4})_(\d{2})$")
 CHUNK_ROWS = 100_000
 SENIORITY_WEEKS = 260  # default seniority lookback: five years of weeks before the start
-
-
-def full_year(yy: int) -> int:
-    """Two-digit DREAM year → four digits (DREAM starts in 1991: 91-99 are the 1990s)."""
-    return 1900 + yy if yy >= 90 else 2000 + yy
-
-
-def weeks_in_year(year: int) -> int:
-    """52 or 53: the ISO week of 28 December."""
-    return date(year, 12, 28).isocalendar()[1]
-
-
-def thursday_month(year: int, week: int) -> int:
-    """Absolute month index of the ISO week's Thursday – the month the week belongs to."""
-    d = date.fromisocalendar(year, week, 4)
-    return d.year * 12 + d.month - 1
-
-
-@dataclass(frozen=True)
-class WeekColumn:
-    name: str
-    year: int
-    week: int
-
-    @property
-    def month(self) -> int:
-        return thursday_month(self.year, self.week)
-
-    @property
-    def key(self) -> int:
-        return self.year * 100 + self.week
-
-
-def parse_week_columns(names: Iterable[str], prefix: str, path: Path | str | None = None) -> list[WeekColumn]:
-    """The weekly code columns (`y_YYWW`) in order; a malformed name is an error naming it."""
-    out = []
-    for n in names:
-        if not n.startswith(prefix):
-            continue
-        m = WEEK_RE.match(n[len(prefix):])
-        if not m:
-            raise DataError(f"malformed week column name '{n}': expected {prefix}YYWW (two-digit year, ISO week 01-53)", path, column=n)
-        year, week = full_year(int(m.group(1))), int(m.group(2))
-        if not 1 <= week <= weeks_in_year(year):
-            raise DataError(f"week column '{n}': {year} has no ISO week {week} (it has {weeks_in_year(year)})", path, column=n)
-        out.append(WeekColumn(n, year, week))
-    return sorted(out, key=lambda w: w.key)
-
-
-def parse_grad_columns(names: Iterable[str], prefix: str, path: Path | str | None = None) -> dict[int, str]:
-    """Monthly employment-degree columns (`grad_YYYY_MM`) by absolute month index."""
-    out: dict[int, str] = {}
-    for n in names:
-        if not n.startswith(prefix):
-            continue
-        m = GRAD_RE.match(n[len(prefix):])
-        if not m or not 1 <= int(m.group(2)) <= 12:
-            raise DataError(f"malformed employment column name '{n}': expected {prefix}YYYY_MM", path, column=n)
-        out[int(m.group(1)) * 12 + int(m.group(2)) - 1] = n
-    return out
-
-
-def expected_weeks(first_month: int, last_month: int) -> list[tuple[int, int]]:
-    """Every (year, ISO week) whose Thursday falls in the month range."""
-    out = []
-    for year in range(first_month // 12 - 1, last_month // 12 + 2):
-        for w in range(1, weeks_in_year(year) + 1):
-            if first_month <= thursday_month(year, w) <= last_month:
-                out.append((year, w))
-    return out
 
 
 @dataclass
@@ -157,277 +90,6 @@ class Register:
         return np.where(b < 0, -1, age)
 
 
-# --------------------------------------------------------------------------- batch readers
-
-
-def header_of(p: Path) -> list[str]:
-    """Column names of an extract without reading rows (.xpt too, which toolkit.io does not list)."""
-    if p.suffix.lower() == ".xpt":
-        import pyreadstat
-
-        return list(pyreadstat.read_xport(str(p), metadataonly=True)[0].columns)
-    return read_columns(p)
-
-
-def _csv_batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_rows: int) -> Iterator[pa.RecordBatch]:
-    import pyarrow.csv as pcsv
-
-    enc, sep, _ = csv_dialect(p)
-    enc = "utf-8" if enc == "utf-8-sig" else enc
-    header = header_of(p)
-    block = max(1 << 20, min(64 << 20, chunk_rows * 8 * max(len(cols), 1)))
-    try:
-        reader = pcsv.open_csv(
-            p,
-            read_options=pcsv.ReadOptions(encoding=enc, block_size=block),
-            parse_options=pcsv.ParseOptions(delimiter=sep),
-            convert_options=pcsv.ConvertOptions(include_columns=cols, column_types=types, strings_can_be_null=True),
-        )
-        for batch in reader:
-            yield batch
-    except pa.ArrowInvalid as e:
-        raise _arrow_error(e, p, header, enc, sep) from None
-
-
-def _arrow_error(e: Exception, p: Path, header: list[str], enc: str, sep: str) -> DataError:
-    """pyarrow's 'In CSV column #5: CSV conversion error to double: invalid value 'x'' → an error
-    naming the column and (found by re-reading that one column) the row."""
-    msg = str(e)
-    m = re.search(r"column #(\d+)", msg)
-    col = header[int(m.group(1))] if m and int(m.group(1)) < len(header) else None
-    bad = re.search(r"invalid value '([^']*)'", msg)
-    if not (bad and col):
-        return DataError(f"cannot read the CSV: {msg}", p, column=col)
-    values = pd.read_csv(p, sep=sep, encoding=enc, usecols=[col], dtype=str, keep_default_na=False)[col]
-    rows = np.flatnonzero((values == bad.group(1)).to_numpy())
-    what = "a numeric code" if col.startswith("y_") else "a number"
-    return DataError(f"non-numeric value '{bad.group(1)}' where {what} is expected", p, row=int(rows[0]) + 2 if len(rows) else None, column=col)
-
-
-def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
-    import pyarrow.parquet as pq
-
-    try:
-        pf = pq.ParquetFile(p)
-    except Exception as e:
-        raise InputError(f"cannot read as Parquet: {e}", p) from None
-    yield from pf.iter_batches(batch_size=chunk_rows, columns=cols)
-
-
-def _stat_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
-    import pyreadstat
-
-    reader = pyreadstat.read_sas7bdat if p.suffix.lower() == ".sas7bdat" else pyreadstat.read_xport
-    try:
-        for df, _meta in pyreadstat.read_file_in_chunks(reader, str(p), chunksize=chunk_rows, usecols=cols):
-            yield pa.RecordBatch.from_pandas(df, preserve_index=False)
-    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as e:
-        raise InputError(f"cannot read as {p.suffix} file: {e}", p) from None
-
-
-def _batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_rows: int) -> Iterator[pa.RecordBatch]:
-    ext = p.suffix.lower()
-    if ext in {".csv", ".txt", ".tsv"}:
-        return _csv_batches(p, cols, types, chunk_rows)
-    if ext == ".parquet":
-        return _parquet_batches(p, cols, chunk_rows)
-    if ext in {".sas7bdat", ".xpt"}:
-        return _stat_batches(p, cols, chunk_rows)
-    raise InputError(f"unsupported DREAM extract type '{ext or p.name}'; use .csv, .parquet or .sas7bdat", p)
-
-
-# --------------------------------------------------------------------------- conversions
-
-
-def _first_bad(mask: np.ndarray, offset: int) -> int:
-    return offset + int(np.flatnonzero(mask)[0]) + 2
-
-
-def codes_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: int) -> np.ndarray:
-    """A weekly code column → int16 (blank = 0); text, fractions and codes outside 1-999 are errors."""
-    t = arr.type
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        s = pc.utf8_trim_whitespace(arr)
-        s = pc.if_else(pc.equal(s, ""), pa.scalar(None, s.type), s)
-        try:
-            arr = pc.cast(s, pa.int32())
-        except pa.ArrowInvalid:
-            vals = s.to_numpy(zero_copy_only=False)
-            bad = np.array([v is not None and not str(v).isdigit() for v in vals])
-            raise DataError(f"non-numeric benefit code '{vals[bad][0]}'", path, row=_first_bad(bad, offset), column=name) from None
-    v = pc.fill_null(arr, 0).to_numpy(zero_copy_only=False) if arr.null_count else arr.to_numpy(zero_copy_only=False)
-    if v.dtype.kind == "f":
-        v = np.nan_to_num(v, nan=0.0)
-        frac = v != np.round(v)
-        if frac.any():
-            raise DataError(f"benefit code {v[frac][0]} is not a whole number", path, row=_first_bad(frac, offset), column=name)
-    if len(v) and (v.min() < 0 or v.max() > MAX_CODE):
-        out_of_range = (v < 0) | (v > MAX_CODE)
-        raise DataError(f"benefit code {v[out_of_range][0]:g} outside 1-{MAX_CODE}", path, row=_first_bad(out_of_range, offset), column=name)
-    return v.astype(np.int16, copy=False)
-
-
-def grad_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: int) -> np.ndarray:
-    """A monthly employment-degree column → float32 (blank = 0); text or negatives are errors."""
-    t = arr.type
-    if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t) or pa.types.is_decimal(t)):
-        s = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
-        s = pc.replace_substring(s, ",", ".")
-        s = pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
-        try:
-            arr = pc.cast(s, pa.float64())
-        except pa.ArrowInvalid:
-            vals = s.to_numpy(zero_copy_only=False)
-            bad = np.array([v is not None and pd.isna(pd.to_numeric(v, errors="coerce")) for v in vals])
-            raise DataError(f"non-numeric employment degree '{vals[bad][0]}'", path, row=_first_bad(bad, offset), column=name) from None
-    v = arr.to_numpy(zero_copy_only=False).astype(np.float32) if not pa.types.is_null(arr.type) else np.zeros(len(arr), np.float32)
-    v = np.nan_to_num(v, nan=0.0, copy=False)
-    if len(v) and v.min() < 0:
-        raise DataError(f"negative employment degree {v[v < 0][0]:g}", path, row=_first_bad(v < 0, offset), column=name)
-    return v
-
-
-def _small_int(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """An attribute column (municipality, visitation, sex …) → int32 with 0 for blank/non-numeric."""
-    s = pd.to_numeric(pd.Series(arr.to_pandas() if hasattr(arr, "to_pandas") else arr), errors="coerce")
-    return s.fillna(0).to_numpy().astype(np.int32)
-
-
-def birth_months(values: pd.Series) -> np.ndarray:
-    """Birth dates (date, 'YYYY-MM-DD', YYYYMMDD number or text, DD-MM-YYYY) → absolute month
-    index; -1 unknown. Parsed with pyarrow's strptime (millions of rows)."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        d = pa.array(values)
-    else:
-        txt = pa.array(values.astype("Int64").astype("string") if pd.api.types.is_numeric_dtype(values) else values.astype("string"))
-        txt = pc.utf8_trim_whitespace(txt)
-        d = pc.strptime(txt, format="%Y-%m-%d", unit="s", error_is_null=True)
-        for fmt in ("%Y%m%d", "%d-%m-%Y", "%Y-%m-%d %H:%M:%S"):
-            if d.null_count > txt.null_count:
-                d = pc.coalesce(d, pc.strptime(txt, format=fmt, unit="s", error_is_null=True))
-    months = pc.add(pc.multiply(pc.year(d), 12), pc.subtract(pc.month(d), 1))
-    return pc.fill_null(months, -1).to_numpy(zero_copy_only=False).astype(np.int32)
-
-
-# --------------------------------------------------------------------------- the reader
-
-
-@dataclass
-class Plan:
-    """Which columns to read: weeks, grad months, attributes, municipality and visitation columns."""
-
-    weeks: list[WeekColumn]
-    grad: list[str]
-    month0: int
-    attrs: dict[str, str]
-    municipality: dict[int, str]
-    visitation: dict[int, str]
-
-    def columns(self, id_col: str) -> list[str]:
-        cols = [id_col] + [w.name for w in self.weeks] + self.grad + list(self.attrs.values())
-        cols += list(self.municipality.values()) + list(self.visitation.values())
-        return list(dict.fromkeys(cols))
-
-
-def plan_columns(
-    header: list[str],
-    cols: Columns,
-    first_month: int,
-    last_month: int,
-    path: Path,
-    weeks_before: int = 0,
-    need: Iterable[str] = (),
-    visitation: bool = False,
-) -> Plan:
-    """Decide and validate the columns to read for months first..last, plus up to `weeks_before`
-    earlier weeks (history for cohort rules and seniority; only those the extract has)."""
-    need = set(need)
-    if cols.id not in header:
-        raise DataError(f"id column '{cols.id}' not found; set columns.id in the definitions", path, column=cols.id)
-    weeks = parse_week_columns(header, cols.weeks, path)
-    have = {(w.year, w.week) for w in weeks}
-    for y, wk in expected_weeks(first_month, last_month):
-        if (y, wk) not in have:
-            name = f"{cols.weeks}{y % 100:02d}{wk:02d}"
-            raise DataError(f"week column '{name}' not found; the definitions need weeks from {month_label(first_month)} to {month_label(last_month)}", path, column=name)
-    inside = [w for w in weeks if first_month <= w.month <= last_month]
-    earlier = [w for w in weeks if w.month < first_month]
-    keep: list[WeekColumn] = []
-    for w in reversed(earlier[-weeks_before:] if weeks_before else []):  # the unbroken run just before
-        nxt = keep[0] if keep else inside[0]
-        step = (w.year, w.week + 1) if w.week < weeks_in_year(w.year) else (w.year + 1, 1)
-        if step != (nxt.year, nxt.week):
-            break
-        keep.insert(0, w)
-    weeks = keep + inside
-    month0 = min(w.month for w in weeks)
-    grad_cols = parse_grad_columns(header, cols.grad, path)
-    grad = []
-    for m in range(month0, last_month + 1):
-        if m not in grad_cols:
-            if m < first_month:  # months before the window only need weeks
-                grad.append("")
-                continue
-            name = f"{cols.grad}{month_label(m).replace('-', '_')}"
-            raise DataError(f"employment column '{name}' not found; the definitions need months from {month_label(first_month)} to {month_label(last_month)}", path, column=name)
-        grad.append(grad_cols[m])
-    attrs: dict[str, str] = {}
-    for key in ("sex", "birth", "age", "origin", "match", "seniority"):
-        name = getattr(cols, key)
-        if name and name in header:
-            attrs[key] = name
-        elif key in need and name:
-            raise DataError(f"column '{name}' ({key}) not found; set columns.{key} in the definitions", path, column=name)
-    if "age" in need and "birth" not in attrs and "age" not in attrs:
-        name = cols.birth or cols.age or "foed_dato"
-        raise DataError(f"column '{name}' (birth date or age) not found; the age criterion needs columns.birth or columns.age", path, column=name)
-    muni: dict[int, str] = {}
-    if "{yyyy}" in cols.municipality:
-        rx = re.compile("^" + re.escape(cols.municipality).replace(r"\{yyyy\}", r"(\d{4})") + "$")
-        for h in header:
-            m = rx.match(h)
-            if m:
-                muni[int(m.group(1))] = h
-    elif cols.municipality in header:
-        muni[0] = cols.municipality
-    if not muni and "municipality" in need:
-        name = cols.municipality.replace("{yyyy}", str(last_month // 12))
-        raise DataError(f"municipality column '{name}' not found; set columns.municipality in the definitions", path, column=name)
-    vis: dict[int, str] = {}
-    if visitation:
-        if not cols.visitation:
-            raise DataError("the target group uses visitation but columns.visitation is not set", path)
-        for q in range(month0 // 3, last_month // 3 + 1):
-            name = cols.visitation.replace("{yyyy}", str(q // 4)).replace("{q}", str(q % 4 + 1))
-            if name in header:
-                vis[q] = name
-            elif q >= first_month // 3:
-                raise DataError(f"visitation column '{name}' not found", path, column=name)
-    return Plan(weeks, grad, month0, attrs, muni, vis)
-
-
-def plan_extract(
-    p: Path,
-    cols: Columns,
-    first_month: int | None = None,
-    last_month: int | None = None,
-    weeks_before: int = 0,
-    need: Iterable[str] = (),
-    visitation: bool = False,
-) -> Plan:
-    """Validate the extract's header and decide which columns to read (no rows are read)."""
-    header = header_of(p)
-    grad_months = parse_grad_columns(header, cols.grad, p)
-    week_cols = parse_week_columns(header, cols.weeks, p)
-    if not week_cols:
-        raise DataError(f"no weekly benefit columns ({cols.weeks}YYWW) found", p)
-    if first_month is None:
-        first_month = min(grad_months) if grad_months else week_cols[0].month
-    if last_month is None:
-        last_month = max(grad_months) if grad_months else week_cols[-1].month
-    return plan_columns(header, cols, first_month, last_month, p, weeks_before, need, visitation)
-
-
 def read_dream(
     path: str | Path,
     cols: Columns,
@@ -458,11 +120,11 @@ def read_dream(
     code_parts, grad_parts, id_parts, attr_parts, muni_parts, vis_parts = [], [], [], [], [], []
     offset = 0
     counts = np.zeros(MAX_CODE + 1, dtype=np.int64)
-    rows = _row_count(p)  # known up front for Parquet: fill the final arrays, no concatenation copy
+    rows = row_count(p)  # known up front for Parquet: fill the final arrays, no concatenation copy
     if rows is not None:
         all_codes = np.empty((W, rows), dtype=np.int16)
         all_grad = np.zeros((M, rows), dtype=np.float32)
-    for batch in _batches(p, read, types, chunk_rows):
+    for batch in batches(p, read, types, chunk_rows):
         b = batch.num_rows
         block = all_codes[:, offset:offset + b] if rows is not None else np.empty((W, b), dtype=np.int16)
         for k, w in enumerate(plan.weeks):
@@ -477,9 +139,9 @@ def read_dream(
             grad_parts.append(g)
         id_parts.append(batch.column(cols.id).to_pandas())
         attr_parts.append(pd.DataFrame({k: batch.column(v).to_pandas() for k, v in plan.attrs.items()}))
-        muni_parts.append(np.array([_small_int(batch.column(v)) for v in plan.municipality.values()], dtype=np.int16).reshape(len(plan.municipality), b))
+        muni_parts.append(np.array([small_int(batch.column(v)) for v in plan.municipality.values()], dtype=np.int16).reshape(len(plan.municipality), b))
         if plan.visitation:
-            vis_parts.append(np.array([_small_int(batch.column(v)) for v in plan.visitation.values()], dtype=np.int8).reshape(len(plan.visitation), b))
+            vis_parts.append(np.array([small_int(batch.column(v)) for v in plan.visitation.values()], dtype=np.int8).reshape(len(plan.visitation), b))
         offset += b
     if offset == 0:
         raise DataError("the extract has no rows", p)
@@ -513,22 +175,10 @@ def read_dream(
     )
 
 
-def _row_count(p: Path) -> int | None:
-    """Rows of a Parquet file from its metadata (None for formats that need a full pass)."""
-    if p.suffix.lower() != ".parquet":
-        return None
-    import pyarrow.parquet as pq
-
-    try:
-        return int(pq.ParquetFile(p).metadata.num_rows)
-    except Exception:
-        return None
-
-
 def _check_ids(ids: pd.Series, p: Path, name: str) -> None:
     blank = ids.isna() | (ids.astype("string").str.strip() == "")
     if blank.any():
-        raise DataError("missing person id", p, row=_first_bad(blank.to_numpy(), 0), column=name)
+        raise DataError("missing person id", p, row=first_bad_row(blank.to_numpy(), 0), column=name)
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         rows = np.flatnonzero(dup)[:5] + 2

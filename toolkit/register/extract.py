@@ -8,16 +8,9 @@ from pathlib import Path
 from toolkit.config.definitions import Defs
 from toolkit.core.calendar import month_index
 from toolkit.core.errors import DataError
-from toolkit.read.dream import (
-    CHUNK_ROWS,
-    SENIORITY_WEEKS,
-    Plan,
-    Register,
-    header_of,
-    parse_grad_columns,
-    plan_extract,
-    read_dream,
-)
+from toolkit.read.batches import header_of
+from toolkit.read.dream import CHUNK_ROWS, SENIORITY_WEEKS, Register, read_dream
+from toolkit.read.dream_columns import Plan, parse_grad_columns, plan_extract
 from toolkit.read.tabular import _existing
 
 

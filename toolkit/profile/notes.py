@@ -1,0 +1,87 @@
+"""Group differences tested in the notes: Pearson chi-square for distributions (scipy
+`chi2_contingency`, no continuity correction) and Welch's t-test for means (scipy `ttest_ind`);
+small counts are hidden and only the significance is shown where a cell is below the threshold."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Sequence
+
+import numpy as np
+
+from toolkit.core.fmt import dk, p_text
+from toolkit.profile.persons import GROUPS
+
+
+def few(k: int, min_cell: int) -> str:
+    """A count for a note: small counts are not shown exactly (register output rules)."""
+    return f"færre end {min_cell}" if 0 < k < min_cell else dk(k, 0, grouped=True)
+
+
+def _small(counts: np.ndarray, min_cell: int) -> bool:
+    c = np.asarray(counts)
+    return bool(((c > 0) & (c < min_cell)).any())
+
+
+def _coarse(p: float) -> str:
+    return "p < 0,05" if p < 0.05 else "p ≥ 0,05"
+
+
+def chi2_note(counts: np.ndarray, min_cell: int = 0, what: str = "Forskellen mellem restgruppen og beskæftigelsesgruppen") -> str:
+    """Pearson chi-square test of a groups × categories table, as an Anm. line (coarse when a
+    count is below `min_cell`)."""
+    from scipy import stats  # imported here: scipy.stats costs a second at start-up
+
+    t = np.asarray(counts, float)
+    t = t[:, t.sum(axis=0) > 0]
+    t = t[t.sum(axis=1) > 0]
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return f"Anm.: {what} kan ikke testes (en af grupperne eller kategorierne er tom)."
+    stat, p, df, expected = stats.chi2_contingency(t, correction=False)
+    if _small(counts, min_cell):
+        return (f"Anm.: {what} er testet med Pearsons χ²-test: {_coarse(p)} (kun signifikansen vises, "
+                f"da tabellen har celler med færre end {min_cell} personer).")
+    text = f"Anm.: {what} er testet med Pearsons χ²-test: χ² = {dk(stat, 2, grouped=True)} (df = {df}), {p_text(p)}."
+    small = (expected < 5).mean()
+    if small > 0.2:
+        text += f" Testen er usikker: {dk(100 * small, 0, grouped=True)} % af cellerne har en forventet værdi under 5."
+    return text
+
+
+def offers_chi2_note(counts: np.ndarray, bases: np.ndarray, labels: Sequence[str], min_cell: int = 0) -> str:
+    """One 2×2 chi-square test per offer (took it / did not, by group), as one Anm. line."""
+    from scipy import stats  # imported here: scipy.stats costs a second at start-up
+
+    parts = []
+    for j, lab in enumerate(labels):
+        t = np.array([[counts[i, j], bases[i] - counts[i, j]] for i in range(len(GROUPS))], float)
+        if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
+            parts.append(f"{lab}: kan ikke testes")
+        else:
+            p = stats.chi2_contingency(t, correction=False)[1]
+            parts.append(f"{lab}: {_coarse(p) if _small(t, min_cell) else p_text(p)}")
+    return ("Anm.: Forskellen mellem grupperne i andelen, der har deltaget i hvert tilbud, er testet med Pearsons "
+            "χ²-test (df = 1): " + "; ".join(parts) + ".")
+
+
+def welch_note(a: np.ndarray, b: np.ndarray, min_cell: int = 0, what: str = "Forskellen i gennemsnit") -> str:
+    """Welch's t-test (unequal variances) of two means, as an Anm. line (coarse when a group has
+    fewer than `min_cell` persons)."""
+    from scipy import stats  # imported here: scipy.stats costs a second at start-up
+
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if len(a) < 2 or len(b) < 2:
+        return f"Anm.: {what} kan ikke testes (færre end to personer i en gruppe)."
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy warns when one group has no variance
+        r = stats.ttest_ind(a, b, equal_var=False)
+    if not np.isfinite(r.statistic):
+        return f"Anm.: {what} kan ikke testes (ingen variation)."
+    if min(len(a), len(b)) < min_cell:
+        return f"Anm.: {what} er testet med Welchs t-test: {_coarse(r.pvalue)} (kun signifikansen vises, da en gruppe har færre end {min_cell} personer)."
+    return f"Anm.: {what} er testet med Welchs t-test: t = {dk(r.statistic, 2, grouped=True)} (df = {dk(r.df, 1, grouped=True)}), {p_text(r.pvalue)}."
+
+
+def persons_text(k: int, min_cell: int) -> str:
+    """'1 person', '30 personer', 'færre end 5 personer' (small counts hidden)."""
+    return f"{few(k, min_cell)} {'person' if k == 1 and min_cell <= 1 else 'personer'}"

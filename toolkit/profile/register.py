@@ -1,0 +1,85 @@
+"""The residual-group profile from a DREAM register: the cohort's person frame at a quarter
+(built with `register.person_frame`), checked, and turned into the profile's tables."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from toolkit.config.codes import CodeList
+from toolkit.config.definitions import Defs
+from toolkit.core.calendar import quarter_text
+from toolkit.core.errors import DataError
+from toolkit.core.table import Table
+from toolkit.profile.notes import persons_text
+from toolkit.profile.persons import MATCH_GROUPS, OFFER_PREFIX, REST
+from toolkit.profile.tables import ProfileSettings, profile_tables
+from toolkit.read.dream import Register
+from toolkit.register import monthly_status, person_frame, select_cohort
+
+
+def offer_labels(codes: CodeList) -> list[tuple[str, str]]:
+    """(akt_<key>, label) of the code list's activation types, in the code list's order."""
+    return [(f"{OFFER_PREFIX}{a.key}", a.label) for a in codes.activation]
+
+
+def _check_codes(df: pd.DataFrame, column: str, allowed: Sequence[int], what: str, extract_column: str | None, reg: Register) -> None:
+    """A register attribute with a code outside `allowed` (0 = unknown is fine) is an error naming a person."""
+    v = df[column].to_numpy()
+    bad = ~np.isin(v, [0, *allowed])
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{int(bad.sum())} persons have {what} {v[k]} (first: person {df['id'].iloc[k]}); "
+                        f"expected {', '.join(map(str, allowed))} or blank", reg.path, column=extract_column)
+
+
+def register_persons(reg: Register, defs: Defs, quarter: int | None = None) -> tuple[pd.DataFrame, int, int, int]:
+    """The person frame of the definitions' cohort at a quarter (default: the last observed).
+
+    Built with `outcomes.person_frame`. Persons whose status at the quarter's last month is one of
+    the definitions' `exclude_groups` (dead, emigrated, state pension) are left out, as in goal 1's
+    denominator, so the employment group's share equals goal 1 for that quarter. In the residual
+    group a person's status is the activation type when activated that month, else the benefit
+    group (or 'Selvforsørgelse'). Returns the frame, the quarter, the programme start month (when
+    seniority is measured) and the number of persons left out.
+    """
+    gc = select_cohort(reg, defs)
+    q = gc.quarters[-1] if quarter is None else quarter
+    if q not in gc.quarters:
+        raise DataError(f"quarter {quarter_text(q)} is outside the observed quarters "
+                        f"{quarter_text(gc.quarters[0])} – {quarter_text(gc.quarters[-1])}", reg.path)
+    st = monthly_status(reg, defs.codes, defs.spec.employment)
+    df = person_frame(reg, defs, st, quarter=q)
+    group = st.group[np.flatnonzero(gc.member), st.at(3 * q + 2)]  # person_frame's rows, in order
+    keep = ~np.isin(group, defs.codes.group_ids(defs.spec.exclude_groups, "exclude_groups"))
+    df = df[keep].reset_index(drop=True)
+    if df.empty:
+        raise DataError("nobody in the extract is in the definitions' cohort at the reference quarter", reg.path)
+    cols = defs.spec.columns
+    _check_codes(df, "kon", (1, 2), "sex code", cols.sex, reg)
+    _check_codes(df, "herkomst", (1, 2, 3), "origin code", cols.origin, reg)
+    _check_codes(df, "match", MATCH_GROUPS, "match group", cols.match, reg)
+    activated = (df["aktivering"].astype(str) != "") & (df["gruppe"] == REST)
+    df["status"] = np.where(activated, df["aktivering"], df["status"])
+    return df, q, gc.start, int((~keep).sum())
+
+
+def profile_from_register(reg: Register, defs: Defs, quarter: int | None = None,
+                          settings: ProfileSettings | None = None) -> list[Table]:
+    """The residual-group profile of a NY CHANCE-style cohort (definitions with programme/cohort/goals).
+
+    Tables are not yet disclosure-controlled: pass them (with the other register tables) through
+    `disclosure.suppress` with the same threshold as `settings.min_cell`.
+    """
+    df, q, start, left_out = register_persons(reg, defs, quarter)
+    s = replace(settings or ProfileSettings(), reference=quarter_text(q), start=quarter_text(start // 3),
+                source=defs.spec.source, offers=offer_labels(defs.codes), drop_empty_offers=True)
+    if left_out:
+        labels = [defs.codes.groups[i - 1].label.lower() for i in defs.codes.group_ids(defs.spec.exclude_groups)]
+        listed = ", ".join(labels[:-1]) + (" eller " if len(labels) > 1 else "") + labels[-1]
+        s.group_notes = [f"Anm.: {persons_text(left_out, s.min_cell).capitalize()} fra målgruppen med status {listed} "
+                         f"ved udgangen af {quarter_text(q)} indgår ikke."]
+    return profile_tables(df, s)

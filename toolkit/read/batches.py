@@ -1,0 +1,103 @@
+"""A DREAM extract read in batches of rows, only the needed columns: CSV and Parquet through
+pyarrow's streaming readers, .sas7bdat/.xpt through pyreadstat's chunked reader."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from toolkit.core.errors import DataError, InputError
+from toolkit.read.tabular import csv_dialect, read_columns
+
+
+def header_of(p: Path) -> list[str]:
+    """Column names of an extract without reading rows (.xpt too, which toolkit.io does not list)."""
+    if p.suffix.lower() == ".xpt":
+        import pyreadstat
+
+        return list(pyreadstat.read_xport(str(p), metadataonly=True)[0].columns)
+    return read_columns(p)
+
+
+def _csv_batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    import pyarrow.csv as pcsv
+
+    enc, sep, _ = csv_dialect(p)
+    enc = "utf-8" if enc == "utf-8-sig" else enc
+    header = header_of(p)
+    block = max(1 << 20, min(64 << 20, chunk_rows * 8 * max(len(cols), 1)))
+    try:
+        reader = pcsv.open_csv(
+            p,
+            read_options=pcsv.ReadOptions(encoding=enc, block_size=block),
+            parse_options=pcsv.ParseOptions(delimiter=sep),
+            convert_options=pcsv.ConvertOptions(include_columns=cols, column_types=types, strings_can_be_null=True),
+        )
+        for batch in reader:
+            yield batch
+    except pa.ArrowInvalid as e:
+        raise _arrow_error(e, p, header, enc, sep) from None
+
+
+def _arrow_error(e: Exception, p: Path, header: list[str], enc: str, sep: str) -> DataError:
+    """pyarrow's 'In CSV column #5: CSV conversion error to double: invalid value 'x'' → an error
+    naming the column and (found by re-reading that one column) the row."""
+    msg = str(e)
+    m = re.search(r"column #(\d+)", msg)
+    col = header[int(m.group(1))] if m and int(m.group(1)) < len(header) else None
+    bad = re.search(r"invalid value '([^']*)'", msg)
+    if not (bad and col):
+        return DataError(f"cannot read the CSV: {msg}", p, column=col)
+    values = pd.read_csv(p, sep=sep, encoding=enc, usecols=[col], dtype=str, keep_default_na=False)[col]
+    rows = np.flatnonzero((values == bad.group(1)).to_numpy())
+    what = "a numeric code" if col.startswith("y_") else "a number"
+    return DataError(f"non-numeric value '{bad.group(1)}' where {what} is expected", p, row=int(rows[0]) + 2 if len(rows) else None, column=col)
+
+
+def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(p)
+    except Exception as e:
+        raise InputError(f"cannot read as Parquet: {e}", p) from None
+    yield from pf.iter_batches(batch_size=chunk_rows, columns=cols)
+
+
+def _stat_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    import pyreadstat
+
+    reader = pyreadstat.read_sas7bdat if p.suffix.lower() == ".sas7bdat" else pyreadstat.read_xport
+    try:
+        for df, _meta in pyreadstat.read_file_in_chunks(reader, str(p), chunksize=chunk_rows, usecols=cols):
+            yield pa.RecordBatch.from_pandas(df, preserve_index=False)
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as e:
+        raise InputError(f"cannot read as {p.suffix} file: {e}", p) from None
+
+
+def batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    ext = p.suffix.lower()
+    if ext in {".csv", ".txt", ".tsv"}:
+        return _csv_batches(p, cols, types, chunk_rows)
+    if ext == ".parquet":
+        return _parquet_batches(p, cols, chunk_rows)
+    if ext in {".sas7bdat", ".xpt"}:
+        return _stat_batches(p, cols, chunk_rows)
+    raise InputError(f"unsupported DREAM extract type '{ext or p.name}'; use .csv, .parquet or .sas7bdat", p)
+
+
+def row_count(p: Path) -> int | None:
+    """Rows of a Parquet file from its metadata (None for formats that need a full pass)."""
+    if p.suffix.lower() != ".parquet":
+        return None
+    import pyarrow.parquet as pq
+
+    try:
+        return int(pq.ParquetFile(p).metadata.num_rows)
+    except Exception:
+        return None

@@ -1,0 +1,123 @@
+"""Register frames for the other analyses: one row per municipality (the municipality model) and
+one row per cohort person (the residual-group profile), with seniority and activation offers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from toolkit.config.definitions import Defs
+from toolkit.core.calendar import quarter_text
+from toolkit.core.errors import DataError
+from toolkit.read.dream import SENIORITY_WEEKS, Register
+from toolkit.register.goals import goal_series, select_cohort
+from toolkit.register.status import Status, group_mask, monthly_status
+
+
+def seniority_weeks(reg: Register, defs: Defs, at: int) -> np.ndarray:
+    """Unemployment seniority in weeks before month `at`: the extract's column, or weeks on the
+    seniority groups within the lookback (default: every week the register holds before `at`)."""
+    col = reg.persons["seniority"].to_numpy()
+    if defs.spec.seniority is None or not np.all(np.isnan(col)):
+        return col.astype(float)
+    sen = defs.spec.seniority
+    gm = group_mask(defs.codes, sen.groups, "seniority.groups")
+    glut = defs.codes.group_lut()
+    ws = np.flatnonzero(reg.week_month < at)
+    ws = ws[-(sen.lookback_weeks or SENIORITY_WEEKS):]
+    out = np.zeros(reg.n, np.int32)
+    for w in ws:
+        out += gm[glut[reg.codes[:, w]]]
+    return out.astype(float)
+
+
+def offers(reg: Register, defs: Defs, first: int, last: int) -> np.ndarray:
+    """Activation offers per person and type (n × types) started in months first..last.
+
+    An offer is a run of consecutive weeks with the same activation type.
+    """
+    alut = defs.codes.activation_lut()
+    T = len(defs.codes.activation)
+    out = np.zeros((reg.n, T), np.int16)
+    ws = np.flatnonzero((reg.week_month >= first) & (reg.week_month <= last))
+    prev = alut[reg.codes[:, ws[0] - 1]] if len(ws) and ws[0] > 0 else np.zeros(reg.n, np.uint8)
+    for w in ws:
+        a = alut[reg.codes[:, w]]
+        start = (a > 0) & (a != prev)
+        for t in range(1, T + 1):
+            out[:, t - 1] += start & (a == t)
+        prev = a
+    return out
+
+
+def municipality_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: int | None = None) -> pd.DataFrame:
+    """One row per municipality (index: code) with the register indicators of the municipality model.
+
+    Columns: navn, personer, each goal's value at the quarter (default: the last observed) under the
+    goal's key, anciennitet (mean seniority in weeks at the start), andel_match45 (share in the heavy
+    match groups), akt_<type> (each activation type's share of the offers), tilbud (offers).
+    """
+    st = st or monthly_status(reg, defs.codes, defs.spec.employment)
+    gc = select_cohort(reg, defs)
+    series = goal_series(reg, st, gc, defs)
+    q = gc.quarters[-1] if quarter is None else quarter
+    if q not in gc.quarters:
+        raise DataError(f"quarter {quarter_text(q)} is outside the observed quarters {quarter_text(gc.quarters[0])} – {quarter_text(gc.quarters[-1])}", reg.path)
+    idx = np.flatnonzero(gc.member)
+    muni = gc.municipality[idx]
+    frame = pd.DataFrame({"kommune": muni})
+    frame["anciennitet"] = seniority_weeks(reg, defs, gc.start)[idx]
+    frame["match45"] = np.isin(reg.persons["match"].to_numpy()[idx], defs.spec.match_heavy).astype(float)
+    off = offers(reg, defs, gc.start, 3 * q + 2)[idx]
+    g = frame.groupby("kommune")
+    out = pd.DataFrame({"personer": g.size(), "anciennitet": g["anciennitet"].mean(), "andel_match45": g["match45"].mean()})
+    for s in series:
+        out[s.key] = s.values()[q]
+    tot = pd.Series(off.sum(axis=1)).groupby(muni).sum()
+    for t, a in enumerate(defs.codes.activation):
+        out[f"akt_{a.key}"] = pd.Series(off[:, t]).groupby(muni).sum() / tot.where(tot > 0)
+    out["tilbud"] = tot
+    out.insert(0, "navn", [defs.names.get(int(c), str(c)) for c in out.index])
+    out.index.name = "kommune"
+    return out
+
+
+def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: int | None = None) -> pd.DataFrame:
+    """One row per cohort person with everything the residual-group profile needs.
+
+    Columns: id, kommune, kon, alder (at the end of the quarter), herkomst, match, anciennitet
+    (weeks before the start), status (label at the quarter's last month: 'Ordinært job',
+    'Selvforsørgelse' or the benefit group), aktivering (activation type label or ''),
+    gruppe ('Beskæftigelsesgruppen' = job or education per the job_education goal, else
+    'Restgruppen'), akt_<type> (took that offer in the period), antal_tilbud.
+    """
+    st = st or monthly_status(reg, defs.codes, defs.spec.employment)
+    gc = select_cohort(reg, defs)
+    q = gc.quarters[-1] if quarter is None else quarter
+    m = 3 * q + 2
+    j = st.at(m)
+    idx = np.flatnonzero(gc.member)
+    g = st.group[idx, j]
+    emp, ben = st.employed[idx, j], st.benefit[idx, j]
+    labels = np.array(defs.codes.labels(), dtype=object)
+    status = np.where(~ben & emp, "Ordinært job", np.where((g == 0) & ~emp, "Selvforsørgelse", labels[g]))
+    alabels = np.array([""] + [a.label for a in defs.codes.activation], dtype=object)
+    edu = [gl for gl in defs.spec.goals if gl.kind == "job_education"]
+    in_edu = group_mask(defs.codes, edu[0].groups, "goals")[g] if edu else np.zeros(len(idx), bool)
+    off = offers(reg, defs, gc.start, m)[idx]
+    df = pd.DataFrame({
+        "id": reg.ids[idx],
+        "kommune": gc.municipality[idx],
+        "kon": reg.persons["kon"].to_numpy()[idx],
+        "alder": reg.age_at(m)[idx],
+        "herkomst": reg.persons["herkomst"].to_numpy()[idx],
+        "match": reg.persons["match"].to_numpy()[idx],
+        "anciennitet": seniority_weeks(reg, defs, gc.start)[idx],
+        "status": status,
+        "aktivering": alabels[st.activation[idx, j]],
+        "gruppe": np.where((~ben & emp) | in_edu, "Beskæftigelsesgruppen", "Restgruppen"),
+    })
+    for t, a in enumerate(defs.codes.activation):
+        df[f"akt_{a.key}"] = off[:, t] > 0
+    df["antal_tilbud"] = off.sum(axis=1)
+    return df

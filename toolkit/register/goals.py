@@ -1,0 +1,243 @@
+"""NY CHANCE goals (seed 004 ch. 2): the fixed cohort, each goal per municipality and quarter,
+the linear projection to the programme's end, and the development, ranking and municipality tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from toolkit.config.definitions import Defs
+from toolkit.core.calendar import month_index, quarter_text
+from toolkit.core.errors import DataError
+from toolkit.core.table import Cell, Figure, Kind, Table
+from toolkit.read.dream import Register
+from toolkit.register.status import Status, group_mask, monthly_status
+from toolkit.register.tables import base, register_table
+
+
+@dataclass
+class GoalCohort:
+    """The programme's fixed target group and the quarters observed."""
+
+    member: np.ndarray
+    municipality: np.ndarray
+    start: int
+    quarters: list[int]
+    end_quarter: int
+
+
+def select_cohort(reg: Register, defs: Defs) -> GoalCohort:
+    """Persons on the cohort benefits just before the programme starts (passive for ≥ k of N weeks)."""
+    pr, co = defs.spec.programme, defs.spec.cohort
+    if pr is None or co is None:
+        raise DataError("the definitions have no programme/cohort section", defs.path)
+    s, e = month_index(pr.start), month_index(pr.end)
+    through = month_index(pr.observed_through) if pr.observed_through else min(e, reg.last_month)
+    last_q = (through + 1) // 3 - 1  # last complete quarter
+    quarters = list(range(s // 3, min(last_q, e // 3) + 1))
+    if not quarters:
+        raise DataError(f"the extract ends before the programme's first full quarter ({quarter_text(s // 3)})", reg.path)
+    glut, alut = defs.codes.group_lut(), defs.codes.activation_lut()
+    in_groups = group_mask(defs.codes, co.groups, "cohort.groups")
+    before = np.flatnonzero(reg.week_month < s)
+    if co.passive_weeks:
+        k, of = co.passive_weeks
+        ws = before[-of:]
+        if len(ws) < of:
+            raise DataError(f"cohort.passive_weeks needs {of} weeks before {pr.start}; the extract has {len(ws)}", reg.path)
+        passive = np.zeros(reg.n, np.int32)
+        for w in ws:
+            c = reg.codes[:, w]
+            passive += in_groups[glut[c]] & (alut[c] == 0)
+        member = passive >= k
+    else:
+        member = in_groups[glut[reg.codes[:, before[-1]]]]
+    age = reg.age_at(s)
+    member &= (age >= co.age[0]) & (age <= co.age[1])
+    muni = reg.municipality_in((s - 1) // 12).astype(np.int32)
+    return GoalCohort(member, muni, s, quarters, e // 3)
+
+
+@dataclass
+class GoalSeries:
+    """One goal per quarter: numerators/denominators nationally and per municipality."""
+
+    key: str
+    label: str
+    target: float | None
+    quarters: list[int]
+    num: pd.DataFrame  # municipality × quarter
+    den: pd.DataFrame
+    persons: pd.DataFrame  # persons behind each value (for disclosure): numerator persons for
+    #                        job/education, persons with weeks in the denominator otherwise
+    size: pd.Series  # cohort persons per municipality
+    national: np.ndarray
+    national_persons: np.ndarray
+
+    def values(self) -> pd.DataFrame:
+        return self.num / self.den.where(self.den > 0)
+
+
+def goal_series(reg: Register, st: Status, gc: GoalCohort, defs: Defs) -> list[GoalSeries]:
+    """The quarterly goal metrics for the cohort, per municipality and for the whole country."""
+    codes = defs.codes
+    glut, alut = codes.group_lut(), codes.activation_lut()
+    excl = group_mask(codes, defs.spec.exclude_groups, "exclude_groups")
+    idx = np.flatnonzero(gc.member)
+    muni = gc.municipality[idx]
+    kom, inv = np.unique(muni, return_inverse=True)
+    K = len(kom)
+    out = []
+    for goal in defs.spec.goals:
+        gm = group_mask(codes, goal.groups, f"goals.{goal.key}.groups")
+        num = np.zeros((K, len(gc.quarters)))
+        den = np.zeros((K, len(gc.quarters)))
+        per = np.zeros((K, len(gc.quarters)))
+        for qi, q in enumerate(gc.quarters):
+            if goal.kind == "job_education":
+                j = st.at(3 * q + 2)
+                g = st.group[idx, j]
+                ok = ~excl[g]
+                hit = ok & ((st.employed[idx, j] & ~st.benefit[idx, j]) | gm[g])
+                n_num, n_den, n_per = hit.astype(float), ok.astype(float), hit
+            else:
+                ws = np.flatnonzero(reg.week_month // 3 == q)
+                c = reg.codes[np.ix_(idx, ws)]
+                g = glut[c]
+                ok = ~excl[g]
+                on = gm[g] & ok
+                if goal.kind == "self_support":
+                    n_num, n_den = (ok & ~on).sum(axis=1), ok.sum(axis=1)
+                else:  # activation degree: activated share of the weeks on the listed benefits
+                    n_num, n_den = (on & (alut[c] > 0)).sum(axis=1), on.sum(axis=1)
+                n_per = n_den > 0
+            num[:, qi] = np.bincount(inv, n_num, K)
+            den[:, qi] = np.bincount(inv, n_den, K)
+            per[:, qi] = np.bincount(inv, n_per, K)
+        cols = gc.quarters
+        mk = lambda a: pd.DataFrame(a, index=pd.Index(kom, name="kommune"), columns=cols)  # noqa: E731
+        nat = num.sum(0) / np.where(den.sum(0) > 0, den.sum(0), np.nan)
+        size = pd.Series(np.bincount(inv, minlength=K), index=pd.Index(kom, name="kommune"))
+        out.append(GoalSeries(goal.key, goal.label, goal.target, cols, mk(num), mk(den), mk(per), size, nat, per.sum(0)))
+    return out
+
+
+def project(values: np.ndarray, ahead: int, k: int = 5) -> float:
+    """Linear projection: the last value plus `ahead` times the mean change over the last k quarters
+    (kept within 0-100 %).
+
+    This is seed 004's method (footnote 4): 4.4 % → 17.0 % over five quarters projects to 22.0 %
+    two quarters later.
+    """
+    v = np.asarray(values, float)
+    k = min(k, len(v) - 1)
+    if k < 1 or np.isnan(v[-1]) or np.isnan(v[-1 - k]):
+        return float("nan")
+    return float(np.clip(v[-1] + ahead * (v[-1] - v[-1 - k]) / k, 0.0, 1.0))
+
+
+def change_per_quarter(values: np.ndarray) -> float:
+    """Mean change per quarter from the first to the last observed quarter."""
+    v = np.asarray(values, float)
+    return float((v[-1] - v[0]) / (len(v) - 1)) if len(v) > 1 else float("nan")
+
+
+def goal_tables(reg: Register, defs: Defs, st: Status | None = None) -> list[Table]:
+    """The NY CHANCE goals: development with projection, best/worst ten, all municipalities."""
+    st = st or monthly_status(reg, defs.codes, defs.spec.employment)
+    gc = select_cohort(reg, defs)
+    series = goal_series(reg, st, gc, defs)
+    k = defs.spec.projection_quarters
+    ahead = gc.end_quarter - gc.quarters[-1]
+    out = [development_table(series, gc, defs, ahead, k)]
+    for s in series:
+        out.append(ranking_table(s, gc, defs, ahead, k))
+    for s in series:
+        out.append(municipality_table(s, gc, defs, ahead, k))
+    return out
+
+
+def development_table(series: list[GoalSeries], gc: GoalCohort, defs: Defs, ahead: int, k: int) -> Table:
+    """Figur 2.1: each goal per quarter for the whole country, projected to the programme's end."""
+    quarters = gc.quarters + list(range(gc.quarters[-1] + 1, gc.end_quarter + 1))
+    rows = [quarter_text(q) + (" (fremskrevet)" if q > gc.quarters[-1] else "") for q in quarters]
+    cells = []
+    for qi, q in enumerate(quarters):
+        row = []
+        for s in series:
+            if qi < len(gc.quarters):
+                row.append(Cell(float(s.national[qi]), Kind.PERCENT, n=int(s.national_persons[qi])))
+            else:
+                row.append(Cell(project(s.national, q - gc.quarters[-1], k), Kind.PERCENT, n=int(s.national_persons[-1])))
+        cells.append(row)
+    targets = "; ".join(f"{s.label}: {s.target * 100:.0f} %".replace(".", ",") for s in series if s.target is not None)
+    notes = [f"Anm.: Målgruppen er {int(gc.member.sum()):,} personer.".replace(",", "."),
+             f"Anm.: Rækker markeret (fremskrevet) er lineære fremskrivninger ud fra de seneste {k} kvartalers udvikling."]
+    if targets:
+        notes.append(f"Anm.: Målsætninger – {targets}.")
+    return register_table(defs, "maal_udvikling", f"Udviklingen i målene for {defs.spec.name}", rows, [s.label for s in series], cells,
+                  notes=notes, stub_header="Kvartal", figure=Figure(kind="line", title=f"Udviklingen i målene for {defs.spec.name}"))
+
+
+def _ranked(s: GoalSeries, defs: Defs) -> pd.DataFrame:
+    """Municipality values sorted by the latest quarter (best first), large enough to rank."""
+    v = s.values()
+    ok = (s.size >= defs.spec.ranking_min_persons) & v.iloc[:, -1].notna()
+    return v[ok].sort_values(v.columns[-1], ascending=False, kind="mergesort")
+
+
+def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int) -> Table:
+    """The best and worst ten municipalities on one goal: start, latest, change, projection."""
+    top = defs.spec.ranking
+    v = _ranked(s, defs)
+    best, worst = v.head(top), v.tail(top).iloc[::-1]
+    first, latest = quarter_text(gc.quarters[0]), quarter_text(gc.quarters[-1])
+    end = quarter_text(gc.end_quarter)
+    cols = [first, latest, "Ændring pr. kvartal (procentpoint)", f"Fremskrevet {end}", "Antal personer"]
+    rows, groups, cells = [], [], []
+
+    def line(label: str, group: str, series: np.ndarray, persons_first: int, persons_last: int, n: int) -> None:
+        rows.append(label)
+        groups.append(group)
+        cells.append([
+            Cell(float(series[0]), Kind.PERCENT, n=persons_first),
+            Cell(float(series[-1]), Kind.PERCENT, n=persons_last),
+            Cell(change_per_quarter(series) * 100, Kind.MEAN, n=n),
+            Cell(project(series, ahead, k), Kind.PERCENT, n=n),
+            base(n),
+        ])
+
+    names = defs.names
+    for group, frame in ((f"De {top} bedste", best), (f"De {top} dårligste", worst)):
+        for code, series in frame.iterrows():
+            pr = s.persons.loc[code]
+            line(names.get(int(code), str(code)), group, series.to_numpy(), int(pr.iloc[0]), int(pr.iloc[-1]), int(s.size.loc[code]))
+        if len(frame):
+            pr = s.persons.loc[frame.index].sum(axis=0)
+            line("Gennemsnit", group, frame.mean(axis=0).to_numpy(), int(pr.iloc[0]), int(pr.iloc[-1]), int(s.size.loc[frame.index].sum()))
+    line("Alle kommuner", "Landsplan", s.national, int(s.national_persons[0]), int(s.national_persons[-1]), int(s.size.sum()))
+    notes = [f"Anm.: Kommuner rangeret efter niveauet i {latest}; kun kommuner med mindst {defs.spec.ranking_min_persons} personer i målgruppen.",
+             f"Anm.: Fremskrivningen forudsætter, at de seneste {k} kvartalers udvikling fortsætter."]
+    if s.target is not None:
+        reach = sum(project(r.to_numpy(), ahead, k) >= s.target for _, r in v.iterrows())
+        notes.append(f"Anm.: {reach} af {len(v)} kommuner når målet på {s.target * 100:.0f} % ved fremskrivningen.")
+    return register_table(defs, f"{s.key}_top", f"{s.label}: de {top} bedste og de {top} dårligste kommuner", rows, cols, cells,
+                  row_groups=groups, notes=notes, stub_header="Kommune")
+
+
+def municipality_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int) -> Table:
+    """One goal per municipality and quarter, with the projection (all municipalities)."""
+    v = s.values()
+    cols = [quarter_text(q) for q in gc.quarters] + [f"Fremskrevet {quarter_text(gc.end_quarter)}", "Antal personer"]
+    rows, cells = [], []
+    for code in v.index:
+        series = v.loc[code].to_numpy()
+        n = int(s.size.loc[code])
+        row = [Cell(float(x) if np.isfinite(x) else None, Kind.PERCENT, n=int(s.persons.loc[code].iloc[i])) for i, x in enumerate(series)]
+        row.append(Cell(project(series, ahead, k), Kind.PERCENT, n=n))
+        row.append(base(n))
+        rows.append(defs.names.get(int(code), str(code)))
+        cells.append(row)
+    return register_table(defs, f"{s.key}_kommuner", f"{s.label} pr. kommune og kvartal", rows, cols, cells, stub_header="Kommune")
