@@ -30,7 +30,7 @@ def model_chapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "registers").symlink_to(ROOT / "registers")
     r = run_cli("demo", demo / "data")
     assert r.returncode == 0, r.stderr
-    wave = yaml.safe_load((demo / "wave.yaml").read_text(encoding="utf-8"))
+    wave = read_yaml(demo / "wave.yaml")
     chapters = [c for c in wave["chapters"] if any("model" in item for item in c["items"])]
     # the shipped chapter 4 takes the register outcomes from the DREAM extract (no register file)
     assert [c["items"] for c in chapters] == [[{"model": {}}]]

@@ -233,12 +233,13 @@ def test_collinear_controls_are_an_error_naming_them() -> None:
 def test_the_readme_model_example_is_a_valid_config() -> None:
     import re
 
-    import yaml
     from conftest import ROOT
+
+    from toolkit.config.yaml import parse_yaml
 
     text = (ROOT / "surveys" / "README.md").read_text(encoding="utf-8")
     section = text[text.index("## Model"):]
     block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
-    s = spec_from_dict(yaml.safe_load(block))
+    s = spec_from_dict(parse_yaml(block))
     assert s.dependent == "maal2" and s.controls == ["anciennitet", "andel_match45"]
     assert s.instruments["medarbejdere"].file == "data/medarbejdere.sav"
