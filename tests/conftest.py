@@ -1,10 +1,11 @@
-"""Shared fixtures: the demo wave's data generated once per test session."""
+"""Shared fixtures: the demo wave generated once per test session; the CLI runners."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -29,11 +30,38 @@ def run_main(*args: object) -> None:
         sys.argv = old
 
 
-@pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo survey files, written by the real `toolkit demo` code path."""
-    from toolkit.cli.demo import write_demo_surveys
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run `toolkit ARGS` in this process through main() (its error handling included): (code, stdout, stderr).
 
-    folder = tmp_path_factory.mktemp("demo")
-    write_demo_surveys(folder)
+    A subprocess per call costs seconds of imports; `run_cli` keeps a few tests on `python -m toolkit`.
+    """
+    from toolkit.cli import main
+
+    def run(*args: object) -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.argv", ["toolkit", *map(str, args)])
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as e:
+            main()
+        out = capsys.readouterr()
+        return int(e.value.code or 0), out.out, out.err
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def demo_wave_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo wave (data/, codebooks, margins, model, wave.yaml, registers/), written once per
+    session in-process by the function `toolkit demo DIR` runs. Shared: a test may add files to
+    it, never change or remove what is there."""
+    from toolkit.demo.wave import write_demo_wave
+
+    folder = tmp_path_factory.mktemp("demo") / "wave"
+    write_demo_wave(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_dir(demo_wave_dir: Path) -> Path:
+    """The shared demo wave's data/ folder (the four questionnaires, the DREAM extract, …)."""
+    return demo_wave_dir / "data"

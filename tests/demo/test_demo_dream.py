@@ -4,7 +4,6 @@ the outcome module's per-municipality figures track the generator's planted prof
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -22,24 +21,18 @@ from toolkit.register.extract import read_for
 
 
 @pytest.fixture(scope="module")
-def model_chapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`toolkit demo`, then `toolkit report` on the shipped wave cut down to its model chapter."""
-    root = tmp_path_factory.mktemp("dreamwave")
-    demo = root / "surveys" / "demo"
-    shutil.copytree(ROOT / "surveys" / "demo", demo, ignore=shutil.ignore_patterns("data", "out"))
-    (root / "registers").symlink_to(ROOT / "registers")
-    r = run_cli("demo", demo / "data")
-    assert r.returncode == 0, r.stderr
-    wave = read_yaml(demo / "wave.yaml")
+def model_chapter(demo_wave_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`toolkit report` on the session's demo wave cut down to its model chapter; its output folder."""
+    wave = read_yaml(demo_wave_dir / "wave.yaml")
     chapters = [c for c in wave["chapters"] if any("model" in item for item in c["items"])]
     # the shipped chapter 4 takes the register outcomes from the DREAM extract (no register file)
     assert [c["items"] for c in chapters] == [[{"model": {}}]]
     wave["chapters"] = chapters
-    (demo / "model_only.yaml").write_text(yaml.safe_dump(wave, allow_unicode=True), encoding="utf-8")
-    (demo / "out").mkdir()
-    r = run_cli("report", demo / "model_only.yaml", "--out", demo / "out" / "model.xlsx", "--tidy", demo / "out" / "model.csv")
+    (demo_wave_dir / "model_only.yaml").write_text(yaml.safe_dump(wave, allow_unicode=True), encoding="utf-8")
+    out = tmp_path_factory.mktemp("model_chapter")
+    r = run_cli("report", demo_wave_dir / "model_only.yaml", "--out", out / "model.xlsx", "--tidy", out / "model.csv")
     assert r.returncode == 0, r.stderr
-    return demo
+    return out
 
 
 def _labels() -> dict[str, str]:
@@ -48,7 +41,7 @@ def _labels() -> dict[str, str]:
 
 
 def test_wave_model_recovers_the_planted_effects_with_right_signs(model_chapter: Path) -> None:
-    t = pd.read_csv(model_chapter / "out" / "model.csv", keep_default_na=False)
+    t = pd.read_csv(model_chapter / "model.csv", keep_default_na=False)
     res = t[t["table"] == "model_resultat"]
     coef = res[res["column"] == "Koefficient"].set_index("row")["value"].astype(float)
     p = res[res["column"] == "p"].set_index("row")["value"].astype(float)
@@ -65,7 +58,7 @@ def test_wave_model_recovers_the_planted_effects_with_right_signs(model_chapter:
         assert np.sign(coef[name]) == np.sign(PLANTED[c]) and p[name] < 0.01, c
     assert coef["R²"] > 0.5 and coef["Antal kommuner"] >= 40
     # Figur 4.1 draws them with their signs, as a native chart
-    wb = openpyxl.load_workbook(model_chapter / "out" / "model.xlsx")
+    wb = openpyxl.load_workbook(model_chapter / "model.xlsx")
     ws = wb["Figur 4.1"]
     assert ws._charts
     signs = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
@@ -73,10 +66,10 @@ def test_wave_model_recovers_the_planted_effects_with_right_signs(model_chapter:
     assert signs[lab["akt_praktik"]] == "+"
 
 
-def test_municipality_outcomes_track_the_planted_profile(model_chapter: Path) -> None:
+def test_municipality_outcomes_track_the_planted_profile(demo_dir: Path) -> None:
     """The offer shares toolkit.outcomes measures match the drawn profile; mål 2 follows the planted effect."""
     defs = load_definitions(ROOT / "registers" / "nychance.yaml")
-    f = municipality_frame(read_for(model_chapter / "data" / "dream.parquet", defs), defs)
+    f = municipality_frame(read_for(demo_dir / "dream.parquet", defs), defs)
     prof = municipal_profile(2024)
     truth = pd.DataFrame({"praktik": prof.praktik, "vejledning": prof.vejledning, "effect": prof.programme_effect(),
                           "entry": np.log(prof.entry_scale), "heavy": prof.heavy}, index=prof.kode).loc[f.index]

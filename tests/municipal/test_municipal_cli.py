@@ -4,7 +4,6 @@ native chart, and one-line errors with exit code 2."""
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -20,14 +19,11 @@ from toolkit.read.tabular import read_data
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`toolkit demo DIR/data` then `toolkit model DIR/model.yaml` with the shipped demo config."""
+def demo_run(demo_wave_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`toolkit model WAVE/model.yaml` on the session's demo wave, run from an empty output folder
+    (the config's paths resolve against the config, not the working directory)."""
     d = tmp_path_factory.mktemp("model")
-    r = run_cli("demo", d / "data")
-    assert r.returncode == 0, r.stderr
-    assert f"wrote {d / 'data' / 'kommuner_register.csv'}" in r.stdout
-    shutil.copy(ROOT / "surveys" / "demo" / "model.yaml", d / "model.yaml")
-    r = run_cli("model", "model.yaml", "--out", "model.xlsx", "--tidy", "model.csv", cwd=d)
+    r = run_cli("model", demo_wave_dir / "model.yaml", "--out", "model.xlsx", "--tidy", "model.csv", cwd=d)
     assert r.returncode == 0, r.stderr
     (d / "stdout.txt").write_text(r.stdout)
     (d / "stderr.txt").write_text(r.stderr)
@@ -84,9 +80,9 @@ def test_demo_workbook_has_a_native_bar_chart_on_the_figure_sheet(demo_run: Path
     assert all(float(std[k]) == pytest.approx(v) for k, v in drawn.items())
 
 
-def test_demo_figures_equal_an_independent_statsmodels_fit(demo_run: Path) -> None:
+def test_demo_figures_equal_an_independent_statsmodels_fit(demo_run: Path, demo_dir: Path) -> None:
     """Rebuild the model frame from the data files by hand and refit with statsmodels."""
-    data = demo_run / "data"
+    data = demo_dir
     reg = pd.read_csv(data / "kommuner_register.csv").set_index("kommune")
     led = read_data(data / "ledere.sav").data
     # hand aggregation of one survey indicator: share of leaders answering I nogen/høj grad (codes 3, 4)

@@ -2,37 +2,29 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ROOT, run_cli
+from conftest import run_cli
 
 
 @pytest.fixture(scope="module")
-def demo_wave(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of surveys/demo (codebooks, margins, wave) with freshly generated data."""
-    root = tmp_path_factory.mktemp("wave")
-    demo = root / "surveys" / "demo"
-    shutil.copytree(ROOT / "surveys" / "demo", demo, ignore=shutil.ignore_patterns("data"))
-    (root / "registers").symlink_to(ROOT / "registers")
-    r = run_cli("demo", demo / "data")
-    assert r.returncode == 0, r.stderr
-    return demo / "wave.yaml"
+def demo_wave(demo_wave_dir: Path) -> Path:
+    """The wave file of the session's demo wave (written by `toolkit demo`'s function)."""
+    return demo_wave_dir / "wave.yaml"
 
 
 @pytest.fixture(scope="module")
-def two_runs(demo_wave: Path) -> tuple[Path, Path]:
-    out = demo_wave.parent / "out"
-    out.mkdir()
+def two_runs(demo_wave: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("report")
     for k in (1, 2):
         r = run_cli("report", demo_wave, "--out", out / f"run{k}.xlsx")
         assert r.returncode == 0, r.stderr
     return out / "run1.xlsx", out / "run2.xlsx"
 
 
-def test_workbook_holds_every_chapter_of_the_spec(two_runs: tuple[Path, Path]) -> None:
+def test_workbook_holds_every_chapter_of_the_spec(demo_wave: Path, two_runs: tuple[Path, Path]) -> None:
     wb = openpyxl.load_workbook(two_runs[0])
     names = wb.sheetnames
     assert names[0] == "Indhold" and names[-1] == "Proveniens"
@@ -46,6 +38,10 @@ def test_workbook_holds_every_chapter_of_the_spec(two_runs: tuple[Path, Path]) -
     assert {"Figur 2.1", "Figur 5.1", "Figur 4.1"} <= set(charts)
     prov = {r[0]: r[1] for r in wb["Proveniens"].iter_rows(values_only=True) if r[0]}
     assert any(str(k).endswith("dream.parquet") for k in prov) and any(str(k).endswith("wave.yaml") for k in prov)
+    # the self-contained wave: every input lies in its folder, the definitions are its copies
+    inputs = [Path(k) for k in list(prov)[list(prov).index("Inputfil") + 1:]]
+    assert all(p.is_relative_to(demo_wave.parent) for p in inputs), inputs
+    assert {demo_wave.parent / "registers" / n for n in ("cubb.yaml", "nychance.yaml")} <= set(inputs)
     # citizen tables are weighted and say so
     assert any("vægtet" in str(c.value) for row in wb["Tabel 6.4"].iter_rows() for c in row if c.value)
 
@@ -120,19 +116,12 @@ def test_check_reports_file_problems_together(demo_wave: Path) -> None:
 
 
 def test_report_refuses_a_broken_wave_without_writing(demo_wave: Path, tmp_path: Path) -> None:
-    p = tmp_path / "w.yaml"
-    p.write_text(demo_wave.read_text(encoding="utf-8").replace("data/ledere.sav", "data/nope.sav").replace(
-        "../../registers", str(ROOT / "registers")).replace("data/", str(demo_wave.parent / "data") + "/").replace(
-        "codebook_", str(demo_wave.parent) + "/codebook_").replace("margins_borgere.csv", str(demo_wave.parent / "margins_borgere.csv")).replace(
-        "model: model.yaml", f"model: {demo_wave.parent / 'model.yaml'}"), encoding="utf-8")
+    p = demo_wave.with_name("broken.yaml")
+    p.write_text(demo_wave.read_text(encoding="utf-8").replace("data/ledere.sav", "data/nope.sav"), encoding="utf-8")
     r = run_cli("report", p, "--out", tmp_path / "o.xlsx")
     assert r.returncode == 2
     assert "file not found" in r.stderr and "surveys.ledere.data" in r.stderr
     assert not (tmp_path / "o.xlsx").exists()
-
-
-def test_shipped_margins_equal_the_generated_ones(demo_wave: Path) -> None:
-    assert (ROOT / "surveys/demo/margins_borgere.csv").read_bytes() == (demo_wave.parent / "data/margins_borgere.csv").read_bytes()
 
 
 def test_check_reads_only_the_extract_header_and_names_a_missing_column(demo_wave: Path) -> None:

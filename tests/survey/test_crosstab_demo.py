@@ -43,13 +43,13 @@ def rake(df: pd.DataFrame, margins: pd.DataFrame) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def weights_file(demo_dir: Path) -> Path:
+def weights_file(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from toolkit.demo.surveys import AGE, MATCH, ORIGIN, SEX
-    m = pd.read_csv(demo_dir / "margins_borgere.csv")
+    m = pd.read_csv(demo_dir.parent / "margins_borgere.csv")
     codes = {"oprindelse": ORIGIN, "alder": AGE, "koen": SEX, "match": MATCH}
     m["category"] = [next(k for k, v in codes[var].items() if v == c) for var, c in zip(m["variable"], m["category"])]
     b = raw(demo_dir, "borgere")
-    out = demo_dir / "weights_borgere.csv"
+    out = tmp_path_factory.mktemp("weights") / "weights_borgere.csv"
     pd.DataFrame({"id": b["id"].astype(int), "weight": rake(b, m)}).to_csv(out, index=False)
     return out
 

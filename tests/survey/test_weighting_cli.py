@@ -15,25 +15,10 @@ from openpyxl import load_workbook
 from toolkit.cli import main
 
 
-@pytest.fixture
-def cli(monkeypatch, capsys):
-    """Run `toolkit ARGS` in this process through main() (its error handling included): (code, stdout, stderr).
-
-    A subprocess per call costs ~5 s of imports here; one test below still goes through `python -m toolkit`.
-    """
-    def run(*args):
-        monkeypatch.setattr("sys.argv", ["toolkit", *map(str, args)])
-        with pytest.raises(SystemExit) as e:
-            main()
-        out = capsys.readouterr()
-        return (e.value.code or 0), out.out, out.err
-    return run
-
-
 @pytest.fixture(scope="module")
 def weighted(demo_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("weight")
-    args = ["weight", demo_dir / "borgere.sav", "--margins", demo_dir / "margins_borgere.csv", "--id", "id",
+    args = ["weight", demo_dir / "borgere.sav", "--margins", demo_dir.parent / "margins_borgere.csv", "--id", "id",
             "--out", out / "w.csv", "--report", out / "r.xlsx"]
     buf = io.StringIO()
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(buf), pytest.raises(SystemExit) as e:
@@ -49,7 +34,7 @@ def test_weights_csv_contract(demo_dir, weighted) -> None:
     data, meta = pyreadstat.read_sav(str(demo_dir / "borgere.sav"))
     assert list(w.columns) == ["id", "weight"]
     assert w["id"].to_list() == data["id"].astype(int).to_list()  # one row per respondent, data order
-    margins = pd.read_csv(demo_dir / "margins_borgere.csv")
+    margins = pd.read_csv(demo_dir.parent / "margins_borgere.csv")
     assert w["weight"].sum() == pytest.approx(margins.groupby("variable")["target"].sum().iloc[0], rel=1e-12)
     # every weighted margin equals its target (categories are value labels in the demo margins)
     for var, m in margins.groupby("variable"):
@@ -82,12 +67,12 @@ def test_trim_scale_and_base_weight_options(demo_dir, tmp_path, cli) -> None:
     data, _ = pyreadstat.read_sav(str(demo_dir / "borgere.sav"))
     data["bw"] = np.where(data["kommune"] % 2 == 0, 1.0, 2.0)
     data.to_csv(tmp_path / "b.csv", index=False)
-    code, _, err = cli("weight", tmp_path / "b.csv", "--margins", demo_dir / "margins_borgere.csv", "--id", "id", "--out",
+    code, _, err = cli("weight", tmp_path / "b.csv", "--margins", demo_dir.parent / "margins_borgere.csv", "--id", "id", "--out",
                        tmp_path / "w.csv", "--base-weight", "bw", "--trim", "2.5", "--scale", "n")
     # the CSV has codes, the margins labels: without value labels the codes cannot match
     assert code == 2
     assert "weighting variable 'oprindelse' has values that are not categories in the margins file: '1', '3', '2'" in err
-    codes = pd.read_csv(demo_dir / "margins_borgere.csv")
+    codes = pd.read_csv(demo_dir.parent / "margins_borgere.csv")
     codes["category"] = codes.groupby("variable").cumcount() + 1
     codes.to_csv(tmp_path / "m.csv", index=False)
     code, out, err = cli("weight", tmp_path / "b.csv", "--margins", tmp_path / "m.csv", "--id", "id", "--out",
@@ -114,7 +99,7 @@ def error(cli):
 
 
 def test_error_through_python_m_toolkit(demo_dir, tmp_path) -> None:
-    res = run_cli("weight", demo_dir / "borgere.sav", "--margins", demo_dir / "margins_borgere.csv", "--id", "id",
+    res = run_cli("weight", demo_dir / "borgere.sav", "--margins", demo_dir.parent / "margins_borgere.csv", "--id", "id",
                   "--out", tmp_path / "w.csv", "--max-iter", "1")
     assert res.returncode == 2
     assert res.stderr.startswith("error: raking did not converge in 1 iterations: the largest margin error is ")
@@ -125,7 +110,7 @@ def test_error_duplicate_ids(demo_dir, tmp_path, error) -> None:
     data, _ = pyreadstat.read_sav(str(demo_dir / "borgere.sav"))
     data.loc[4, "id"] = 2
     data.to_csv(tmp_path / "d.csv", index=False)
-    codes = pd.read_csv(demo_dir / "margins_borgere.csv")
+    codes = pd.read_csv(demo_dir.parent / "margins_borgere.csv")
     codes["category"] = codes.groupby("variable").cumcount() + 1
     codes.to_csv(tmp_path / "m.csv", index=False)
     assert error("weight", tmp_path / "d.csv", "--margins", tmp_path / "m.csv", "--id", "id", "--out", tmp_path / "w.csv") == (
@@ -134,7 +119,7 @@ def test_error_duplicate_ids(demo_dir, tmp_path, error) -> None:
 
 
 def test_error_no_convergence(demo_dir, tmp_path, error) -> None:
-    msg = error("weight", demo_dir / "borgere.sav", "--margins", demo_dir / "margins_borgere.csv", "--id", "id",
+    msg = error("weight", demo_dir / "borgere.sav", "--margins", demo_dir.parent / "margins_borgere.csv", "--id", "id",
                 "--out", tmp_path / "w.csv", "--max-iter", "1")
     assert msg.startswith("error: raking did not converge in 1 iterations: the largest margin error is ")
     assert msg.endswith("or raise --max-iter")
@@ -142,11 +127,11 @@ def test_error_no_convergence(demo_dir, tmp_path, error) -> None:
 
 
 def test_error_missing_id_column_and_bad_trim(demo_dir, tmp_path, error) -> None:
-    assert error("weight", demo_dir / "borgere.sav", "--margins", demo_dir / "margins_borgere.csv", "--id", "lbnr",
+    assert error("weight", demo_dir / "borgere.sav", "--margins", demo_dir.parent / "margins_borgere.csv", "--id", "lbnr",
                  "--out", tmp_path / "w.csv") == (
         f"error: id column 'lbnr' not found; the file has id, oprindelse, alder, koen, match, kommune, vejledning, lyst, … (18 in all) "
         f"({demo_dir / 'borgere.sav'}, column lbnr)")
-    assert error("weight", demo_dir / "borgere.sav", "--margins", demo_dir / "margins_borgere.csv", "--id", "id",
+    assert error("weight", demo_dir / "borgere.sav", "--margins", demo_dir.parent / "margins_borgere.csv", "--id", "id",
                  "--out", tmp_path / "w.csv", "--trim", "0.5") == (
         "error: --trim '0.5': the factor must exceed 1 (weights are capped at K × the median weight)")
 
@@ -160,13 +145,13 @@ def test_error_margins_file(demo_dir, tmp_path, error) -> None:
 
 
 def test_refuses_to_overwrite_an_input(demo_dir, error) -> None:
-    msg = error("weight", demo_dir / "borgere.sav", "--margins", demo_dir / "margins_borgere.csv", "--id", "id",
-                "--out", demo_dir / "margins_borgere.csv")
+    msg = error("weight", demo_dir / "borgere.sav", "--margins", demo_dir.parent / "margins_borgere.csv", "--id", "id",
+                "--out", demo_dir.parent / "margins_borgere.csv")
     assert "refusing to overwrite an input file" in msg
 
 
 def test_shares_warning_on_stderr(demo_dir, tmp_path, cli) -> None:
-    m = pd.read_csv(demo_dir / "margins_borgere.csv")
+    m = pd.read_csv(demo_dir.parent / "margins_borgere.csv")
     m["target"] = m["target"] / 12000
     m.loc[m["variable"] == "koen", "target"] = [0.55, 0.43]
     m.to_csv(tmp_path / "m.csv", index=False)

@@ -12,19 +12,7 @@ from toolkit.config.definitions import load_municipality_names
 from toolkit.config.yaml import read_yaml
 from toolkit.core.errors import ConfigError, ToolkitError
 from toolkit.core.table import numbered
-from toolkit.publish.atomic import atomic_path
 from toolkit.read.tabular import read_data
-
-
-def write_demo_register(folder: Path, seed: int = 2024) -> Path:
-    """Write the demo's register outcomes per municipality (kommuner_register.csv) into the folder."""
-    from toolkit.demo.model import demo_register_outcomes
-
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "kommuner_register.csv"
-    with atomic_path(path) as tmp:
-        demo_register_outcomes(seed).to_csv(tmp, index=False, encoding="utf-8")
-    return path
 
 
 def _resolve(config: Path, file: str | None) -> Path | None:
