@@ -42,7 +42,7 @@ def _labels() -> dict[str, str]:
 
 def test_wave_model_recovers_the_planted_effects_with_right_signs(model_chapter: Path) -> None:
     t = pd.read_csv(model_chapter / "model.csv", keep_default_na=False)
-    res = t[t["table"] == "model_resultat"]
+    res = t[t["table"] == "4/1/model_resultat"]  # chapter 4, item 1
     coef = res[res["column"] == "Koefficient"].set_index("row")["value"].astype(float)
     p = res[res["column"] == "p"].set_index("row")["value"].astype(float)
     group = res[res["column"] == "Koefficient"].set_index("row")["group"]

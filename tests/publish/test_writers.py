@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from toolkit.core.table import Cell, Figure, Kind, Table
+from toolkit.core.table import Cell, Display, DuplicateKeyError, Figure, Kind, Role, Table, keyed
 from toolkit.publish import excel
 from toolkit.publish.excel import Provenance, safe_sheet_name, write_workbook
 from toolkit.publish.tidy import write_tidy
@@ -130,14 +130,51 @@ def test_tidy_csv_one_line_per_number_unrounded(tmp_path: Path) -> None:
     t.cells[0][0] = Cell(None, Kind.PERCENT, suppressed=True)
     out = write_tidy([t, count_table()], tmp_path / "t.csv")
     rows = list(csv.reader(out.open(encoding="utf-8")))
-    assert rows[0] == ["table", "group", "row", "column", "stat", "value"]
+    assert rows[0] == ["table", "number", "group", "row", "column", "stat", "value"]
     body = rows[1:]
     assert len(body) == 2 * 6 + 3 * 2
-    assert ["maal", "Mål 1", "Ledere", "Slet ikke", "percent", ""] in body  # suppressed: line kept, no value
-    line = next(r for r in body if r[:4] == ["maal", "Mål 1", "Ledere", "I mindre grad"])
-    assert line[4] == "percent" and float(line[5]) == pytest.approx(100 * 24 / 78, abs=1e-12)
-    assert ["maal", "Mål 1", "Ledere", "Total", "base", "78"] in body
-    assert ["open", "", "Total", "Procent", "percent", "100"] in body
+    assert ["maal", "Tabel 2.1", "Mål 1", "Ledere", "Slet ikke", "percent", ""] in body  # suppressed: line kept, no value
+    line = next(r for r in body if r[:5] == ["maal", "Tabel 2.1", "Mål 1", "Ledere", "I mindre grad"])
+    assert line[5] == "percent" and float(line[6]) == pytest.approx(100 * 24 / 78, abs=1e-12)
+    assert ["maal", "Tabel 2.1", "Mål 1", "Ledere", "Total", "base", "78"] in body
+    assert ["open", "Tabel 2.5", "", "Total", "Procent", "percent", "100"] in body
+
+
+def test_tidy_table_column_holds_the_key(tmp_path: Path) -> None:
+    a, b = keyed([count_table()], "cubb"), keyed([count_table()], "nychance")
+    out = write_tidy(a + b, tmp_path / "t.csv")
+    assert sorted({r["table"] for r in csv.DictReader(out.open(encoding="utf-8"))}) == ["cubb/open", "nychance/open"]
+
+
+def test_writers_refuse_two_tables_with_one_key(tmp_path: Path) -> None:
+    """A bug (the analyses' ids were not keyed), not a user error: nothing is written."""
+    twins = [count_table("a"), count_table("b")]
+    with pytest.raises(DuplicateKeyError, match="two tables have the key 'open'"):
+        write_tidy(twins, tmp_path / "t.csv")
+    with pytest.raises(DuplicateKeyError, match="two tables have the key 'open'"):
+        write_workbook(twins, tmp_path / "t.xlsx", Provenance(command="x"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_total_style_follows_the_role_not_the_label(tmp_path: Path) -> None:
+    cells = [[Cell(3, Kind.COUNT)], [Cell(4, Kind.COUNT)], [Cell(7, Kind.COUNT)]]
+    t = Table(id="r", title="Roller", row_labels=["Total", "b", "Sum"], column_labels=["Antal"], cells=cells,
+              row_roles=[Role.BODY, Role.BODY, Role.TOTAL])
+    ws = openpyxl.load_workbook(write_workbook([t], tmp_path / "r.xlsx", Provenance(command="x")))["r"]
+    assert [ws.cell(r, 1).style for r in (4, 5, 6)] == ["tk_label", "tk_label", "tk_label_total"]
+    assert [ws.cell(r, 2).style for r in (4, 5, 6)] == ["tk_count", "tk_count", "tk_count_total"]
+
+
+def test_a_number_is_stored_as_a_number_in_its_display_format(tmp_path: Path) -> None:
+    """What a number is (Kind) apart from how it is shown (Display): never text, e.g. a margin error of 6,7e-13."""
+    cells = [[Cell(6.709e-13, Kind.STAT, display=Display(1, "scientific"))], [Cell(0.12345, Kind.PERCENT, display=Display(2))],
+             [Cell(2.5, Kind.STAT, display=Display(0))], [Cell(1234.5678, Kind.MEAN, display=Display(2))], [Cell(0.5, Kind.STAT)]]
+    t = Table(id="d", title="Visning", row_labels=["a", "b", "c", "d", "e"], column_labels=["Værdi"], cells=cells)
+    ws = openpyxl.load_workbook(write_workbook([t], tmp_path / "d.xlsx", Provenance(command="x")))["d"]
+    got = [(ws.cell(r, 2).value, ws.cell(r, 2).number_format) for r in range(4, 9)]
+    assert got == [(6.709e-13, "0.0E+00"), (0.12345, "0.00 %"), (2.5, "0"), (1234.5678, "#,##0.00"), (0.5, "0.000")]
+    tidy = {r["row"]: r["value"] for r in csv.DictReader(write_tidy([t], tmp_path / "d.csv").open(encoding="utf-8"))}
+    assert tidy == {"a": "6.709e-13", "b": "12.345", "c": "2.5", "d": "1234.5678", "e": "0.5"}  # unrounded
 
 
 def test_table_shape_is_checked() -> None:

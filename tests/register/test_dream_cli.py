@@ -26,7 +26,7 @@ def test_demo_extract_to_workbook(tmp_path: Path) -> None:
         assert name in wb.sheetnames
     ws = wb["Tabel 3.1.1"]
     cells = {(ws.cell(r, 1).value, ws.cell(3, c).value): ws.cell(r, c).value for r in range(1, 12) for c in range(2, 4)}
-    rows = {(row["row"], row["column"]): row["value"] for row in csv.DictReader(open(tidy, encoding="utf-8")) if row["table"] == "maal1_samlet"}
+    rows = {(row["row"], row["column"]): row["value"] for row in csv.DictReader(open(tidy, encoding="utf-8")) if row["table"] == "cubb/maal1_samlet"}
     n = rows[("Antal personer", "Landsplan")]
     assert cells[("Antal personer", "Landsplan")] == int(n) > 100
     job = cells[("Ordinært job", "Landsplan")]

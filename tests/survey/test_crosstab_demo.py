@@ -134,7 +134,7 @@ def test_groups_codebook_through_the_cli(demo_dir: Path, tmp_path: Path) -> None
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Indhold", "Tabel 2.1", "Tabel 2.2", "Tabel 2.3", "Proveniens"]
     t = pd.read_csv(tidy)
-    assert list(t.columns) == ["table", "group", "row", "column", "stat", "value"]
+    assert list(t.columns) == ["table", "number", "group", "row", "column", "stat", "value"]
     led, med = raw(demo_dir, "ledere"), raw(demo_dir, "medarbejdere")
     m = t[(t.table == "maal") & (t.group == "Mål 2") & (t.row == "Medarbejdere") & (t.column == "I høj grad")]
     assert m["value"].item() == pytest.approx(100 * (med["maal_2"] == 4).mean())

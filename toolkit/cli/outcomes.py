@@ -9,6 +9,7 @@ import typer
 
 from toolkit.cli.common import write_outputs
 from toolkit.config.definitions import load_definitions
+from toolkit.core.table import keyed, prefixes
 from toolkit.publish.atomic import guard_outputs
 from toolkit.publish.disclosure import suppress
 from toolkit.read.dream import unknown_codes
@@ -30,7 +31,7 @@ def outcomes(
     guard_outputs([out, tidy], [extract, *definitions])  # before reading a national extract
     tables = []
     warned: set[str] = set()
-    for path in definitions:
+    for path, prefix in zip(definitions, prefixes(definitions)):
         defs = load_definitions(path)
         reg = read_for(extract, defs)
         found = unknown_codes(reg, defs.codes.known)
@@ -38,7 +39,7 @@ def outcomes(
         if found and (unknown or defs.codes.unknown) == "other" and text not in warned:
             typer.echo(f"warning: {len(found)} DREAM code(s) not in the code list, counted as 'Andet': {text}", err=True)
             warned.add(text)
-        tables += register_tables(reg, defs, unknown)
+        tables += keyed(register_tables(reg, defs, unknown), prefix)
     suppress(tables, threshold)
     write_outputs(tables, out, inputs=[extract, *definitions], tidy=tidy, parameters={"threshold": threshold})
 

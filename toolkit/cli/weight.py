@@ -9,7 +9,7 @@ import typer
 
 from toolkit.cli.common import write_outputs
 from toolkit.config.margins import read_margins
-from toolkit.core.table import Kind, Table
+from toolkit.core.table import Cell, Kind, Table
 from toolkit.publish.atomic import atomic_path, guard_outputs
 from toolkit.read.tabular import read_columns, read_data
 from toolkit.survey.weighting import (
@@ -23,9 +23,12 @@ from toolkit.survey.weighting import (
 )
 
 
-def _show(value: object, kind: Kind) -> str:
+def _show(cell: Cell) -> str:
+    value, kind = cell.value, cell.kind
     if isinstance(value, str) or value is None:
         return str(value or "")
+    if cell.display is not None and cell.display.notation == "scientific":
+        return f"{value:.{1 if cell.display.decimals is None else cell.display.decimals}e}"
     if kind is Kind.PERCENT:
         return f"{100 * value:.1f} %"
     if kind in (Kind.COUNT, Kind.BASE):
@@ -36,7 +39,7 @@ def _show(value: object, kind: Kind) -> str:
 def render(table: Table) -> str:
     """A table as plain aligned text for the terminal."""
     stub = [f"{g}: {r}" if g else r for g, r in zip(table.row_groups, table.row_labels)]
-    body = [[_show(c.value, c.kind) for c in row] for row in table.cells]
+    body = [[_show(c) for c in row] for row in table.cells]
     w0 = max(len(s) for s in stub + [table.stub_header])
     widths = [max(len(h), *(len(r[j]) for r in body)) for j, h in enumerate(table.column_labels)]
     lines = [table.title, "  ".join([table.stub_header.ljust(w0)] + [h.rjust(w) for h, w in zip(table.column_labels, widths)])]

@@ -1,15 +1,21 @@
 """The one Table structure: every analysis returns Tables, every writer consumes them.
 
 A Table is plain data – labels, typed cells and notes – so the Excel writer, the tidy CSV
-writer and disclosure control never need to know which analysis produced it.
+writer and disclosure control never need to know which analysis produced it. A table has a
+`key` unique in its run (e.g. `7/1/maal1_kommuner`); its rows and columns have keys unique in
+the table and a `Role` (body, total, base), so writers and disclosure control never recognise
+a total by its Danish label. What a number *is* (`Kind`) is apart from how it is *shown*
+(`Display`): every number is stored as a number.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Iterator, Sequence
+from os import PathLike
+from pathlib import Path
+from typing import Iterable, Iterator, Literal, NamedTuple, Sequence
 
 
 class Kind(str, Enum):
@@ -27,6 +33,24 @@ class Kind(str, Enum):
     TEXT = "text"  # a label or sign inside the body (e.g. "+" / "−")
 
 
+class Role(str, Enum):
+    """What a row or column is to its table: decides the total-row style and the sums disclosure
+    control respects."""
+
+    BODY = "body"
+    TOTAL = "total"  # its persons are the sum of the body rows (columns) of its group above (before) it
+    BASE = "base"  # the N the shares are computed on; not the sum of the rows (columns) shown
+
+
+@dataclass(frozen=True)
+class Display:
+    """How a number is shown, apart from what it is: decimals and notation (None = the
+    template's format for the cell's kind)."""
+
+    decimals: int | None = None
+    notation: Literal["fixed", "scientific"] = "fixed"
+
+
 @dataclass
 class Cell:
     """One body cell. `n` is the number of persons it describes (used by disclosure control)."""
@@ -35,6 +59,7 @@ class Cell:
     kind: Kind = Kind.COUNT
     n: int | None = None
     suppressed: bool = False
+    display: Display | None = None
 
     @property
     def is_number(self) -> bool:
@@ -42,6 +67,26 @@ class Cell:
         if self.suppressed or self.value is None or isinstance(self.value, str):
             return False
         return not (isinstance(self.value, float) and math.isnan(self.value))
+
+
+class Ref(NamedTuple):
+    """A cell by keys: (table key, row key, column key)."""
+
+    table: str
+    row: str | int  # TODO(roles): keys only, once the analyses build keyed relations
+    column: str | int
+
+
+class Relation(NamedTuple):
+    """Linear relation disclosure control must respect: the parts' persons add up to the total's;
+    total None = the sum is public anyway (a shown base N, or 100 %). Cells may lie in other tables."""
+
+    total: Ref | None
+    parts: list[Ref]
+
+
+class DuplicateKeyError(ValueError):
+    """Two tables (or two rows/columns of a table) share a key: a bug in the toolkit, not in the input."""
 
 
 @dataclass
@@ -65,6 +110,8 @@ class Table:
     `row_groups[i]` is the outer row label (e.g. "Mål 1" in seed Tabel 2.1) and
     `row_labels[i]` the inner one ("Ledere"); `column_groups` likewise spans columns.
     Empty strings mean "no group". `stub_header` is the text above the row labels.
+    `id` is the analysis' name for the table; `key` (default: the id) is unique in a run
+    (`keyed` prefixes it). Row/column keys default to their (group and) label.
     """
 
     id: str
@@ -81,21 +128,34 @@ class Table:
     chapter: str = ""
     figure: Figure | None = None
     register: bool = False  # built from register data: disclosure control applies
-    # Linear relations disclosure control must respect: (total, parts) where the parts' person
-    # counts add up to the total's; a cell is (table id, row, column); total None = the sum is
-    # public anyway (e.g. a shown base N, or 100 %). Cells may lie in other tables.
-    relations: list[tuple[tuple[str, int, int] | None, list[tuple[str, int, int]]]] = field(default_factory=list)
+    # what disclosure control must respect besides the totals the roles imply (see Relation)
+    relations: list[Relation] = field(default_factory=list)
+    key: str = ""
+    row_keys: list[str] = field(default_factory=list)
+    column_keys: list[str] = field(default_factory=list)
+    row_roles: list[Role] = field(default_factory=list)
+    column_roles: list[Role] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         nrow, ncol = len(self.row_labels), len(self.column_labels)
-        if not self.row_groups:
-            self.row_groups = [""] * nrow
-        if not self.column_groups:
-            self.column_groups = [""] * ncol
+        self.key = self.key or self.id
+        self.row_groups = self.row_groups or [""] * nrow
+        self.column_groups = self.column_groups or [""] * ncol
         if len(self.row_groups) != nrow or len(self.column_groups) != ncol:
-            raise ValueError(f"table {self.id}: group labels do not match the number of rows/columns")
+            raise ValueError(f"table {self.key}: group labels do not match the number of rows/columns")
         if len(self.cells) != nrow or any(len(r) != ncol for r in self.cells):
-            raise ValueError(f"table {self.id}: cells are not {nrow} x {ncol}")
+            raise ValueError(f"table {self.key}: cells are not {nrow} x {ncol}")
+        self.row_keys = self.row_keys or _default_keys(self.row_groups, self.row_labels)
+        self.column_keys = self.column_keys or _default_keys(self.column_groups, self.column_labels)
+        self.row_roles = [Role(r) for r in self.row_roles] or _legacy_roles(self.row_labels)
+        self.column_roles = [Role(r) for r in self.column_roles] or _legacy_roles(self.column_labels)
+        for what, keys, roles, n in (("row", self.row_keys, self.row_roles, nrow), ("column", self.column_keys, self.column_roles, ncol)):
+            if len(keys) != n or len(roles) != n:
+                raise ValueError(f"table {self.key}: {what} keys/roles do not match the number of {what}s")
+            dup = _first_duplicate(keys)
+            if dup is not None:
+                raise DuplicateKeyError(f"table {self.key}: two {what}s have the key {dup!r}")
+        self.relations = [Relation(None if tot is None else Ref(*tot), [Ref(*p) for p in parts]) for tot, parts in self.relations]
 
     @property
     def label(self) -> str:
@@ -114,6 +174,10 @@ class Table:
     def has_column_groups(self) -> bool:
         return any(self.column_groups)
 
+    def ref(self, i: int, j: int) -> Ref:
+        """The key of the cell at row i, column j (for relations, which refer to cells by keys)."""
+        return Ref(self.key, self.row_keys[i], self.column_keys[j])
+
     def value(self, row: str, column: str, group: str = "") -> float | int | str | None:
         """Look a cell value up by its labels (handy in tests and notebooks)."""
         for i, (g, r) in enumerate(zip(self.row_groups, self.row_labels)):
@@ -121,7 +185,66 @@ class Table:
                 for j, c in enumerate(self.column_labels):
                     if c == column:
                         return self.cells[i][j].value
-        raise KeyError(f"{self.id}: no cell ({group!r}, {row!r}, {column!r})")
+        raise KeyError(f"{self.key}: no cell ({group!r}, {row!r}, {column!r})")
+
+
+def _default_keys(groups: Sequence[str], labels: Sequence[str], sep: str = "#") -> list[str]:
+    """Keys from the labels ("group/label"); a repeated label gets "#2", "#3" … (e.g. letter columns)."""
+    keys: list[str] = []
+    seen: set[str] = set()
+    for g, lab in zip(groups, labels):
+        base = f"{g}/{lab}" if g else lab
+        key, k = base, 1
+        while key in seen:
+            k += 1
+            key = f"{base}{sep}{k}"
+        seen.add(key)
+        keys.append(key)
+    return keys
+
+
+# TODO(roles): deleted once every analysis sets the roles of the total rows/columns it builds
+_LEGACY_TOTALS = {"total", "i alt", "alle"}
+
+
+def _legacy_roles(labels: Sequence[str]) -> list[Role]:
+    return [Role.TOTAL if lab.strip().lower() in _LEGACY_TOTALS else Role.BODY for lab in labels]
+
+
+def _first_duplicate(keys: Iterable[str]) -> str | None:
+    seen: set[str] = set()
+    for k in keys:
+        if k in seen:
+            return k
+        seen.add(k)
+    return None
+
+
+def require_unique(tables: Sequence[Table], what: str) -> dict[str, Table]:
+    """The tables by key; two tables with one key are refused (a bug: `keyed` was not applied)."""
+    dup = _first_duplicate(t.key for t in tables)
+    if dup is not None:
+        raise DuplicateKeyError(f"{what}: two tables have the key {dup!r}; every table in a run needs its own key")
+    return {t.key: t for t in tables}
+
+
+def keyed(tables: Sequence[Table], prefix: str) -> list[Table]:
+    """Copies of the tables keyed "<prefix>/<key>" (e.g. "7/1/maal1_kommuner", "cubb/maal1_kommuner"),
+    their relations to one another rewritten, so tables of several items or inputs never collide."""
+    new = {k: f"{prefix}/{k}" for k in require_unique(tables, f"tables of {prefix}")}
+
+    def ref(r: Ref | None) -> Ref | None:
+        return None if r is None else Ref(*r)._replace(table=new.get(r[0], r[0]))
+
+    return [replace(t, key=new[t.key], relations=[Relation(ref(tot), [ref(p) for p in parts])  # type: ignore[misc]
+                                                   for tot, parts in t.relations]) for t in tables]
+
+
+def prefixes(inputs: Sequence[str | PathLike[str]]) -> list[str]:
+    """Key prefixes for the inputs of one command (`-d cubb -d nychance`): each file's stem, with
+    "-2", "-3" … where stems repeat."""
+    stems = [Path(p).stem.lower() for p in inputs]
+    return _default_keys([""] * len(stems), stems, sep="-")
 
 
 def note(prefix: str, text: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from toolkit.config.wave import Problem, Wave, file_problems, parse_wave
 from toolkit.config.yaml import read_yaml
 from toolkit.core.errors import ConfigError, ToolkitError
-from toolkit.core.table import Table, renumber
+from toolkit.core.table import Table, keyed, renumber
 from toolkit.read.tabular import Dataset, read_data
 
 Progress = Callable[[str], None]
@@ -271,7 +271,7 @@ def build_report(wave: Wave, progress: Progress | None = None) -> tuple[list[Tab
             if progress:
                 progress(f"Kapitel {ch.number}: {item.kind}")
             try:
-                chapter_tables += RUNNERS[item.kind](ctx, item.options)
+                chapter_tables += keyed(RUNNERS[item.kind](ctx, item.options), f"{ch.number}/{i + 1}")
             except ToolkitError as e:
                 if e.file is None:
                     e.at(wave.path)

@@ -24,11 +24,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from toolkit import __version__
 from toolkit.config.template import load_template
-from toolkit.core.table import Kind, Table
+from toolkit.core.table import Cell, Display, Kind, Role, Table, require_unique
 from toolkit.publish.atomic import atomic_path
 from toolkit.read.tabular import sha256
 
-TOTAL_LABELS = {"total", "i alt", "i alt (n)", "alle"}
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -125,6 +124,20 @@ def put_text(cell: XlCell, text: Any) -> XlCell:
     return cell
 
 
+def number_format(cell: Cell, default: str) -> str:
+    """The Excel format of a number shown as its `Display` says (decimals, notation); else `default`."""
+    d: Display | None = cell.display
+    if d is None or (d.decimals is None and d.notation == "fixed"):
+        return default
+    decimals = 1 if d.decimals is None else d.decimals
+    digits = "." + "0" * decimals if decimals else ""
+    if d.notation == "scientific":
+        return f"0{digits}E+00"
+    if cell.kind is Kind.PERCENT:
+        return f"0{digits} %"
+    return f"#,##0{digits}" if cell.kind in (Kind.COUNT, Kind.BASE, Kind.MEAN) else f"0{digits}"
+
+
 def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict[str, Any]) -> None:
     row = 1
     put_text(ws.cell(row, 1), table.label).style = st["title"]
@@ -170,7 +183,7 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
     mark = t.get("suppressed_mark", "x")
     prev_group = None
     for i, lab in enumerate(table.row_labels):
-        is_total = lab.strip().lower() in TOTAL_LABELS
+        is_total = table.row_roles[i] is Role.TOTAL
         if nstub == 2:
             g = table.row_groups[i]
             put_text(ws.cell(row, 1), g if g != prev_group else "").style = st["group"]
@@ -186,6 +199,8 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
                 v = cell.value
                 xc.value = int(v) if cell.kind in (Kind.COUNT, Kind.BASE) and float(v).is_integer() else float(v)  # type: ignore[arg-type]
                 xc.style = st[f"{cell.kind.value}_total" if is_total else cell.kind.value]
+                if cell.display is not None:
+                    xc.number_format = number_format(cell, t["formats"].get(cell.kind.value, "General"))
             else:
                 xc.style = st[cell.kind.value]
         row += 1
@@ -292,6 +307,7 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
 
 def build_workbook(tables: Sequence[Table], provenance: Provenance, template: dict[str, Any] | None = None) -> Workbook:
     """The workbook in memory: contents sheet, one sheet per table, provenance sheet."""
+    require_unique(tables, "the workbook")
     t = template or load_template()
     wb = Workbook()
     st = _styles(t)
@@ -304,11 +320,11 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
     for c, h in enumerate(["Tabel", "Titel", "Ark"], start=1):
         put_text(contents.cell(3, c), h).style = st["stubhead"]
     for k, table in enumerate(tables):
-        name = safe_sheet_name(table.number or table.id, taken)
+        name = safe_sheet_name(table.number or table.key, taken)
         ws = wb.create_sheet(name)
         _write_table(ws, table, st, t)
         r = 4 + k
-        put_text(contents.cell(r, 1), table.number or table.id)
+        put_text(contents.cell(r, 1), table.number or table.key)
         link = put_text(contents.cell(r, 2), table.title)
         link.hyperlink = f"#'{name}'!A1"
         link.font = Font(name=t["font"], size=t["size"], color="0563C1", underline="single")

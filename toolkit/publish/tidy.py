@@ -1,6 +1,8 @@
 """Tidy long CSV: one line per number shown in the workbook, unrounded.
 
-Columns exactly ``table, group, row, column, stat, value``. Percentages are written on a 0-100
+Columns exactly ``table, number, group, row, column, stat, value``: `table` is the table's key
+(unique in the run, e.g. ``7/1/maal1_kommuner``), `number` the workbook's "Tabel 2.4" / "Figur 5.1"
+(empty when unnumbered), `stat` what the number is (`Kind`). Percentages are written on a 0-100
 scale; `group` joins the outer row and column headers (empty when the table has none).
 Suppressed register cells keep their line with an empty value, so nothing silently disappears.
 """
@@ -11,10 +13,10 @@ import csv
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from toolkit.core.table import Kind, Table
+from toolkit.core.table import Kind, Table, require_unique
 from toolkit.publish.atomic import atomic_path
 
-COLUMNS = ["table", "group", "row", "column", "stat", "value"]
+COLUMNS = ["table", "number", "group", "row", "column", "stat", "value"]
 
 
 def format_value(value: float | int) -> str:
@@ -27,13 +29,15 @@ def format_value(value: float | int) -> str:
 
 
 def tidy_rows(tables: Iterable[Table]) -> Iterator[list[str]]:
-    """The tidy lines of the given tables, in table, row, column order."""
+    """The tidy lines of the given tables, in table, row, column order; two tables with one key are refused."""
+    tables = list(tables)
+    require_unique(tables, "the tidy CSV")
     for t in tables:
         for i, j, cell in t.iter_cells():
             if cell.kind == Kind.TEXT:
                 continue
             group = " | ".join(g for g in (t.row_groups[i], t.column_groups[j]) if g)
-            base = [t.id, group, t.row_labels[i], t.column_labels[j], cell.kind.value]
+            base = [t.key, t.number, group, t.row_labels[i], t.column_labels[j], cell.kind.value]
             if cell.suppressed:
                 yield base + [""]
             elif cell.is_number:

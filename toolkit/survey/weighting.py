@@ -20,7 +20,7 @@ import pandas as pd
 
 from toolkit.config.margins import Margins
 from toolkit.core.errors import ConfigError, ConvergenceError, DataError
-from toolkit.core.table import Cell, Kind, Table
+from toolkit.core.table import Cell, Display, Kind, Table
 from toolkit.read.tabular import Dataset, data_row, first_rows
 
 DEFAULT_TOL = 1e-10
@@ -429,7 +429,7 @@ def weight_table(result: WeightingResult) -> Table:
         ("Effektiv stikprøvestørrelse (Kish)", Cell(n_eff, Kind.MEAN)),
         ("Designeffekt (1 + CV²)", Cell(deff, Kind.STAT)),
         ("Iterationer", Cell(r.iterations, Kind.COUNT)),
-        ("Største resterende marginfejl (relativ)", Cell(f"{r.max_error:.1e}".replace(".", ","), Kind.TEXT)),
+        ("Største resterende marginfejl (relativ)", Cell(float(r.max_error), Kind.STAT, display=Display(1, "scientific"))),
     ]
     notes = [f"Kilde: {_file_name(result.source)}."]
     if r.bounds is not None:
