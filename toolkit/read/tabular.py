@@ -244,3 +244,20 @@ def first_rows(mask: np.ndarray | pd.Series, k: int = 5) -> str:
     idx = np.flatnonzero(np.asarray(mask))
     shown = ", ".join(str(data_row(i)) for i in idx[:k])
     return shown + (", …" if len(idx) > k else "")
+
+
+def declared_missing(path: str | Path) -> dict[str, list[tuple[Any, Any]]]:
+    """The user-missing values an SPSS file declares, per variable, as (low, high) ranges.
+
+    `read_data` has already turned such values into blanks; `toolkit codebook` carries the
+    declarations over so a CSV export of the same file (or a labelled missing code) is read alike.
+    Files without such declarations (CSV, Stata, SAS) give an empty mapping.
+    """
+    p = _existing(path)
+    if p.suffix.lower() not in {".sav", ".zsav", ".por"}:
+        return {}
+    _, meta = _read_stat(p, metadataonly=True, user_missing=True)
+    out: dict[str, list[tuple[Any, Any]]] = {}
+    for name, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
+        out[name] = [(r["lo"], r["hi"]) for r in ranges]
+    return out

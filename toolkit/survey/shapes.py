@@ -34,7 +34,7 @@ def _shares(idx: np.ndarray, mask: np.ndarray, w: np.ndarray | None, k: int) -> 
     return counts, shares, int(sel.sum())
 
 
-def _split_question(labels: list[str]) -> tuple[str | None, list[str]]:
+def split_question(labels: list[str]) -> tuple[str | None, list[str]]:
     """'Question – item' labels → (the shared question, the items); (None, labels) otherwise."""
     for sep in (" – ", " - ", ": "):
         if len(labels) >= 2 and all(sep in lab for lab in labels):
@@ -165,7 +165,7 @@ class TableBuilder:
 
     def item_labels(self, items: list[str]) -> tuple[str | None, list[str]]:
         raw = [self.ctx.label(self.srcs, it) for it in items]
-        question, split = _split_question(raw)
+        question, split = split_question(raw)
         return question, [self.spec.item_labels.get(it) or split[i] for i, it in enumerate(items)]
 
     def battery(self) -> Table:
