@@ -15,13 +15,8 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportions_ztest
 
-from toolkit.survey.design import (
-    column_letters,
-    effective_n,
-    letter,
-    pearson_chi2,
-    rao_scott,
-)
+from toolkit.core.stats import pearson_chi2
+from toolkit.survey.design import column_letters, effective_n, letter, rao_scott
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.config.yaml import read_yaml
+from toolkit.core.codes import Code, code_key
 from toolkit.core.errors import ConfigError
 
 TABLE_TYPES = ("single", "battery", "multi", "twoway", "open")
 LAYOUTS = ("columns", "rows")
-Code = float | str
-
 _TOP_KEYS = {"title", "source", "chapter", "missing", "datasets", "scales", "variables", "tables", "skip"}
 _DATASET_KEYS = {"group", "source", "weighted_to", "cluster", "strata"}
 _VARIABLE_KEYS = {"label", "values", "missing"}
@@ -27,26 +26,6 @@ _TABLE_KEYS = {
     "layout", "filter", "base", "sort", "letters", "test", "note", "source", "missing", "stub",
 }
 _NEEDS = {"single": "variable", "open": "variable", "battery": "items", "multi": "items"}
-
-
-def code_key(value: Any) -> Code:
-    """One spelling for a category code: numbers (and numeric text) as float, else text."""
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, (int, float)):
-        return float(value)
-    s = str(value).strip()
-    try:
-        return float(s.replace(",", "."))
-    except ValueError:
-        return s
-
-
-def show_code(code: Any) -> str:
-    """A code as a person writes it: 3 rather than 3.0."""
-    if isinstance(code, float) and code.is_integer():
-        return str(int(code))
-    return str(code)
 
 
 @dataclass

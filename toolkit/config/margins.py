@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from toolkit.config.yaml import read_yaml
+from toolkit.core.codes import show_code
 from toolkit.core.errors import ConfigError
 from toolkit.read.tabular import read_csv
 
@@ -91,13 +92,6 @@ def _parse_target(raw: Any) -> tuple[float | None, bool]:
     return (None if math.isnan(value) else value), False
 
 
-def _category_text(raw: Any) -> str:
-    """A category as text: 1.0 → "1" (codes read as numbers), labels stripped."""
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return str(raw).strip()
-
-
 def _records_from_csv(path: Path) -> list[tuple[int | None, Any, Any, Any]]:
     df = read_csv(path, dtype=str, keep_default_na=False)
     cols = [c.strip().lower() for c in df.columns]
@@ -143,7 +137,7 @@ def margins_from_records(records: list[tuple[int | None, Any, Any, Any]], source
     percent_vars: dict[str, set[bool]] = {}
     for row, var_raw, cat_raw, target_raw in records:
         var = "" if var_raw is None else str(var_raw).strip()
-        cat = "" if cat_raw is None else _category_text(cat_raw)
+        cat = "" if cat_raw is None else show_code(cat_raw)
         if not var:
             raise ConfigError("blank variable name", source, row=row, column="variable")
         if not cat:

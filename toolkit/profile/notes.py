@@ -1,5 +1,5 @@
-"""Group differences tested in the notes: Pearson chi-square for distributions (scipy
-`chi2_contingency`, no continuity correction) and Welch's t-test for means (scipy `ttest_ind`);
+"""Group differences tested in the notes: Pearson chi-square for distributions (`core.stats`,
+no continuity correction) and Welch's t-test for means (scipy `ttest_ind`);
 small counts are hidden and only the significance is shown where a cell is below the threshold."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from toolkit.core.fmt import dk, p_text
+from toolkit.core.stats import pearson_chi2
 from toolkit.profile.persons import GROUPS
 
 
@@ -30,19 +31,14 @@ def _coarse(p: float) -> str:
 def chi2_note(counts: np.ndarray, min_cell: int = 0, what: str = "Forskellen mellem restgruppen og beskæftigelsesgruppen") -> str:
     """Pearson chi-square test of a groups × categories table, as an Anm. line (coarse when a
     count is below `min_cell`)."""
-    from scipy import stats  # imported here: scipy.stats costs a second at start-up
-
-    t = np.asarray(counts, float)
-    t = t[:, t.sum(axis=0) > 0]
-    t = t[t.sum(axis=1) > 0]
-    if t.shape[0] < 2 or t.shape[1] < 2:
+    t = pearson_chi2(counts)
+    if not np.isfinite(t.p):
         return f"Anm.: {what} kan ikke testes (en af grupperne eller kategorierne er tom)."
-    stat, p, df, expected = stats.chi2_contingency(t, correction=False)
     if _small(counts, min_cell):
-        return (f"Anm.: {what} er testet med Pearsons χ²-test: {_coarse(p)} (kun signifikansen vises, "
+        return (f"Anm.: {what} er testet med Pearsons χ²-test: {_coarse(t.p)} (kun signifikansen vises, "
                 f"da tabellen har celler med færre end {min_cell} personer).")
-    text = f"Anm.: {what} er testet med Pearsons χ²-test: χ² = {dk(stat, 2, grouped=True)} (df = {df}), {p_text(p)}."
-    small = (expected < 5).mean()
+    text = f"Anm.: {what} er testet med Pearsons χ²-test: χ² = {dk(t.statistic, 2, grouped=True)} (df = {t.df}), {p_text(t.p)}."
+    small = t.small_expected
     if small > 0.2:
         text += f" Testen er usikker: {dk(100 * small, 0, grouped=True)} % af cellerne har en forventet værdi under 5."
     return text
@@ -50,16 +46,11 @@ def chi2_note(counts: np.ndarray, min_cell: int = 0, what: str = "Forskellen mel
 
 def offers_chi2_note(counts: np.ndarray, bases: np.ndarray, labels: Sequence[str], min_cell: int = 0) -> str:
     """One 2×2 chi-square test per offer (took it / did not, by group), as one Anm. line."""
-    from scipy import stats  # imported here: scipy.stats costs a second at start-up
-
     parts = []
     for j, lab in enumerate(labels):
         t = np.array([[counts[i, j], bases[i] - counts[i, j]] for i in range(len(GROUPS))], float)
-        if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
-            parts.append(f"{lab}: kan ikke testes")
-        else:
-            p = stats.chi2_contingency(t, correction=False)[1]
-            parts.append(f"{lab}: {_coarse(p) if _small(t, min_cell) else p_text(p)}")
+        p = pearson_chi2(t).p  # NaN when a group or an answer is empty
+        parts.append(f"{lab}: kan ikke testes" if not np.isfinite(p) else f"{lab}: {_coarse(p) if _small(t, min_cell) else p_text(p)}")
     return ("Anm.: Forskellen mellem grupperne i andelen, der har deltaget i hvert tilbud, er testet med Pearsons "
             "χ²-test (df = 1): " + "; ".join(parts) + ".")
 

@@ -3,13 +3,13 @@ match group as labels (Statistics Denmark's codes accepted), numbers, offer flag
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from toolkit.core.codes import per_value, show_code
 from toolkit.core.errors import DataError
 from toolkit.read.tabular import first_rows
 
@@ -70,26 +70,9 @@ def _bad(mask: pd.Series, values: pd.Series, name: str, expected: str, source: s
     return DataError(f"{shown} is not {expected}{more}", source, row=int(np.flatnonzero(m)[0]) + 2, column=name)
 
 
-def _per_value(s: pd.Series, f: Any) -> pd.Series:
-    """f applied once per distinct value (register columns hold few distinct values); NaN → f(None)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    table = np.array([f(u) for u in uniques] + [f(None)], dtype=object)
-    return pd.Series(table[codes], index=s.index)
-
-
-def _key(v: Any) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, (bool, np.bool_)):
-        return str(int(v))
-    if isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating)) and float(v).is_integer()):
-        return str(int(v))
-    return str(v).strip().lower()
-
-
 def _keys(s: pd.Series) -> pd.Series:
     """Values as lower-case text keys: 2, 2.0 and '2' are the same code; blanks become ''."""
-    return _per_value(s, _key)
+    return per_value(s, lambda v: show_code(v).lower())
 
 
 def _labelled(s: pd.Series, codes: Mapping[str, str], name: str, source: str | None, expected: str) -> pd.Series:
@@ -120,7 +103,7 @@ def offer_columns(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
 
 def _counts(s: pd.Series, name: str, source: str | None, expected: str) -> pd.Series:
     """Whole non-negative numbers (True/False count as 1/0)."""
-    v = pd.to_numeric(s.astype(int) if s.dtype == bool else _per_value(s, lambda x: int(x) if isinstance(x, (bool, np.bool_)) else x),
+    v = pd.to_numeric(s.astype(int) if s.dtype == bool else per_value(s, lambda x: int(x) if isinstance(x, (bool, np.bool_)) else x),
                       errors="coerce")
     bad = v.isna() | (v < 0) | (v != np.round(v))
     if bad.any():

@@ -16,8 +16,9 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from toolkit.core.cells import base, count, mean, pct
 from toolkit.core.errors import DataError
-from toolkit.core.table import Cell, Figure, Kind, Table
+from toolkit.core.table import Figure, Table
 from toolkit.profile.notes import chi2_note, offers_chi2_note, persons_text, welch_note
 from toolkit.profile.persons import (
     GROUPS,
@@ -74,15 +75,6 @@ class ProfileSettings:
     group_notes: list[str] = field(default_factory=list)  # extra "Anm.:" lines under Tabel 5.1
 
 
-def pct(k: int, n: int) -> Cell:
-    """A percent cell (fraction) describing k persons out of n."""
-    return Cell(float(k / n) if n else None, Kind.PERCENT, n=int(k))
-
-
-def count(k: int) -> Cell:
-    return Cell(int(k), Kind.COUNT, n=int(k))
-
-
 def age_labels(cuts: Sequence[int]) -> list[str]:
     """(20, 30, 40) → 'Under 20 år', '20-29 år', '30-39 år', '40+ år'."""
     out = [f"Under {cuts[0]} år"]
@@ -121,7 +113,7 @@ def groups_table(p: Persons, s: ProfileSettings) -> Table:
     k = [int((p.group == g).sum()) for g in GROUPS]
     n = sum(k)
     tid = f"{s.id_prefix}_grupper"
-    cells = [[count(x), pct(x, n)] for x in k] + [[Cell(n, Kind.COUNT, n=n), pct(n, n)]]
+    cells = [[count(x), pct(x, n)] for x in k] + [[count(n), pct(n, n)]]
     title = "Restgruppen" + (f" ({s.reference})" if s.reference else "")
     rel = [((tid, 2, 0), [(tid, 0, 0), (tid, 1, 0)])] + _relations(tid, [[(0, 1), (1, 1)]])
     return Table(tid, title, list(GROUPS) + ["Total"], ["Antal", "Procent"], cells, number=f"Tabel {s.chapter}.1",
@@ -170,8 +162,8 @@ def seniority_table(p: Persons, s: ProfileSettings) -> Table:
     vals = [p.seniority[p.group == g].to_numpy(float) for g in GROUPS]
     cells = []
     for v in vals:
-        known = v[~np.isnan(v)]
-        cells.append([Cell(float(known.mean()) if len(known) else None, Kind.MEAN, n=len(known)), Cell(len(known), Kind.BASE, n=len(known))])
+        m = mean(v)
+        cells.append([m, base(m.n or 0)])
     title = "Ledighedsanciennitet" + (f" ({s.start})" if s.start else "")
     notes = [s.source, welch_note(vals[0], vals[1], s.min_cell)] + _missing_note(int(p.seniority.isna().sum()), "ledighedsanciennitet", s)
     return Table(tid, title, list(GROUPS), ["Gennemsnit (antal uger)", "Antal personer"], cells, number=f"Tabel {s.chapter}.4",
@@ -272,7 +264,7 @@ def subgroup_table(p: Persons, sub: Subgroup, s: ProfileSettings) -> Table:
     tid = f"{s.id_prefix}_delgruppe"
     q = p.subset(select_subgroup(p, sub))
     n = len(q.group)
-    rows: list[list] = [["I alt"], ["Antal personer"], [[Cell(n, Kind.COUNT, n=n)]]]
+    rows: list[list] = [["I alt"], ["Antal personer"], [[count(n)]]]
     rel = []
     labels = age_labels(s.age_cuts)
     rel.append(_section("Køn", SEXES, q.sex, rows, tid))
@@ -287,10 +279,9 @@ def subgroup_table(p: Persons, sub: Subgroup, s: ProfileSettings) -> Table:
     rel.append(_section("Antal aktiveringstilbud", OFFER_COUNTS, offer_count_labels(q.n_offers), rows, tid))
     notes = [s.source]
     if q.seniority.notna().any() or p.seniority.notna().any():
-        known = q.seniority.dropna()
         rows[0].append("Ledighedsanciennitet")
         rows[1].append("Gennemsnit (antal uger)")
-        rows[2].append([Cell(float(known.mean()) if len(known) else None, Kind.MEAN, n=len(known))])
+        rows[2].append([mean(q.seniority.to_numpy(float))])
     missing = [(what, int(v.isna().sum())) for what, v in (("køn", q.sex), ("alder", q.age), ("herkomst", q.origin),
                                                             ("matchgruppe", q.match), ("ledighedsanciennitet", q.seniority))]
     for what, k in missing:

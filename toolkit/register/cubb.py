@@ -9,17 +9,16 @@ import numpy as np
 
 from toolkit.config.definitions import Defs
 from toolkit.core.calendar import month_index, month_text
+from toolkit.core.cells import base, pct
 from toolkit.core.errors import DataError
 from toolkit.core.fmt import p_text
+from toolkit.core.stats import pearson_chi2
 from toolkit.core.table import Cell, Figure, Table
 from toolkit.read.dream import Register
 from toolkit.register.status import Status, group_mask, monthly_status
 from toolkit.register.tables import (
-    base,
-    chi2_p,
     in_column,
     municipality_labels,
-    pct,
     programme_columns,
     register_table,
 )
@@ -127,7 +126,7 @@ def target_tables(job: np.ndarray, wage: np.ndarray, muni: np.ndarray, defs: Def
     cols = programme_columns(defs)
     masks = [in_column(muni, c, defs) for _, c in cols]
     cells, counts = _share_rows(flags, masks)
-    ps = [chi2_p(np.array([[k, int(m.sum()) - k] for k, m in zip(ks, masks)])) for ks in counts]
+    ps = [pearson_chi2(np.array([[k, int(m.sum()) - k] for k, m in zip(ks, masks)])).p for ks in counts]
     mu = defs.spec.municipalities
     assert mu is not None
     note_p = "Anm.: Chi²-test af forskellen mellem {} og {}: ".format(mu.rest_label.lower(), mu.programme_label) + "; ".join(
@@ -142,7 +141,7 @@ def target_tables(job: np.ndarray, wage: np.ndarray, muni: np.ndarray, defs: Def
     notes = [overlap]
     for (lab, f), ks in zip(flags, mcounts):
         k_rest = int((f & rest).sum())
-        parts = [f"{name} {p_text(chi2_p(np.array([[k, int(m.sum()) - k], [k_rest, int(rest.sum()) - k_rest]])))}" for (name, _), k, m in zip(mcols, ks, mmasks)]
+        parts = [f"{name} {p_text(pearson_chi2(np.array([[k, int(m.sum()) - k], [k_rest, int(rest.sum()) - k_rest]])).p)}" for (name, _), k, m in zip(mcols, ks, mmasks)]
         notes.append(f"Anm.: Chi²-test af forskellen til {mu.rest_label.lower()}, {lab.lower()}: " + "; ".join(parts) + ".")
     t2 = register_table(defs, ids[1], titles[1], rows, [c[0] for c in mcols], mcells, notes=notes, stub_header=when)
     # the seed's Figur 3.1.1 / 3.2.1: job and wage hours stacked per municipality (not Total, not N)
@@ -193,7 +192,7 @@ def exit_table(t1: Target1, defs: Defs, jobs_table: Table) -> Table:
     rows = [spec.exits[k].label for k in shown] + ["Antal personer"]
     cells = [[pct(int(((t1.exit == k) & m).sum()), int(m.sum())) for m in masks] for k in shown]
     cells.append([base(int(m.sum())) for m in masks])
-    p = chi2_p(np.array([[int(((t1.exit == k) & m).sum()) for k in range(len(spec.exits))] for m in masks]))
+    p = pearson_chi2(np.array([[int(((t1.exit == k) & m).sum()) for k in range(len(spec.exits))] for m in masks])).p
     hidden = [spec.exits[k].label.lower() for k in range(len(spec.exits)) if not spec.exits[k].show]
     notes = [f"Anm.: Afgang måles i den første måned efter sidst registrerede ydelse i målgruppen; hver person tælles én gang. Chi²-test af fordelingen, {mu.rest_label.lower()} mod {mu.programme_label}: {p_text(p)}."]
     if hidden:

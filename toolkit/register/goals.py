@@ -10,11 +10,12 @@ import pandas as pd
 
 from toolkit.config.definitions import Defs
 from toolkit.core.calendar import month_index, quarter_text
+from toolkit.core.cells import base, percent
 from toolkit.core.errors import DataError
 from toolkit.core.table import Cell, Figure, Kind, Table
 from toolkit.read.dream import Register
 from toolkit.register.status import Status, group_mask, monthly_status
-from toolkit.register.tables import base, register_table
+from toolkit.register.tables import register_table
 
 
 @dataclass
@@ -168,9 +169,9 @@ def development_table(series: list[GoalSeries], gc: GoalCohort, defs: Defs, ahea
         row = []
         for s in series:
             if qi < len(gc.quarters):
-                row.append(Cell(float(s.national[qi]), Kind.PERCENT, n=int(s.national_persons[qi])))
+                row.append(percent(s.national[qi], s.national_persons[qi]))
             else:
-                row.append(Cell(project(s.national, q - gc.quarters[-1], k), Kind.PERCENT, n=int(s.national_persons[-1])))
+                row.append(percent(project(s.national, q - gc.quarters[-1], k), s.national_persons[-1]))
         cells.append(row)
     targets = "; ".join(f"{s.label}: {s.target * 100:.0f} %".replace(".", ",") for s in series if s.target is not None)
     notes = [f"Anm.: Målgruppen er {int(gc.member.sum()):,} personer.".replace(",", "."),
@@ -202,10 +203,10 @@ def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int)
         rows.append(label)
         groups.append(group)
         cells.append([
-            Cell(float(series[0]), Kind.PERCENT, n=persons_first),
-            Cell(float(series[-1]), Kind.PERCENT, n=persons_last),
+            percent(series[0], persons_first),
+            percent(series[-1], persons_last),
             Cell(change_per_quarter(series) * 100, Kind.MEAN, n=n),
-            Cell(project(series, ahead, k), Kind.PERCENT, n=n),
+            percent(project(series, ahead, k), n),
             base(n),
         ])
 
@@ -235,8 +236,8 @@ def municipality_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k:
     for code in v.index:
         series = v.loc[code].to_numpy()
         n = int(s.size.loc[code])
-        row = [Cell(float(x) if np.isfinite(x) else None, Kind.PERCENT, n=int(s.persons.loc[code].iloc[i])) for i, x in enumerate(series)]
-        row.append(Cell(project(series, ahead, k), Kind.PERCENT, n=n))
+        row = [percent(x if np.isfinite(x) else None, s.persons.loc[code].iloc[i]) for i, x in enumerate(series)]
+        row.append(percent(project(series, ahead, k), n))
         row.append(base(n))
         rows.append(defs.names.get(int(code), str(code)))
         cells.append(row)

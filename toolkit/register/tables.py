@@ -1,36 +1,12 @@
-"""Pieces every register table shares: percent/base cells, the chi-square p-value, the programme's
-comparison columns and a Table with the definitions' number, title and source note."""
+"""Pieces every register table shares: the programme's comparison columns and a Table with the
+definitions' number, title and source note."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from toolkit.config.definitions import Defs
-from toolkit.core.table import Cell, Kind, Table
-
-
-def pct(k: int, n: int) -> Cell:
-    """A percent cell (fraction) describing k persons out of n."""
-    return Cell(k / n if n else None, Kind.PERCENT, n=int(k))
-
-
-def base(n: int) -> Cell:
-    """A base (N) cell of n persons."""
-    return Cell(int(n), Kind.BASE, n=int(n))
-
-
-def chi2_p(table: np.ndarray) -> float:
-    """Pearson chi-square p-value (no continuity correction) of a contingency table."""
-    t = np.asarray(table, float)
-    t = t[:, t.sum(axis=0) > 0]
-    t = t[t.sum(axis=1) > 0]
-    if t.shape[0] < 2 or t.shape[1] < 2:
-        return float("nan")
-    from scipy.stats import (
-        chi2_contingency,  # imported here: scipy.stats costs a second at start-up
-    )
-
-    return float(chi2_contingency(t, correction=False)[1])
+from toolkit.core.table import Cell, Table
 
 
 def programme_columns(defs: Defs) -> list[tuple[str, list[int] | None]]:

@@ -1,4 +1,4 @@
-"""Tests of difference for questionnaire tables: Pearson chi-square, Rao-Scott, column letters.
+"""Tests of difference for questionnaire tables: Rao-Scott, column letters (Pearson: core.stats).
 
 Rao-Scott is written here because no Python library does it reliably (statsmodels has none,
 samplics 0.6.1 returns NaN on weighted data). It follows R ``survey::svychisq`` line by line –
@@ -21,16 +21,6 @@ import numpy as np
 
 
 @dataclass(frozen=True)
-class ChiSquare:
-    """Pearson's X² for a contingency table (the unweighted test)."""
-
-    statistic: float
-    df: int
-    p: float
-    small_expected: float  # share of cells with expected count < 5 (a reader's caveat)
-
-
-@dataclass(frozen=True)
 class RaoScott:
     """Rao-Scott corrected chi-square (both orders) as R ``svychisq`` reports them."""
 
@@ -47,25 +37,6 @@ class RaoScott:
     def first_order(self) -> float:
         """The first-order corrected statistic X² / mean deff (χ² with df degrees of freedom)."""
         return self.pearson / self.mean_deff
-
-
-def pearson_chi2(counts: np.ndarray) -> ChiSquare:
-    """Pearson chi-square of independence (no continuity correction, as SPSS prints it).
-
-    Rows or columns that are empty are dropped first, so a category no one chose doesn't
-    make the test undefined.
-    """
-    from scipy import stats
-
-    t = _drop_empty(np.asarray(counts, float))
-    if min(t.shape) < 2:
-        return ChiSquare(float("nan"), 0, float("nan"), 0.0)
-    stat, p, df, expected = stats.chi2_contingency(t, correction=False)
-    return ChiSquare(float(stat), int(df), float(p), float((expected < 5).mean()))
-
-
-def _drop_empty(t: np.ndarray) -> np.ndarray:
-    return t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
 
 
 def _linearised_variance(cell: np.ndarray, a: np.ndarray, p: np.ndarray, cluster: np.ndarray | None,

@@ -16,14 +16,8 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from toolkit.config.codebook import (
-    Code,
-    Codebook,
-    code_key,
-    common_stem,
-    default_id,
-    show_code,
-)
+from toolkit.config.codebook import Codebook, common_stem, default_id
+from toolkit.core.codes import Code, code_key, show_code
 from toolkit.read.tabular import Dataset
 from toolkit.survey.shapes import split_question
 from toolkit.survey.sources import code_order

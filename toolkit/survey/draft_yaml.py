@@ -12,8 +12,8 @@ import re
 
 import yaml
 
-from toolkit.config.codebook import Code, show_code
 from toolkit.config.yaml import ConfigLoader
+from toolkit.core.codes import Code, show_code
 from toolkit.core.errors import ConfigError
 from toolkit.survey.draft import Draft, DraftTable
 

@@ -8,7 +8,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from toolkit.core.fmt import dk, p_text
-from toolkit.survey.design import pearson_chi2, rao_scott
+from toolkit.core.stats import pearson_chi2
+from toolkit.survey.design import rao_scott
 from toolkit.survey.sources import Group, weighted
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from toolkit.config.codebook import Code, TableSpec, default_id, show_code
+from toolkit.config.codebook import TableSpec, default_id
+from toolkit.core.cells import base, count, percent
+from toolkit.core.codes import Code, show_code
 from toolkit.core.errors import DataError
 from toolkit.core.table import Cell, Kind, Table
 from toolkit.survey.design import column_letters, effective_n, letter
@@ -18,10 +20,6 @@ TOTAL = "Total"
 I_ALT = "I alt"
 DEFAULT_TARGET = "populationsfordelingen"
 MULTI_NOTE = "Anm.: Procenterne summerer ikke til 100, da respondenterne har kunnet angive flere svar."
-
-
-def _cell_pct(share: float, n: int) -> Cell:
-    return Cell(float(share), Kind.PERCENT, n=n)
 
 
 def _shares(idx: np.ndarray, mask: np.ndarray, w: np.ndarray | None, k: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -131,8 +129,8 @@ class TableBuilder:
         dists = [_shares(v.index[g.src.name], g.mask, g.src.weights, k) for g in self.groups]
         if len(self.groups) == 1:
             counts, shares, n = dists[0]
-            cells = [[Cell(int(counts[i]), Kind.COUNT, n=int(counts[i])), _cell_pct(shares[i], int(counts[i]))] for i in range(k)]
-            cells.append([Cell(n, Kind.COUNT, n=n), _cell_pct(1.0 if n else np.nan, n)])
+            cells = [[count(counts[i]), percent(shares[i], int(counts[i]))] for i in range(k)]
+            cells.append([count(n), percent(1.0 if n else np.nan, n)])
             t = Table(id=self.id(), title="", row_labels=v.labels + [TOTAL], column_labels=["Antal", "Procent"], cells=cells)
             return self.finish(t, label, label)
         if self.spec.test:
@@ -150,12 +148,12 @@ class TableBuilder:
         k, ng = counts.shape
         ns = [int(b.sum()) for b in bases]
         if self.layout("columns") == "rows":
-            cells = [[_cell_pct(shares[i, j], int(counts[i, j])) for i in range(k)] + [Cell(ns[j], Kind.BASE, n=ns[j])]
+            cells = [[percent(shares[i, j], int(counts[i, j])) for i in range(k)] + [base(ns[j])]
                      for j in range(ng)]
             t = Table(id=self.id(), title="", row_labels=[g.label for g in self.groups], column_labels=categories + [TOTAL], cells=cells)
             return self.finish(t, title, question)
-        body = [[_cell_pct(shares[i, j], int(counts[i, j])) for j in range(ng)] for i in range(k)]
-        body.append([Cell(n, Kind.BASE, n=n) for n in ns])
+        body = [[percent(shares[i, j], int(counts[i, j])) for j in range(ng)] for i in range(k)]
+        body.append([base(n) for n in ns])
         labels = self.group_labels(self.letters)
         if self.letters:
             eff = [effective_n(g.src.weights[b]) if g.src.weights is not None else float(b.sum()) for g, b in zip(self.groups, bases)]
@@ -188,7 +186,7 @@ class TableBuilder:
             idx_of = lambda g, v=v, vi=vi: remap[vi][v.index[g.src.name]]  # noqa: E731
             for g in self.groups:
                 counts, shares, n = _shares(idx_of(g), g.mask, g.src.weights, k)
-                cells.append([_cell_pct(shares[i], int(counts[i])) for i in range(k)] + [Cell(n, Kind.BASE, n=n)])
+                cells.append([percent(shares[i], int(counts[i])) for i in range(k)] + [base(n)])
                 rows.append(g.label if many else lab)
                 groups_col.append(lab if many else "")
             if many and self.spec.test:
@@ -207,12 +205,12 @@ class TableBuilder:
         per_group = []
         for g in self.groups:
             x, answered = ticks[g.src.name]
-            base = g.mask & (x.sum(axis=1) > 0 if self.spec.base == "answered" else answered)
-            w = np.ones(len(base)) if g.src.weights is None else g.src.weights
-            counts = x[base].sum(axis=0).astype(int)
-            wsum = w[base].sum()
-            shares = (w[base] @ x[base]) / wsum if wsum > 0 else np.full(len(items), np.nan)
-            per_group.append((counts, shares, int(base.sum()), base))
+            asked = g.mask & (x.sum(axis=1) > 0 if self.spec.base == "answered" else answered)
+            w = np.ones(len(asked)) if g.src.weights is None else g.src.weights
+            counts = x[asked].sum(axis=0).astype(int)
+            wsum = w[asked].sum()
+            shares = (w[asked] @ x[asked]) / wsum if wsum > 0 else np.full(len(items), np.nan)
+            per_group.append((counts, shares, int(asked.sum()), asked))
         self.notes.append(MULTI_NOTE)
         base_note = ("Procenterne er beregnet blandt respondenter, der har valgt mindst én svarmulighed."
                      if self.spec.base == "answered" else "Procenterne er beregnet blandt alle, der har besvaret spørgsmålet.")
@@ -220,8 +218,8 @@ class TableBuilder:
         k = len(items)
         if len(self.groups) == 1:
             counts, shares, n, _ = per_group[0]
-            cells = [[Cell(int(counts[i]), Kind.COUNT, n=int(counts[i])), _cell_pct(shares[i], int(counts[i]))] for i in range(k)]
-            cells.append([Cell(n, Kind.BASE, n=n), _cell_pct(1.0 if n else np.nan, n)])
+            cells = [[count(counts[i]), percent(shares[i], int(counts[i]))] for i in range(k)]
+            cells.append([base(n), percent(1.0 if n else np.nan, n)])
             t = Table(id=self.id(), title="", row_labels=item_labels + [I_ALT], column_labels=["Antal", "Procent"], cells=cells)
             return self.finish(t, question or self.id(), question)
         if self.spec.test:
@@ -273,12 +271,12 @@ class TableBuilder:
         for i in range(nr):
             tot = wt[i].sum()
             n = int(counts[i].sum())
-            cells.append([_cell_pct(wt[i, j] / tot if tot > 0 else np.nan, int(counts[i, j])) for j in range(nc)]
-                         + [Cell(n, Kind.BASE, n=n)])
+            cells.append([percent(wt[i, j] / tot if tot > 0 else np.nan, int(counts[i, j])) for j in range(nc)]
+                         + [base(n)])
         col_tot = wt.sum(axis=0)
         n_all = int(counts.sum())
-        cells.append([_cell_pct(col_tot[j] / col_tot.sum() if col_tot.sum() > 0 else np.nan, int(counts[:, j].sum()))
-                      for j in range(nc)] + [Cell(n_all, Kind.BASE, n=n_all)])
+        cells.append([percent(col_tot[j] / col_tot.sum() if col_tot.sum() > 0 else np.nan, int(counts[:, j].sum()))
+                      for j in range(nc)] + [base(n_all)])
         if spec.test:
             _, _, weights, cl, st = stack_design([Group(g.label, g.src, both)], lambda _g: ri)
             text, _ = test_text(ri[both], ci[both], weights, cl, st, counts)
@@ -297,8 +295,8 @@ class TableBuilder:
         order = np.arange(k)
         if self.spec.sort == "count":
             order = np.lexsort((np.arange(k), -body[:, -1]))
-        cells = [[Cell(int(x), Kind.COUNT, n=int(x)) for x in body[i]] for i in order]
-        cells.append([Cell(int(x), Kind.COUNT, n=int(x)) for x in body.sum(axis=0)])
+        cells = [[count(x) for x in body[i]] for i in order]
+        cells.append([count(x) for x in body.sum(axis=0)])
         cols = [g.label for g in self.groups] + [TOTAL] if many else ["Antal"]
         t = Table(id=self.id(), title="", row_labels=[v.labels[i] for i in order] + [I_ALT], column_labels=cols, cells=cells)
         label = self.ctx.label(self.srcs, v.name)

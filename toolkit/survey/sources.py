@@ -9,14 +9,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from toolkit.config.codebook import (
-    Code,
-    Codebook,
-    DatasetSpec,
-    TableSpec,
-    code_key,
-    show_code,
-)
+from toolkit.config.codebook import Codebook, DatasetSpec, TableSpec
+from toolkit.core.codes import Code, code_key, show_code
 from toolkit.core.errors import ConfigError, DataError
 from toolkit.read.tabular import Dataset
 from toolkit.survey.weights import Weights, align_weights

@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from toolkit.config.margins import Margins
+from toolkit.core.codes import show_code
 from toolkit.core.errors import ConfigError, ConvergenceError, DataError
 from toolkit.core.table import Cell, Display, Kind, Table
 from toolkit.read.tabular import Dataset, data_row, first_rows
@@ -251,12 +252,6 @@ class Encoded:
     labels: list[list[str]]  # display text of each margin category (the value label when matched by code)
 
 
-def _code_text(value: Any) -> str:
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def encode(ds: Dataset, margins: Margins) -> Encoded:
     """Match every respondent's value to a margin category (by code or value label); errors name rows."""
     codes, labels = [], []
@@ -279,7 +274,7 @@ def encode(ds: Dataset, margins: Margins) -> Encoded:
         shown = list(m.categories)
         unknown = []
         for u, value in enumerate(uniques):
-            text = _code_text(value)
+            text = show_code(value)
             label = value_labels.get(value)
             if text.casefold() in index:
                 k = lut[u] = index[text.casefold()]
@@ -291,7 +286,7 @@ def encode(ds: Dataset, margins: Margins) -> Encoded:
                 unknown.append(u)
         if unknown:
             bad = np.isin(found, unknown)
-            values = ", ".join(f"'{_code_text(uniques[u])}'" + (f" ({value_labels[uniques[u]]})" if uniques[u] in value_labels else "")
+            values = ", ".join(f"'{show_code(uniques[u])}'" + (f" ({value_labels[uniques[u]]})" if uniques[u] in value_labels else "")
                                for u in unknown[:5])
             raise DataError(
                 f"weighting variable '{m.variable}' has values that are not categories in the margins file: {values} "
@@ -466,7 +461,7 @@ def respondent_ids(ds: Dataset, column: str) -> pd.Series:
     if dup.any():
         first = ids[dup].iloc[0]
         raise DataError(
-            f"{int(ids.duplicated().sum())} ids occur more than once (e.g. {_code_text(first)!r} in rows {first_rows(ids == first)}); "
+            f"{int(ids.duplicated().sum())} ids occur more than once (e.g. {show_code(first)!r} in rows {first_rows(ids == first)}); "
             "each respondent needs a unique id", ds.name, row=data_row(int(np.argmax(dup))), column=column)
     if pd.api.types.is_float_dtype(ids) and np.all(np.mod(ids.to_numpy(), 1) == 0):
         ids = ids.astype(np.int64)  # SPSS stores every number as a float: write 17, not 17.0

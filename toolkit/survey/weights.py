@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from toolkit.config.codebook import code_key, show_code
+from toolkit.core.codes import code_key, show_code
 from toolkit.core.errors import DataError
 from toolkit.read.tabular import Dataset, first_rows
 
