@@ -83,3 +83,14 @@ def test_not_a_mapping_and_bad_yaml(tmp_path: Path) -> None:
         "a wave file must be a YAML mapping (name, title, surveys, chapters, …)"]
     probs = parse_wave(write(tmp_path, "a: [1,\n"))[1]
     assert probs[0].message.startswith("invalid YAML")
+
+
+def test_reference_quarter_is_read_by_the_calendar_rule(tmp_path: Path) -> None:
+    """The wave accepts a quarter exactly when the report can read it (core.calendar.parse_quarter)."""
+    (tmp_path / "ledere.csv").write_text("id\n1\n", encoding="utf-8")
+    for ok in ("2022Q4", "2022-4", "2022-Q4"):
+        wave, problems = parse_wave(write(tmp_path, GOOD.replace("disclosure_threshold: 5", f"reference_quarter: {ok}")))
+        assert problems == [] and wave is not None and wave.spec.parameters.reference_quarter == ok
+    _, problems = parse_wave(write(tmp_path, GOOD.replace("disclosure_threshold: 5", "reference_quarter: 2022Q5")))
+    assert [(p.key, p.message) for p in problems] == [
+        ("parameters.reference_quarter", "expected a quarter as YYYY-Q (e.g. 2022-4), got '2022Q5'")]

@@ -10,6 +10,13 @@ def test_decimal_comma_and_thousands_point() -> None:
     assert dk(1234, 0, grouped=True) == "1.234"
 
 
+def test_shortest_and_general_forms() -> None:
+    assert dk(95.0, None) == "95"
+    assert dk(97.5, None) == "97,5"
+    assert dk(0.98765, 4, notation="general") == "0,9877"
+    assert dk(0.98, 4, notation="general") == "0,98"
+
+
 def test_p_values() -> None:
     assert p_text(0.0123) == "p = 0,012"
     assert p_text(0.0004) == "p < 0,001"

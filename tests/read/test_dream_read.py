@@ -16,9 +16,11 @@ from toolkit.config.definitions import Columns, load_definitions
 from toolkit.core.calendar import month_index, thursday_month
 from toolkit.core.errors import ConfigError, DataError
 from toolkit.read.dream import read_dream, unknown_codes
-from toolkit.read.dream_columns import parse_week_columns
+from toolkit.read.dream_columns import Request, parse_week_columns
 from toolkit.register.extract import read_for
 from toolkit.register.outcomes import register_tables
+
+WINDOW = Request(first_month=month_index("2020-10"), last_month=month_index("2021-03"))
 
 
 def small() -> pd.DataFrame:
@@ -59,8 +61,8 @@ def test_chunked_csv_equals_one_batch_and_xpt_reads_alike(tmp_path: Path) -> Non
     df = small()
     p = tmp_path / "d.csv"
     df.to_csv(p, sep=";", decimal=",", index=False, encoding="cp1252")
-    one = read_dream(p, Columns(), first_month=month_index("2020-10"), last_month=month_index("2021-03"))
-    many = read_dream(p, Columns(), first_month=month_index("2020-10"), last_month=month_index("2021-03"), chunk_rows=1)
+    one = read_dream(p, Columns(), WINDOW)
+    many = read_dream(p, Columns(), WINDOW, chunk_rows=1)
     assert np.array_equal(one.codes, many.codes) and np.array_equal(one.grad, many.grad)
     assert one.grad[0, 2] == pytest.approx(12.5)  # decimal comma
     # SAS transport file through pyreadstat's chunked reader (the .sas7bdat code path; pyreadstat
@@ -72,7 +74,7 @@ def test_chunked_csv_equals_one_batch_and_xpt_reads_alike(tmp_path: Path) -> Non
         if c.startswith(("y_", "grad_", "visit")):
             sas[c] = sas[c].astype(float)
     pyreadstat.write_xport(sas.rename(columns={"PNR": "pnr"}), str(x), file_format_version=8)
-    xr = read_dream(x, Columns(), first_month=month_index("2020-10"), last_month=month_index("2021-03"), chunk_rows=2)
+    xr = read_dream(x, Columns(), WINDOW, chunk_rows=2)
     assert np.array_equal(one.codes, xr.codes) and np.allclose(one.grad, xr.grad)
 
 
@@ -84,7 +86,7 @@ def write(tmp_path: Path, df: pd.DataFrame, name: str = "d.csv") -> Path:
 
 def err(p: Path, **kw) -> DataError:
     with pytest.raises(DataError) as e:
-        read_dream(p, Columns(), first_month=month_index("2020-10"), last_month=month_index("2021-03"), **kw)
+        read_dream(p, Columns(), WINDOW, **kw)
     return e.value
 
 

@@ -12,10 +12,9 @@ from ipfn import ipfn
 from toolkit.config.margins import margins_from_frame, read_margins
 from toolkit.core.errors import ConfigError, ConvergenceError, DataError
 from toolkit.read.tabular import Dataset
+from toolkit.survey.weight_tables import diagnostics, kish
 from toolkit.survey.weighting import (
     Trim,
-    diagnostics,
-    kish,
     rake,
     respondent_ids,
     weight_dataset,

@@ -12,11 +12,11 @@ from toolkit.config.margins import read_margins
 from toolkit.core.table import Cell, Kind, Table
 from toolkit.publish.atomic import atomic_path, guard_outputs
 from toolkit.read.tabular import read_columns, read_data
+from toolkit.survey.weight_tables import diagnostics
 from toolkit.survey.weighting import (
     DEFAULT_MAX_ITER,
     DEFAULT_TOL,
     Trim,
-    diagnostics,
     respondent_ids,
     weight_dataset,
     weights_frame,

@@ -19,7 +19,7 @@ import pandas as pd
 from toolkit.config.yaml import read_yaml
 from toolkit.core.codes import show_code
 from toolkit.core.errors import ConfigError
-from toolkit.read.tabular import read_csv
+from toolkit.read.tabular import data_row, read_csv
 
 COLUMNS = ["variable", "category", "target"]
 YAML_SUFFIXES = {".yaml", ".yml"}
@@ -100,7 +100,7 @@ def _records_from_csv(path: Path) -> list[tuple[int | None, Any, Any, Any]]:
             f"a margins file needs exactly the columns variable, category, target (in that order); it has {', '.join(df.columns)}",
             path,
         )
-    return [(i + 2, v, c, t) for i, (v, c, t) in enumerate(df.itertuples(index=False, name=None))]
+    return [(data_row(i), v, c, t) for i, (v, c, t) in enumerate(df.itertuples(index=False, name=None))]
 
 
 def _records_from_yaml(path: Path) -> list[tuple[int | None, Any, Any, Any]]:
@@ -126,7 +126,7 @@ def read_margins(path: str | Path) -> Margins:
 
 def margins_from_frame(df: pd.DataFrame, source: str = "<margins>") -> Margins:
     """Margins from a data frame with the columns variable, category, target (rows as in a file)."""
-    return margins_from_records([(i + 2, v, c, t) for i, (v, c, t) in enumerate(df[COLUMNS].itertuples(index=False, name=None))], source)
+    return margins_from_records([(data_row(i), v, c, t) for i, (v, c, t) in enumerate(df[COLUMNS].itertuples(index=False, name=None))], source)
 
 
 def margins_from_records(records: list[tuple[int | None, Any, Any, Any]], source: str) -> Margins:

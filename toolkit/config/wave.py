@@ -7,7 +7,6 @@ wave file's folder. See surveys/README.md ("Wave file") for the format.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,11 +21,10 @@ from pydantic import (
 )
 
 from toolkit.config.yaml import read_yaml
-from toolkit.core.calendar import month_index
+from toolkit.core.calendar import month_index, parse_quarter
 from toolkit.core.errors import ConfigError, ToolkitError
 
 ITEM_KINDS = ("weights", "crosstab", "cubb", "goals", "model", "profile")
-QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 
 
 def _month(v: Any) -> str | None:
@@ -66,8 +64,8 @@ class Parameters(_Strict):
     @field_validator("reference_quarter")
     @classmethod
     def _quarter(cls, v: str | None) -> str | None:
-        if v is not None and not QUARTER.match(str(v)):
-            raise ValueError(f"'{v}' is not a quarter written YYYYQn")
+        if v is not None:
+            parse_quarter(str(v))  # raises ValueError with the reason (the rule the report reads it by)
         return v
 
 

@@ -38,6 +38,11 @@ def quarter_text(quarter: int) -> str:
     return f"{quarter % 4 + 1}. kvt. {quarter // 4}"
 
 
+def quarter_end(quarter: int) -> int:
+    """The absolute month a quarter ends in (its last month): the month quarterly status is read at."""
+    return 3 * quarter + 2
+
+
 QUARTER_RE = re.compile(r"^(\d{4})\s*[-/ ]?\s*[Qq]?([1-4])$")
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from toolkit.config.model import ModelSpec
 from toolkit.core.errors import DataError, ToolkitWarning
+from toolkit.core.fmt import dk
 from toolkit.municipal.join import Joined, join
 from toolkit.municipal.ols import Fit, ols, vif
 from toolkit.municipal.stepwise import Selection, stepwise
@@ -112,8 +113,7 @@ def run_model(
     for x, val in v.items():
         if val > 10:
             warns.append(f"variable '{x}' ({j.label(str(x))}) has VIF {val:.1f} (> 10) in the selected model: strong collinearity")
-            vif_da = f"{val:.1f}".replace(".", ",")
-            notes.append(f"Anm.: {j.label(str(x))} har VIF {vif_da} (over 10) i den udvalgte model: stærk kollinearitet.")
+            notes.append(f"Anm.: {j.label(str(x))} har VIF {dk(val, 1)} (over 10) i den udvalgte model: stærk kollinearitet.")
     for w in warns:
         _warnings.warn(w, ModelWarning, stacklevel=2)
     return ModelResult(spec, j, scr, selection, Robustness(main_hc, others, v), warns, notes)

@@ -15,6 +15,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from toolkit.core.errors import DataError
+from toolkit.core.fmt import dk
 from toolkit.municipal.ols import Fit, _check, check_design, collinearity, complete, ols
 
 
@@ -45,11 +46,6 @@ class Selection:
     @property
     def variables(self) -> list[str]:
         return self.forced + self.selected
-
-
-def _da(x: float, digits: int | None = None) -> str:
-    """Danish decimal comma for the trace notes."""
-    return (f"{x:.{digits}f}" if digits is not None else f"{x:g}").replace(".", ",")
 
 
 class _Trials:
@@ -138,12 +134,12 @@ def stepwise(
                 record("remove", worst, p_worst, fit)
                 changed = True
         if direction == "backward":
-            record("stop", None, None, fit, f"alle udvalgte har p ≤ {_da(p_remove)}")
+            record("stop", None, None, fit, f"alle udvalgte har p ≤ {dk(p_remove, None)}")
             break
         if not changed:
-            why = f"ingen kandidat har p < {_da(p_enter)}"
+            why = f"ingen kandidat har p < {dk(p_enter, None)}"
             if best is not None:
-                why += f" (mindste p = {_da(best[0], 3)}: {best[1]})"
+                why += f" (mindste p = {dk(best[0], 3)}: {best[1]})"
             record("stop", None, None, fit, why)
             break
         state = frozenset(current)

@@ -159,7 +159,7 @@ def _fit_rows(fit: Fit) -> list[tuple[str, Cell]]:
 
 
 def _alpha_label(alpha: float) -> str:
-    return f"{100 * (1 - alpha):g} %".replace(".", ",")
+    return f"{dk(100 * (1 - alpha), None)} %"
 
 
 def model_table(res: ModelResult) -> Table:
@@ -198,7 +198,7 @@ def figure_table(res: ModelResult, number: str = "") -> Table:
     title = f"Regressionsanalyse: Hvilke faktorer forklarer {_dep(res).lower()}?"
     notes = [_source(res),
              f"Anm.: Figuren er baseret på en multivariat OLS-regressionsanalyse blandt {f.n} kommuner og har en "
-             f"forklaringskraft på {100 * f.rsquared:.0f} % (R² = {dk(f.rsquared, 3)}). Figuren viser signifikante sammenhænge "
+             f"forklaringskraft på {dk(100 * f.rsquared, 0)} % (R² = {dk(f.rsquared, 3)}). Figuren viser signifikante sammenhænge "
              f"på {_alpha_label(res.spec.alpha)} konfidensniveau. '+' angiver en positiv sammenhæng, '{MINUS}' en negativ; "
              "søjlerne er de standardiserede koefficienter."]
     if not sig:

@@ -137,7 +137,7 @@ def _survey_names(options: dict[str, Any], wave: Wave) -> list[str]:
 
 def run_weights(ctx: Context, options: dict[str, Any]) -> list[Table]:
     """Weighting diagnostics (achieved vs target margins, weight spread, Kish n_eff)."""
-    from toolkit.survey.weighting import diagnostics
+    from toolkit.survey.weight_tables import diagnostics
 
     tables = []
     for name in _survey_names(options, ctx.wave):

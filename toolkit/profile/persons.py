@@ -11,7 +11,7 @@ import pandas as pd
 
 from toolkit.core.codes import per_value, show_code
 from toolkit.core.errors import DataError
-from toolkit.read.tabular import first_rows
+from toolkit.read.tabular import first_row, first_rows
 
 REST = "Restgruppen"
 EMPLOYED = "Beskæftigelsesgruppen"
@@ -67,7 +67,7 @@ def _bad(mask: pd.Series, values: pd.Series, name: str, expected: str, source: s
     shown = "blank" if _keys(pd.Series([first])).iloc[0] in UNKNOWN else f"'{first}'"
     k = int(m.sum())
     more = f" ({k} rows: {first_rows(m)})" if k > 1 else ""
-    return DataError(f"{shown} is not {expected}{more}", source, row=int(np.flatnonzero(m)[0]) + 2, column=name)
+    return DataError(f"{shown} is not {expected}{more}", source, row=first_row(m), column=name)
 
 
 def _keys(s: pd.Series) -> pd.Series:

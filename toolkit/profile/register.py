@@ -11,7 +11,7 @@ import pandas as pd
 
 from toolkit.config.codes import CodeList
 from toolkit.config.definitions import Defs
-from toolkit.core.calendar import quarter_text
+from toolkit.core.calendar import quarter_end, quarter_text
 from toolkit.core.errors import DataError
 from toolkit.core.table import Table
 from toolkit.profile.notes import persons_text
@@ -53,7 +53,7 @@ def register_persons(reg: Register, defs: Defs, quarter: int | None = None) -> t
                         f"{quarter_text(gc.quarters[0])} – {quarter_text(gc.quarters[-1])}", reg.path)
     st = monthly_status(reg, defs.codes, defs.spec.employment)
     df = person_frame(reg, defs, st, quarter=q)
-    group = st.group[np.flatnonzero(gc.member), st.at(3 * q + 2)]  # person_frame's rows, in order
+    group = st.group[np.flatnonzero(gc.member), st.at(quarter_end(q))]  # person_frame's rows, in order
     keep = ~np.isin(group, defs.codes.group_ids(defs.spec.exclude_groups, "exclude_groups"))
     df = df[keep].reset_index(drop=True)
     if df.empty:

@@ -90,6 +90,7 @@ def age_bands(age: pd.Series, cuts: Sequence[int]) -> pd.Series:
 
 
 def offer_count_labels(n: pd.Series) -> pd.Series:
+    """Number of offers → 'Ingen', '1', '2' or '3+ aktiveringstilbud'."""
     return pd.Series(np.array(OFFER_COUNTS, dtype=object)[np.minimum(n.to_numpy(int), 3)], index=n.index)
 
 

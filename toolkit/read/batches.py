@@ -7,12 +7,11 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from toolkit.core.errors import DataError, InputError
-from toolkit.read.tabular import csv_dialect, read_columns
+from toolkit.read.tabular import csv_dialect, first_row, read_columns
 
 
 def header_of(p: Path) -> list[str]:
@@ -54,9 +53,9 @@ def _arrow_error(e: Exception, p: Path, header: list[str], enc: str, sep: str) -
     if not (bad and col):
         return DataError(f"cannot read the CSV: {msg}", p, column=col)
     values = pd.read_csv(p, sep=sep, encoding=enc, usecols=[col], dtype=str, keep_default_na=False)[col]
-    rows = np.flatnonzero((values == bad.group(1)).to_numpy())
+    hit = (values == bad.group(1)).to_numpy()
     what = "a numeric code" if col.startswith("y_") else "a number"
-    return DataError(f"non-numeric value '{bad.group(1)}' where {what} is expected", p, row=int(rows[0]) + 2 if len(rows) else None, column=col)
+    return DataError(f"non-numeric value '{bad.group(1)}' where {what} is expected", p, row=first_row(hit) if hit.any() else None, column=col)
 
 
 def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
@@ -81,6 +80,7 @@ def _stat_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.Reco
 
 
 def batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    """Record batches of the given columns by the file's type (.csv/.txt/.tsv, .parquet, .sas7bdat/.xpt)."""
     ext = p.suffix.lower()
     if ext in {".csv", ".txt", ".tsv"}:
         return _csv_batches(p, cols, types, chunk_rows)

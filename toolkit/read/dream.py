@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from toolkit.core.errors import DataError
 from toolkit.read.batches import batches, row_count
-from toolkit.read.dream_columns import WeekColumn, plan_extract
+from toolkit.read.dream_columns import Request, WeekColumn, plan_extract
 from toolkit.read.dream_values import (
     MAX_CODE,
     birth_months,
@@ -27,7 +27,7 @@ from toolkit.read.dream_values import (
     grad_array,
     small_int,
 )
-from toolkit.read.tabular import _existing
+from toolkit.read.tabular import _existing, data_row, first_rows
 
 if TYPE_CHECKING:  # the extract's column names come from the definitions (config), passed in
     from toolkit.config.definitions import Columns
@@ -90,23 +90,14 @@ class Register:
         return np.where(b < 0, -1, age)
 
 
-def read_dream(
-    path: str | Path,
-    cols: Columns,
-    first_month: int | None = None,
-    last_month: int | None = None,
-    weeks_before: int = 0,
-    need: Iterable[str] = (),
-    visitation: bool = False,
-    chunk_rows: int = CHUNK_ROWS,
-) -> Register:
-    """Read a DREAM extract (.csv, .parquet, .sas7bdat) for months first..last into a Register.
+def read_dream(path: str | Path, cols: Columns, request: Request = Request(), *, chunk_rows: int = CHUNK_ROWS) -> Register:
+    """Read a DREAM extract (.csv, .parquet, .sas7bdat) for the request's months into a Register.
 
     Only the needed columns are read, batch by batch; ids must be present and unique; codes must be
     whole numbers 1-999 (blank = none); `grad` must be numeric (blank = 0).
     """
     p = _existing(path)
-    plan = plan_extract(p, cols, first_month, last_month, weeks_before, need, visitation)
+    plan = plan_extract(p, cols, request)
     read = plan.columns(cols.id)
     read = [c for c in read if c]
     types: dict[str, pa.DataType] = {w.name: pa.int16() for w in plan.weeks}
@@ -181,8 +172,8 @@ def _check_ids(ids: pd.Series, p: Path, name: str) -> None:
         raise DataError("missing person id", p, row=first_bad_row(blank.to_numpy(), 0), column=name)
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
-        rows = np.flatnonzero(dup)[:5] + 2
-        raise DataError(f"duplicate person id '{ids.iloc[rows[0] - 2]}' (rows {', '.join(map(str, rows))})", p, row=int(rows[0]), column=name)
+        first = int(np.flatnonzero(dup)[0])
+        raise DataError(f"duplicate person id '{ids.iloc[first]}' (rows {first_rows(dup)})", p, row=data_row(first), column=name)
 
 
 SEX_TEXT = {"M": "1", "MAND": "1", "K": "2", "KVINDE": "2"}

@@ -26,6 +26,8 @@ def full_year(yy: int) -> int:
 
 @dataclass(frozen=True)
 class WeekColumn:
+    """A weekly code column: its name and ISO year and week."""
+
     name: str
     year: int
     week: int
@@ -172,23 +174,28 @@ def plan_columns(
     return Plan(weeks, grad, month0, attrs, muni, vis)
 
 
-def plan_extract(
-    p: Path,
-    cols: Columns,
-    first_month: int | None = None,
-    last_month: int | None = None,
-    weeks_before: int = 0,
-    need: Iterable[str] = (),
-    visitation: bool = False,
-) -> Plan:
+@dataclass(frozen=True)
+class Request:
+    """What a read needs: months first..last (None: as far as the extract goes), up to
+    `weeks_before` earlier weeks, the person attributes in `need` and the visitation columns."""
+
+    first_month: int | None = None
+    last_month: int | None = None
+    weeks_before: int = 0
+    need: frozenset[str] = frozenset()
+    visitation: bool = False
+
+
+def plan_extract(p: Path, cols: Columns, request: Request = Request()) -> Plan:
     """Validate the extract's header and decide which columns to read (no rows are read)."""
     header = header_of(p)
     grad_months = parse_grad_columns(header, cols.grad, p)
     week_cols = parse_week_columns(header, cols.weeks, p)
     if not week_cols:
         raise DataError(f"no weekly benefit columns ({cols.weeks}YYWW) found", p)
+    first_month, last_month = request.first_month, request.last_month
     if first_month is None:
         first_month = min(grad_months) if grad_months else week_cols[0].month
     if last_month is None:
         last_month = max(grad_months) if grad_months else week_cols[-1].month
-    return plan_columns(header, cols, first_month, last_month, p, weeks_before, need, visitation)
+    return plan_columns(header, cols, first_month, last_month, p, request.weeks_before, request.need, request.visitation)

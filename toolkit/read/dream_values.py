@@ -11,13 +11,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from toolkit.core.errors import DataError
+from toolkit.read.tabular import data_row
 
 MAX_CODE = 999  # DREAM codes are three digits
 
 
 def first_bad_row(mask: np.ndarray, offset: int) -> int:
     """Spreadsheet row of the first True of a batch's mask (the batch starts at data row `offset`)."""
-    return offset + int(np.flatnonzero(mask)[0]) + 2
+    return data_row(offset + int(np.flatnonzero(mask)[0]))
 
 
 def codes_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: int) -> np.ndarray:

@@ -11,7 +11,7 @@ import csv
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -147,14 +147,6 @@ def read_csv(path: Path, columns: list[str] | None = None, **kw: Any) -> pd.Data
     return _decimal_comma_to_float(df)
 
 
-def iter_csv_chunks(path: str | Path, columns: list[str] | None, chunksize: int = 200_000) -> Iterator[pd.DataFrame]:
-    """Read a large CSV in chunks of rows (memory stays flat whatever the file size)."""
-    p = _existing(path)
-    enc, sep, dec = csv_dialect(p)
-    reader = pd.read_csv(p, sep=sep, decimal=dec, encoding=enc, usecols=columns, chunksize=chunksize)
-    yield from reader
-
-
 def read_columns(path: str | Path) -> list[str]:
     """The column names of a file without reading its rows."""
     p = _existing(path)
@@ -239,11 +231,21 @@ def data_row(index: int) -> int:
     return int(index) + 2
 
 
+def first_row(mask: np.ndarray | pd.Series) -> int:
+    """Spreadsheet row of the first True position of a mask (the row an error points at)."""
+    return data_row(int(np.flatnonzero(np.asarray(mask))[0]))
+
+
 def first_rows(mask: np.ndarray | pd.Series, k: int = 5) -> str:
-    """'rows 3, 7, 12' for the first k True positions of a mask (spreadsheet numbering)."""
+    """'3, 7, 12' for the first k True positions of a mask (spreadsheet numbering), ', …' if more."""
     idx = np.flatnonzero(np.asarray(mask))
     shown = ", ".join(str(data_row(i)) for i in idx[:k])
     return shown + (", …" if len(idx) > k else "")
+
+
+def rows_text(mask: np.ndarray | pd.Series) -> str:
+    """'row 4' or 'rows 3, 7, …' for the True positions of a mask."""
+    return ("row " if int(np.sum(mask)) == 1 else "rows ") + first_rows(mask)
 
 
 def declared_missing(path: str | Path) -> dict[str, list[tuple[Any, Any]]]:

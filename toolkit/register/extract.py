@@ -10,12 +10,12 @@ from toolkit.core.calendar import month_index
 from toolkit.core.errors import DataError
 from toolkit.read.batches import header_of
 from toolkit.read.dream import CHUNK_ROWS, SENIORITY_WEEKS, Register, read_dream
-from toolkit.read.dream_columns import Plan, parse_grad_columns, plan_extract
+from toolkit.read.dream_columns import Plan, Request, parse_grad_columns, plan_extract
 from toolkit.read.tabular import _existing
 
 
-def _request(p: Path, defs: Defs) -> tuple[int, int, int, bool]:
-    """(first month, last month, weeks of history before, visitation?) a definitions file needs."""
+def _request(p: Path, defs: Defs) -> Request:
+    """The months, the weeks of history before them, the attributes and visitation a definitions file needs."""
     spec = defs.spec
     firsts, lasts, before = [], [], 0
     if spec.target_group:
@@ -35,20 +35,18 @@ def _request(p: Path, defs: Defs) -> tuple[int, int, int, bool]:
     if not firsts:
         raise DataError("the definitions name neither a target_group nor a programme", defs.path)
     vis = bool(spec.target_group and spec.target_group.visitation)
-    return min(firsts), max(lasts), before, vis
+    return Request(min(firsts), max(lasts), before, frozenset({"age", "municipality"}), vis)
 
 
 def plan_for(path: str | Path, defs: Defs) -> Plan:
     """Check that an extract has every column a definitions file needs, reading only its header
     (what `toolkit check` does for a national extract in a second)."""
     p = _existing(path)
-    first, last, before, vis = _request(p, defs)
-    return plan_extract(p, defs.spec.columns, first, last, before, {"age", "municipality"}, vis)
+    return plan_extract(p, defs.spec.columns, _request(p, defs))
 
 
 def read_for(path: str | Path, defs: Defs, chunk_rows: int = CHUNK_ROWS) -> Register:
     """Read exactly what a definitions file needs from an extract: its months, the weeks before
     (cohort rule, seniority lookback) and the person attributes it uses."""
     p = _existing(path)
-    first, last, before, vis = _request(p, defs)
-    return read_dream(p, defs.spec.columns, first, last, before, {"age", "municipality"}, vis, chunk_rows)
+    return read_dream(p, defs.spec.columns, _request(p, defs), chunk_rows=chunk_rows)

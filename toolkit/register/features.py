@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.config.definitions import Defs
-from toolkit.core.calendar import quarter_text
+from toolkit.core.calendar import quarter_end, quarter_text
 from toolkit.core.errors import DataError
 from toolkit.read.dream import SENIORITY_WEEKS, Register
 from toolkit.register.goals import goal_series, select_cohort
@@ -68,7 +68,7 @@ def municipality_frame(reg: Register, defs: Defs, st: Status | None = None, quar
     frame = pd.DataFrame({"kommune": muni})
     frame["anciennitet"] = seniority_weeks(reg, defs, gc.start)[idx]
     frame["match45"] = np.isin(reg.persons["match"].to_numpy()[idx], defs.spec.match_heavy).astype(float)
-    off = offers(reg, defs, gc.start, 3 * q + 2)[idx]
+    off = offers(reg, defs, gc.start, quarter_end(q))[idx]
     g = frame.groupby("kommune")
     out = pd.DataFrame({"personer": g.size(), "anciennitet": g["anciennitet"].mean(), "andel_match45": g["match45"].mean()})
     for s in series:
@@ -94,7 +94,7 @@ def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: i
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
     gc = select_cohort(reg, defs)
     q = gc.quarters[-1] if quarter is None else quarter
-    m = 3 * q + 2
+    m = quarter_end(q)
     j = st.at(m)
     idx = np.flatnonzero(gc.member)
     g = st.group[idx, j]

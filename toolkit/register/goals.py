@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from toolkit.config.definitions import Defs
-from toolkit.core.calendar import month_index, quarter_text
+from toolkit.core.calendar import month_index, quarter_end, quarter_text
 from toolkit.core.cells import base, percent
 from toolkit.core.errors import DataError
+from toolkit.core.fmt import dk
 from toolkit.core.table import Cell, Figure, Kind, Table
 from toolkit.read.dream import Register
 from toolkit.register.status import Status, group_mask, monthly_status
@@ -98,7 +99,7 @@ def goal_series(reg: Register, st: Status, gc: GoalCohort, defs: Defs) -> list[G
         per = np.zeros((K, len(gc.quarters)))
         for qi, q in enumerate(gc.quarters):
             if goal.kind == "job_education":
-                j = st.at(3 * q + 2)
+                j = st.at(quarter_end(q))
                 g = st.group[idx, j]
                 ok = ~excl[g]
                 hit = ok & ((st.employed[idx, j] & ~st.benefit[idx, j]) | gm[g])
@@ -173,8 +174,8 @@ def development_table(series: list[GoalSeries], gc: GoalCohort, defs: Defs, ahea
             else:
                 row.append(percent(project(s.national, q - gc.quarters[-1], k), s.national_persons[-1]))
         cells.append(row)
-    targets = "; ".join(f"{s.label}: {s.target * 100:.0f} %".replace(".", ",") for s in series if s.target is not None)
-    notes = [f"Anm.: Målgruppen er {int(gc.member.sum()):,} personer.".replace(",", "."),
+    targets = "; ".join(f"{s.label}: {dk(s.target * 100, 0)} %" for s in series if s.target is not None)
+    notes = [f"Anm.: Målgruppen er {dk(int(gc.member.sum()), 0, grouped=True)} personer.",
              f"Anm.: Rækker markeret (fremskrevet) er lineære fremskrivninger ud fra de seneste {k} kvartalers udvikling."]
     if targets:
         notes.append(f"Anm.: Målsætninger – {targets}.")
@@ -223,7 +224,7 @@ def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int)
              f"Anm.: Fremskrivningen forudsætter, at de seneste {k} kvartalers udvikling fortsætter."]
     if s.target is not None:
         reach = sum(project(r.to_numpy(), ahead, k) >= s.target for _, r in v.iterrows())
-        notes.append(f"Anm.: {reach} af {len(v)} kommuner når målet på {s.target * 100:.0f} % ved fremskrivningen.")
+        notes.append(f"Anm.: {reach} af {len(v)} kommuner når målet på {dk(s.target * 100, 0)} % ved fremskrivningen.")
     return register_table(defs, f"{s.key}_top", f"{s.label}: de {top} bedste og de {top} dårligste kommuner", rows, cols, cells,
                   row_groups=groups, notes=notes, stub_header="Kommune")
 

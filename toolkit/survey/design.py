@@ -33,11 +33,6 @@ class RaoScott:
     ddf: float  # d0 · ν, ν = number of PSUs − number of strata
     p: float  # second-order p-value (svychisq's default statistic="F")
 
-    @property
-    def first_order(self) -> float:
-        """The first-order corrected statistic X² / mean deff (χ² with df degrees of freedom)."""
-        return self.pearson / self.mean_deff
-
 
 def _linearised_variance(cell: np.ndarray, a: np.ndarray, p: np.ndarray, cluster: np.ndarray | None,
                          strata: np.ndarray | None, fpc: np.ndarray | None) -> tuple[np.ndarray, int]:

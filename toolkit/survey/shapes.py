@@ -11,10 +11,10 @@ from toolkit.core.cells import base, count, percent
 from toolkit.core.codes import Code, show_code
 from toolkit.core.errors import DataError
 from toolkit.core.table import Cell, Kind, Table
+from toolkit.read.tabular import rows_text
 from toolkit.survey.design import column_letters, effective_n, letter
 from toolkit.survey.notes import group_test, stack_design, test_text
 from toolkit.survey.sources import Context, Group, Source, Var, code_order, weighted
-from toolkit.survey.weights import rows_text
 
 TOTAL = "Total"
 I_ALT = "I alt"

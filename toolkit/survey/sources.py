@@ -12,7 +12,7 @@ import pandas as pd
 from toolkit.config.codebook import Codebook, DatasetSpec, TableSpec
 from toolkit.core.codes import Code, code_key, show_code
 from toolkit.core.errors import ConfigError, DataError
-from toolkit.read.tabular import Dataset
+from toolkit.read.tabular import Dataset, first_row
 from toolkit.survey.weights import Weights, align_weights
 
 
@@ -110,17 +110,19 @@ class Context:
                     known = ", ".join(show_code(k) for k in sorted(labels, key=code_order))
                     raise DataError(f"code {show_code(c)} in variable '{var}' has no label (labelled codes: {known}){where}; "
                                     f"add it under variables: {var}: values: in the codebook or list it as missing",
-                                    s.ds.name, row=int(np.flatnonzero(bad)[0]) + 2, column=var)
+                                    s.ds.name, row=first_row(bad), column=var)
                 lookup[u] = pos[c]
             index[s.name] = lookup[fcodes]  # fcodes == −1 picks the last slot
         return Var(var, cats, [labels[c] for c in cats], index)
 
 
 def code_order(c: Code) -> tuple[int, float, str]:
+    """Sort key for codes: numbers in numeric order, then text codes."""
     return (1, 0.0, c) if isinstance(c, str) else (0, c, "")
 
 
 def weighted(groups: Sequence[Group]) -> bool:
+    """Whether any group in the table carries weights (the table is then weighted)."""
     return any(g.src.weights is not None for g in groups)
 
 
@@ -147,6 +149,7 @@ def make_sources(datasets: dict[str, Dataset], codebook: Codebook | None = None,
 
 
 def require_columns(spec: TableSpec, cb: Codebook, srcs: Sequence[Source]) -> None:
+    """Every variable the spec names must be in every chosen data file; the error lists what the file has."""
     for s in srcs:
         for col in spec.variables() + ([spec.by] if spec.by else []):
             if col not in s.ds.data.columns:
@@ -157,6 +160,7 @@ def require_columns(spec: TableSpec, cb: Codebook, srcs: Sequence[Source]) -> No
 
 
 def table_sources(spec: TableSpec, cb: Codebook, sources: list[Source]) -> list[Source]:
+    """The data files a table is built from: those it names, else those holding all its variables."""
     by_name = {s.name: s for s in sources}
     if spec.data:
         for n in spec.data:
@@ -177,6 +181,7 @@ def table_sources(spec: TableSpec, cb: Codebook, sources: list[Source]) -> list[
 
 
 def groups_for(ctx: Context, spec: TableSpec, srcs: list[Source], by: str | None) -> list[Group]:
+    """The table's groups: one per file, else one per value of `by`; the spec's filter applied to each."""
     if len(srcs) > 1:
         groups = [Group(s.group, s, np.ones(len(s.ds.data), bool)) for s in srcs]
     elif by and spec.type != "twoway":

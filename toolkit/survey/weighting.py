@@ -1,18 +1,18 @@
-"""Rake survey respondents to population margins (iterative proportional fitting), trim, diagnose.
+"""Rake survey respondents to population margins (iterative proportional fitting) and trim.
 
 Raking works on cells, not respondents: respondents with the same combination of weighting
 categories (and the same base weight) get the same weight, so they are collapsed into one cell
 (`np.bincount` per margin), the cell table is raked and the factors are expanded again. The only
 O(n) work is that grouping pass, which is why 1,000,000 respondents take well under a second.
 Written here rather than taken from samplics, ipfn or weightipy: see the README for the measured
-reasons (silent non-convergence, no trimming, speed).
+reasons (silent non-convergence, no trimming, speed). The diagnostics tables are in
+`weight_tables.py`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -21,8 +21,7 @@ import pandas as pd
 from toolkit.config.margins import Margins
 from toolkit.core.codes import show_code
 from toolkit.core.errors import ConfigError, ConvergenceError, DataError
-from toolkit.core.table import Cell, Display, Kind, Table
-from toolkit.read.tabular import Dataset, data_row, first_rows
+from toolkit.read.tabular import Dataset, first_row, first_rows
 
 DEFAULT_TOL = 1e-10
 DEFAULT_MAX_ITER = 1000
@@ -265,7 +264,7 @@ def encode(ds: Dataset, margins: Margins) -> Encoded:
             raise DataError(
                 f"{int(missing.sum())} respondents have no value in weighting variable '{m.variable}' (rows {first_rows(missing)}); "
                 "every respondent needs a category in every weighting variable – impute or drop them before weighting",
-                ds.name, row=data_row(int(np.argmax(missing))), column=m.variable,
+                ds.name, row=first_row(missing), column=m.variable,
             )
         found, uniques = pd.factorize(col)
         index = {c.casefold(): k for k, c in enumerate(m.categories)}
@@ -292,7 +291,7 @@ def encode(ds: Dataset, margins: Margins) -> Encoded:
                 f"weighting variable '{m.variable}' has values that are not categories in the margins file: {values} "
                 f"– {int(bad.sum())} respondents (rows {first_rows(bad)}); the margins list {', '.join(m.categories)}. "
                 "Add the category to the margins or recode it in the data",
-                ds.name, row=data_row(int(np.argmax(bad))), column=m.variable,
+                ds.name, row=first_row(bad), column=m.variable,
             )
         code = lut[found]
         n = np.bincount(code, minlength=len(m.categories))
@@ -315,7 +314,7 @@ def base_weights(ds: Dataset, column: str) -> np.ndarray:
     if bad.any():
         raise DataError(
             f"{int(bad.sum())} base weights are missing, zero, negative or not numbers (rows {first_rows(bad)})",
-            ds.name, row=data_row(int(np.argmax(bad))), column=column,
+            ds.name, row=first_row(bad), column=column,
         )
     return w
 
@@ -365,89 +364,6 @@ def weight_dataset(ds: Dataset, margins: Margins, base_weight: str | None = None
                            dict(ds.variable_labels), scale)
 
 
-# ---------------------------------------------------------------- diagnostics
-def _file_name(source: str) -> str:
-    """The file name without its folder: a workbook handed on should not show local paths."""
-    return source if source.startswith("<") else Path(source).name
-
-
-def kish(weights: np.ndarray) -> tuple[float, float]:
-    """(Kish effective sample size (Σw)²/Σw², design effect n/n_eff = 1 + CV² of the weights)."""
-    w = np.asarray(weights, float)
-    n_eff = float(w.sum() ** 2 / np.square(w).sum())
-    return n_eff, len(w) / n_eff
-
-
-def diagnostics(result: WeightingResult) -> list[Table]:
-    """The two diagnostics tables: achieved vs target margins, and the weights' spread and convergence."""
-    return [margin_table(result), weight_table(result)]
-
-
-def margin_table(result: WeightingResult) -> Table:
-    """Per variable and category: respondents, sample %, (base-weighted %), target %, weighted % after raking."""
-    has_base = result.base is not None
-    columns = ["Antal svar", "Stikprøve"] + (["Med startvægt"] if has_base else []) + ["Mål (population)", "Vægtet"]
-    groups, rows, cells = [], [], []
-    for m, code, labels, target in zip(result.margins.margins, result.encoded.codes, result.encoded.labels, result.targets):
-        k = len(labels)
-        n = np.bincount(code, minlength=k)
-        weighted = np.bincount(code, result.weights, minlength=k)
-        based = np.bincount(code, result.base, minlength=k) if has_base else None
-        for i in range(k):
-            row = [Cell(int(n[i]), Kind.COUNT), Cell(float(n[i] / result.n), Kind.PERCENT)]
-            if based is not None:
-                row.append(Cell(float(based[i] / based.sum()), Kind.PERCENT))
-            row += [Cell(float(target[i] / target.sum()), Kind.PERCENT), Cell(float(weighted[i] / weighted.sum()), Kind.PERCENT)]
-            groups.append(result.variable_labels.get(m.variable) or m.variable)
-            rows.append(labels[i])
-            cells.append(row)
-    notes = [f"Kilde: {_file_name(result.source)}; marginaler fra {_file_name(result.margins.source)}.",
-             "Anm.: Vægtet ved raking (iterativ proportional tilpasning) til alle marginaler på én gang"
-             + (f", med startvægten {result.base_column}." if has_base else ".")]
-    notes += [f"Anm.: Andelene for {v} summerede til {f'{s:.4g}'.replace('.', ',')} og er normaliseret til 1."
-              for v, s in result.margins.normalised.items()]
-    return Table("vaegtning_marginaler", "Vægtning: stikprøve, mål og vægtet fordeling", rows, columns, cells,
-                 row_groups=groups, stub_header="Kategori", notes=notes)
-
-
-def weight_table(result: WeightingResult) -> Table:
-    """Weight min/median/max and max/min, Kish effective n and design effect, iterations, margin error, trimming."""
-    w, r = result.weights, result.rake
-    n_eff, deff = kish(w)
-    rows: list[tuple[str, Cell]] = [
-        ("Antal respondenter", Cell(result.n, Kind.COUNT)),
-        ("Sum af vægte", Cell(float(w.sum()), Kind.MEAN)),
-        ("Mindste vægt", Cell(float(w.min()), Kind.STAT)),
-        ("Median vægt", Cell(float(np.median(w)), Kind.STAT)),
-        ("Største vægt", Cell(float(w.max()), Kind.STAT)),
-        ("Største/mindste vægt", Cell(float(w.max() / w.min()), Kind.STAT)),
-        ("Effektiv stikprøvestørrelse (Kish)", Cell(n_eff, Kind.MEAN)),
-        ("Designeffekt (1 + CV²)", Cell(deff, Kind.STAT)),
-        ("Iterationer", Cell(r.iterations, Kind.COUNT)),
-        ("Største resterende marginfejl (relativ)", Cell(float(r.max_error), Kind.STAT, display=Display(1, "scientific"))),
-    ]
-    notes = [f"Kilde: {_file_name(result.source)}."]
-    if r.bounds is not None:
-        lo, hi = r.bounds
-        rows += [("Trimmede vægte (antal respondenter)", Cell(r.trimmed, Kind.COUNT)),
-                 ("Trimningsrunder", Cell(r.trim_rounds, Kind.COUNT))]
-        if lo > 0:
-            rows.append(("Nedre grænse", Cell(lo, Kind.STAT)))
-        if np.isfinite(hi):
-            rows.append(("Øvre grænse", Cell(hi, Kind.STAT)))
-        notes.append("Anm.: Vægte uden for grænserne er sat til grænsen og de øvrige vægte raket igen, "
-                     "indtil ingen vægt ligger uden for grænserne og marginalerne stadig holder.")
-    if result.scale == "n":
-        to = "antallet af respondenter"
-    elif result.margins.count_total() is not None:
-        to = "populationens størrelse"
-    else:
-        to = "summen af startvægtene" if result.base is not None else "antallet af respondenter (marginalerne er andele)"
-    notes.append(f"Anm.: Vægtene summerer til {to}. Designeffekt = n / effektiv n = 1 + CV² af vægtene (Kish).")
-    return Table("vaegtning_vaegte", "Vægtning: vægtenes fordeling og effektiv stikprøvestørrelse",
-                 [r_[0] for r_ in rows], ["Værdi"], [[r_[1]] for r_ in rows], stub_header="Nøgletal", notes=notes)
-
-
 # ---------------------------------------------------------------- the weights file's contents
 def respondent_ids(ds: Dataset, column: str) -> pd.Series:
     """The id column, checked: present, no blanks, no duplicates; whole-number floats become integers."""
@@ -456,13 +372,13 @@ def respondent_ids(ds: Dataset, column: str) -> pd.Series:
     blank = ids.isna().to_numpy()
     if blank.any():
         raise DataError(f"{int(blank.sum())} respondents have no id (rows {first_rows(blank)})",
-                        ds.name, row=data_row(int(np.argmax(blank))), column=column)
+                        ds.name, row=first_row(blank), column=column)
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         first = ids[dup].iloc[0]
         raise DataError(
             f"{int(ids.duplicated().sum())} ids occur more than once (e.g. {show_code(first)!r} in rows {first_rows(ids == first)}); "
-            "each respondent needs a unique id", ds.name, row=data_row(int(np.argmax(dup))), column=column)
+            "each respondent needs a unique id", ds.name, row=first_row(dup), column=column)
     if pd.api.types.is_float_dtype(ids) and np.all(np.mod(ids.to_numpy(), 1) == 0):
         ids = ids.astype(np.int64)  # SPSS stores every number as a float: write 17, not 17.0
     return ids.reset_index(drop=True)

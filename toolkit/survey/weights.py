@@ -11,7 +11,7 @@ import pandas as pd
 
 from toolkit.core.codes import code_key, show_code
 from toolkit.core.errors import DataError
-from toolkit.read.tabular import Dataset, first_rows
+from toolkit.read.tabular import Dataset, rows_text
 
 
 @dataclass
@@ -56,11 +56,6 @@ def _normal_ids(s: pd.Series) -> np.ndarray:
 def _some(values: Sequence[Any], k: int = 5) -> str:
     shown = ", ".join(str(x) for x in list(values)[:k])
     return shown + (", …" if len(values) > k else "")
-
-
-def rows_text(mask: np.ndarray) -> str:
-    """'row 4' or 'rows 3, 7, …' (spreadsheet numbering) for the True positions of a mask."""
-    return ("row " if int(np.sum(mask)) == 1 else "rows ") + first_rows(mask)
 
 
 def align_weights(ds: Dataset, weights: Weights) -> np.ndarray:
