@@ -50,9 +50,9 @@ def test_three_independent_mistakes_are_all_reported(tmp_path: Path) -> None:
     assert wave is None
     got = {(p.key, p.message) for p in problems}
     assert got == {
-        ("parameters.disclosure_threshold", "Input should be greater than or equal to 1"),
+        ("parameters.disclosure_threshold", "must be at least 1, got 0"),
         ("parameters.window.end", "expected a month as YYYY-MM, got '2023-13'"),
-        ("chapters[1].items[1]", "unknown item 'crosstabs'; allowed: weights, crosstab, cubb, goals, model, profile"),
+        ("chapters[1].items[1]", "unknown item 'crosstabs'; did you mean 'crosstab'?"),
     }
 
 
@@ -69,13 +69,15 @@ def test_missing_files_and_unknown_survey_are_all_reported(tmp_path: Path) -> No
     ]
     with pytest.raises(ConfigError) as e:
         load_wave(path)
-    assert str(e.value).startswith("3 problem(s) in the wave file:")
+    assert str(e.value).splitlines() == [f"3 problems in {path}:"] + [
+        f"  {p.key}: {p.message}" for p in file_problems(wave)]
 
 
 def test_unknown_and_missing_keys(tmp_path: Path) -> None:
     wave, problems = parse_wave(write(tmp_path, "name: x\nchapter: []\n"))
     assert {(p.key, p.message) for p in problems} == {
-        ("title", "required key is missing"), ("chapters", "required key is missing"), ("chapter", "unknown key")}
+        ("title", "required key is missing"), ("chapters", "required key is missing"),
+        ("chapter", "unknown key 'chapter'; did you mean 'chapters'?")}
 
 
 def test_not_a_mapping_and_bad_yaml(tmp_path: Path) -> None:

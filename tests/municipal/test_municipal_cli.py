@@ -150,7 +150,7 @@ def test_config_error_is_one_line_exit_2(tmp_path: Path) -> None:
     cfg = _config(tmp_path, "dependent: maal2\ncontrls: [anciennitet]\n")
     r = run_cli("model", cfg, "--out", tmp_path / "o.xlsx")
     assert r.returncode == 2
-    assert r.stderr == f"error: key 'contrls': unknown key ({cfg})\n"
+    assert r.stderr == f"error: contrls: unknown key 'contrls'; did you mean 'controls'? ({cfg})\n"
     assert not (tmp_path / "o.xlsx").exists()
 
 

@@ -204,21 +204,31 @@ def test_spec_errors_name_the_key() -> None:
             spec_from_dict(d, "model.yaml")
         return str(e.value)
 
-    assert err({"dependent": "y", "contrls": []}) == "key 'contrls': unknown key (model.yaml)"
-    assert err({"controls": []}) == "key 'dependent': required key is missing (model.yaml)"
+    assert err({"dependent": "y", "contrls": []}) == "contrls: unknown key 'contrls'; did you mean 'controls'? (model.yaml)"
+    assert err({"controls": []}) == "dependent: required key is missing (model.yaml)"
     assert err({"dependent": "y", "indicators": [{"instrument": "l", "variables": "q", "stat": "share"}]}) == (
-        "key 'indicators.0': stat 'share' needs 'codes' (the answers counted, e.g. [I nogen grad, I høj grad]) (model.yaml)"
+        "indicators[1]: stat 'share' needs 'codes' (the answers counted, e.g. [I nogen grad, I høj grad]) (model.yaml)"
     )
     assert err({"dependent": "y", "selection": {"p_enter": 0.1, "p_remove": 0.05}}) == (
-        "key 'selection': p_remove (0.05) must be at least p_enter (0.1); otherwise a variable can enter and leave "
+        "selection.p_remove: p_remove (0.05) must be at least p_enter (0.1); otherwise a variable can enter and leave "
         "again forever (model.yaml)"
     )
-    assert err({"dependent": "y", "selection": {"direction": "sideways"}}).startswith("key 'selection.direction': Input should be 'forward', 'backward' or 'both'")
+    assert err({"dependent": "y", "selection": {"direction": "sideways"}}) == (
+        "selection.direction: 'sideways' is not allowed; use one of: forward, backward, both (model.yaml)")
     assert err({"dependent": "y", "instruments": {"ledere": "l.sav"}, "indicators": [
         {"instrument": "staff", "variables": "q", "stat": "mean"}]}) == (
-        "key '(top level)': indicators[0] names instrument 'staff', which is not under 'instruments' (ledere) (model.yaml)"
+        "indicators[1].instrument: unknown instrument 'staff'; allowed: ledere (model.yaml)"
     )
-    assert err({"dependent": "y", "controls": ["y"]}) == "key '(top level)': the dependent variable 'y' is also a control (model.yaml)"
+    assert err({"dependent": "y", "controls": ["y"]}) == "controls[1]: the dependent variable 'y' is also a control (model.yaml)"
+    # every problem of the file at once, one line each
+    assert err({"dependent": "y", "alpha": 2, "candidates": {"regsiter": ["a"]},
+                "indicators": [{"instrument": "l", "variables": [], "stat": "mean", "codes": [1]}]}) == (
+        "4 problems in model.yaml:\n"
+        "  alpha: must be less than 1.0, got 2\n"
+        "  candidates.regsiter: unknown key 'regsiter'; did you mean 'register'?\n"
+        "  indicators[1].variables: list at least one variable\n"
+        "  indicators[1].codes: 'codes' only applies to stat 'share'; use 'exclude' to leave codes out of a mean"
+    )
     ok = spec_from_dict({"dependent": "y", "candidates": {"register": ["a"]}, "register": {"file": "r.csv"}})
     assert ok.register_candidates == ["a"] and ok.register_spec.file == "r.csv"
 

@@ -127,7 +127,7 @@ def test_hc3_and_vif_by_hand() -> None:
 def test_model_tables_show_the_statsmodels_figures() -> None:
     d = _frame(3, n=60)
     d["kommune"] = d.index
-    spec = ModelSpec.model_validate({"dependent": "y", "controls": ["a"], "register_candidates": ["b", "c"],
+    spec = ModelSpec.model_validate({"dependent": "y", "controls": ["a"], "candidates": {"register": ["b", "c"]},
                                      "selection": {"p_enter": 0.5, "p_remove": 0.6}})
     res = run_model(d.reset_index(drop=True), {}, spec)
     ref = sm.OLS(d["y"], sm.add_constant(d[res.fit.xs])).fit()

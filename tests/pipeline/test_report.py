@@ -89,7 +89,7 @@ def test_check_reports_three_independent_mistakes(demo_wave: Path) -> None:
     lines = r.stderr.strip().splitlines()
     d = demo_wave.parent
     assert [ln for ln in lines if ln.startswith("problem: ")] == [
-        f"problem: Input should be greater than or equal to 1 ({p}, key parameters.disclosure_threshold)",
+        f"problem: must be at least 1, got -1 ({p}, key parameters.disclosure_threshold)",
         f"problem: file not found: {d / 'codebook_ledere.yml'} ({p}, key surveys.ledere.codebook)",
         f"problem: file not found: {d / 'data/politikerne.sav'} ({p}, key surveys.politikere.data)",
     ]
@@ -159,7 +159,7 @@ def test_check_finds_a_codebook_variable_the_data_lacks(demo_wave: Path) -> None
     assert r.returncode == 2
     problems = [ln for ln in r.stderr.splitlines() if ln.startswith("problem: ")]
     assert len(problems) == 1
-    assert problems[0].startswith(f"problem: codebook {cb} tables[0] names variable 'fokuss', which the data file lacks")
+    assert problems[0].startswith(f"problem: codebook {cb} tables[1] names variable 'fokuss', which the data file lacks")
     assert problems[0].endswith(f"[column fokuss] ({d / 'data/politikere.sav'}, key chapters[3].items[1].crosstab)")
 
 

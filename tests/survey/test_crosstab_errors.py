@@ -58,7 +58,7 @@ def test_subprocess_gives_the_same_line_and_exit_code(tmp_path: Path, data: Path
 def test_codebook_names_a_variable_the_file_lacks(tmp_path: Path, data: Path, fails) -> None:
     cb = write(tmp_path, "cb.yaml", "tables:\n  - {type: battery, items: [q1, q9]}\n")
     assert fails(data, "-c", cb, "-o", tmp_path / "o.xlsx") == (
-        f"error: codebook {cb} tables[0] names variable 'q9', which the data file lacks; "
+        f"error: codebook {cb} tables[1] names variable 'q9', which the data file lacks; "
         f"the file has id, q1, m1, m2 ({data}, column q9)")
     assert not (tmp_path / "o.xlsx").exists()
 
@@ -66,7 +66,7 @@ def test_codebook_names_a_variable_the_file_lacks(tmp_path: Path, data: Path, fa
 def test_code_without_label_names_code_variable_and_row(tmp_path: Path, data: Path, fails) -> None:
     cb = write(tmp_path, "cb.yaml", "variables:\n  q1: {values: {1: Ja, 2: Nej}}\ntables:\n  - {type: single, variable: q1}\n")
     assert fails(data, "-c", cb, "-o", tmp_path / "o.xlsx") == (
-        "error: code 7 in variable 'q1' has no label (labelled codes: 1, 2) (codebook tables[0]); add it under "
+        "error: code 7 in variable 'q1' has no label (labelled codes: 1, 2) (codebook tables[1]); add it under "
         f"variables: q1: values: in the codebook or list it as missing ({data}, row 4, column q1)")
 
 
@@ -81,7 +81,7 @@ def test_code_listed_as_missing_is_no_error_and_leaves_the_base(tmp_path: Path, 
 def test_multi_response_column_not_0_1(tmp_path: Path, data: Path, fails) -> None:
     cb = write(tmp_path, "cb.yaml", "tables:\n  - {type: multi, items: [m1, m2]}\n")
     assert fails(data, "-c", cb, "-o", tmp_path / "o.xlsx") == (
-        "error: multi-response column 'm1' must hold 0 (not ticked) or 1 (ticked) (codebook tables[0]); "
+        "error: multi-response column 'm1' must hold 0 (not ticked) or 1 (ticked) (codebook tables[1]); "
         f"found 2 (row 4) ({data}, column m1)")
 
 
@@ -123,7 +123,7 @@ def test_csv_without_labels_and_without_codebook(tmp_path: Path, data: Path, fai
 def test_codebook_table_without_labels_points_to_the_codebook(tmp_path: Path, data: Path, fails) -> None:
     cb = write(tmp_path, "cb.yaml", "tables:\n  - {type: single, variable: q1}\n")
     assert fails(data, "-c", cb, "-o", tmp_path / "o.xlsx") == (
-        "error: variable 'q1' has no value labels (codebook tables[0]); give them in the codebook "
+        "error: variable 'q1' has no value labels (codebook tables[1]); give them in the codebook "
         f"(variables: q1: values: {{1: …, 2: …}}) ({data}, column q1)")
 
 
@@ -143,27 +143,29 @@ def config_error(raw: object) -> str:
 
 @pytest.mark.parametrize("raw,message", [
     ({"tables": [{"type": "batery", "items": ["a"]}]},
-     "tables[0].type: 'batery' is not a table type; use one of: single, battery, multi, twoway, open (cb.yaml)"),
+     "tables[1].type: 'batery' is not allowed; use one of: single, battery, multi, twoway, open (did you mean 'battery'?) (cb.yaml)"),
     ({"tables": [{"items": ["a"]}]},
-     "tables[0].type: missing; use one of: single, battery, multi, twoway, open (cb.yaml)"),
+     "tables[1].type: required key is missing (cb.yaml)"),
     ({"tables": [{"type": "battery", "itmes": ["a"]}]},
-     "tables[0].itmes: unknown key; allowed: base, by, column, data, filter, id, items, layout, letters, missing, note, "
-     "number, question, row, sort, source, stub, test, title, type, variable (cb.yaml)"),
-    ({"tables": [{"type": "battery"}]}, "tables[0]: a battery table needs 'items:' (cb.yaml)"),
-    ({"tables": [{"type": "twoway", "row": "a"}]}, "tables[0]: a twoway table needs 'column:' (cb.yaml)"),
+     "tables[1].itmes: unknown key 'itmes'; did you mean 'items'? (cb.yaml)"),
+    ({"tables": [{"type": "battery", "items": ["a"], "zzz": 1}]},
+     "tables[1].zzz: unknown key 'zzz'; allowed: type, id, number, title, question, variable, items, row, column, data, by, "
+     "layout, filter, base, sort, letters, test, note, source, missing, stub (cb.yaml)"),
+    ({"tables": [{"type": "battery"}]}, "tables[1]: a battery table needs 'items:' (cb.yaml)"),
+    ({"tables": [{"type": "twoway", "row": "a"}]}, "tables[1]: a twoway table needs 'column:' (cb.yaml)"),
     ({"tables": [{"type": "twoway", "row": "a", "column": "b", "by": "c"}]},
-     "tables[0]: a twoway table cannot be split into groups; make one table per group with 'data:' or 'filter:' (cb.yaml)"),
+     "tables[1]: a twoway table cannot be split into groups; make one table per group with 'data:' or 'filter:' (cb.yaml)"),
     ({"tables": [{"type": "single", "variable": "a"}, {"type": "open", "variable": "a"}]},
-     "tables[1]: table id 'a' is already used by tables[0]; give one of them 'id:' (cb.yaml)"),
+     "tables[2]: table id 'a' is already used by tables[1]; give one of them 'id:' (cb.yaml)"),
     ({"tables": [{"type": "single", "variable": "a", "layout": "side"}]},
-     "tables[0].layout: 'side' is not allowed; use one of: columns, rows (cb.yaml)"),
-    ({"tables": [{"type": "battery", "items": ["a", "a"]}]}, "tables[0].items: variable 'a' is listed twice (cb.yaml)"),
+     "tables[1].layout: 'side' is not allowed; use one of: columns, rows (cb.yaml)"),
+    ({"tables": [{"type": "battery", "items": ["a", "a"]}]}, "tables[1].items: variable 'a' is listed twice (cb.yaml)"),
     ({"tables": [{"type": "single", "variable": "a", "filter": {"b": []}}]},
-     "tables[0].filter.b: list the code(s) of those who were asked (cb.yaml)"),
-    ({"tables": [{"type": "single", "variable": "a", "letters": "ja"}]}, "tables[0].letters: expected true or false, got 'ja' (cb.yaml)"),
+     "tables[1].filter.b: list the code(s) of those who were asked (cb.yaml)"),
+    ({"tables": [{"type": "single", "variable": "a", "letters": "ja"}]}, "tables[1].letters: expected true or false, got 'ja' (cb.yaml)"),
     ({"variables": {"q": {"values": "grad"}}}, "variables.q.values: unknown scale 'grad'; defined scales: (none) (cb.yaml)"),
-    ({"variables": {"q": {"lable": "x"}}}, "variables.q.lable: unknown key; allowed: label, missing, values (cb.yaml)"),
-    ({"tabels": []}, "tabels: unknown key; allowed: chapter, datasets, missing, scales, skip, source, tables, title, variables (cb.yaml)"),
+    ({"variables": {"q": {"lable": "x"}}}, "variables.q.lable: unknown key 'lable'; did you mean 'label'? (cb.yaml)"),
+    ({"tabels": []}, "tabels: unknown key 'tabels'; did you mean 'tables'? (cb.yaml)"),
     ({"tables": {"type": "single"}}, "tables: expected a list of tables (lines starting with '- type: …'), got a mapping (cb.yaml)"),
     ([1, 2], "expected a mapping (key: value lines), got a list (cb.yaml)"),
 ])
@@ -176,7 +178,7 @@ def test_codebook_data_name_unknown(tmp_path: Path) -> None:
     ds = Dataset(pd.DataFrame({"q": [1, 2]}), None, {}, {"q": {1.0: "Ja", 2.0: "Nej"}})
     with pytest.raises(ConfigError) as e:
         build_tables({"ledere": ds}, cb)
-    assert str(e.value) == ("tables[0].data: no data file named 'staff'; given: ledere (name a file NAME=PATH on the "
+    assert str(e.value) == ("tables[1].data: no data file named 'staff'; given: ledere (name a file NAME=PATH on the "
                             "command line, or use its file name without extension) (cb.yaml)")
 
 

@@ -125,7 +125,7 @@ def test_weighted_multi_response_and_battery(files: dict[str, Path]) -> None:
     with pytest.raises(DataError) as e:
         build_tables({"multi": read_data(d)}, cb, {"multi": w})
     assert str(e.value) == ("the items of a battery must share one scale, but code 1 is 'Mand' in koen and 'Ja' in tick "
-                            f"(codebook tables[2]) ({d})")
+                            f"(codebook tables[3]) ({d})")
     cb.tables = cb.tables[:2]
     multi, battery = build_tables({"multi": read_data(d)}, cb, {"multi": w})
     base = (raw["tick"] + raw["kvinde"]) > 0

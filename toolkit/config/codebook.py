@@ -2,7 +2,8 @@
 
 A codebook declares batteries, multi-response sets, two-way tables, filter questions, coded open
 answers, titles/numbers/notes, label overrides and missing codes (format: surveys/README.md).
-Loading validates every key and names the file and the key path (``tables[2].items``) in errors.
+Loading validates every key with strict models (toolkit.config.base) and lists every problem with
+the file and the key path (``tables[2].items``, positions counted from 1).
 """
 
 from __future__ import annotations
@@ -10,21 +11,29 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Optional, Union
 
-from toolkit.config.yaml import read_yaml
+from pydantic import BeforeValidator, TypeAdapter, model_validator
+from pydantic_core import PydanticCustomError
+
+from toolkit.config.base import (
+    Flag,
+    Loc,
+    MappingOf,
+    Name,
+    OneOrMany,
+    Strict,
+    Text,
+    as_text,
+    check_all,
+    describe,
+    validate,
+)
+from toolkit.config.yaml import YamlFloat, read_yaml
 from toolkit.core.codes import Code, code_key
-from toolkit.core.errors import ConfigError
 
 TABLE_TYPES = ("single", "battery", "multi", "twoway", "open")
 LAYOUTS = ("columns", "rows")
-_TOP_KEYS = {"title", "source", "chapter", "missing", "datasets", "scales", "variables", "tables", "skip"}
-_DATASET_KEYS = {"group", "source", "weighted_to", "cluster", "strata"}
-_VARIABLE_KEYS = {"label", "values", "missing"}
-_TABLE_KEYS = {
-    "type", "id", "number", "title", "question", "variable", "items", "row", "column", "data", "by",
-    "layout", "filter", "base", "sort", "letters", "test", "note", "source", "missing", "stub",
-}
 _NEEDS = {"single": "variable", "open": "variable", "battery": "items", "multi": "items"}
 
 
@@ -113,207 +122,190 @@ class Codebook:
         return self.datasets.get(name, DatasetSpec())
 
 
-class _Reader:
-    """Validation helpers that raise ConfigError naming the file and key path."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{key}: {problem}" if key else problem, self.path)
-
-    def mapping(self, value: Any, key: str, allowed: set[str] | None = None) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(key, f"expected a mapping (key: value lines), got {_kind(value)}")
-        if allowed is not None:
-            for k in value:
-                if str(k) not in allowed:
-                    raise self.fail(f"{key}.{k}" if key else str(k), f"unknown key; allowed: {', '.join(sorted(allowed))}")
-        return value
-
-    def text(self, value: Any, key: str) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, (dict, list)):
-            raise self.fail(key, f"expected text, got {_kind(value)}")
-        return str(value)
-
-    def name(self, value: Any, key: str) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"expected a variable name, got {_kind(value)}")
-        return value.strip()
-
-    def codes(self, value: Any, key: str) -> list[Code]:
-        if value is None:
-            return []
-        items = value if isinstance(value, list) else [value]
-        for v in items:
-            if isinstance(v, (dict, list)) or v is None:
-                raise self.fail(key, f"expected a code or a list of codes, got {_kind(v)}")
-        return [code_key(v) for v in items]
-
-    def labels(self, value: Any, key: str, scales: dict[str, dict[Code, str]]) -> dict[Code, str]:
-        if isinstance(value, str):
-            if value not in scales:
-                raise self.fail(key, f"unknown scale '{value}'; defined scales: {', '.join(scales) or '(none)'}")
-            return dict(scales[value])
-        m = self.mapping(value, key)
-        out: dict[Code, str] = {}
-        for k, v in m.items():
-            if v is None or isinstance(v, (dict, list)):
-                raise self.fail(f"{key}.{k}", "expected a label text for the code")
-            out[code_key(k)] = str(v)
-        return out
-
-    def flag(self, value: Any, key: str, default: bool) -> bool:
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.fail(key, f"expected true or false, got {value!r}")
-        return value
-
-    def choice(self, value: Any, key: str, allowed: tuple[str, ...], default: str | None) -> str | None:
-        if value is None:
-            return default
-        if value not in allowed:
-            raise self.fail(key, f"'{value}' is not allowed; use one of: {', '.join(allowed)}")
-        return str(value)
+# --------------------------------------------------------------------------- the file's models
+def _code(v: Any) -> Any:
+    if v is None or isinstance(v, (dict, list)):
+        raise PydanticCustomError("code", "expected a code, got {v}", {"v": describe(v)})
+    return code_key(v.text if isinstance(v, YamlFloat) else v)
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    return f"{type(value).__name__} {value!r}"
+CodeValue = Annotated[Union[float, str], BeforeValidator(_code)]
+Codes = OneOrMany[CodeValue]
+Labels = dict[CodeValue, Text]
+_LABELS: TypeAdapter[dict[Code, str]] = TypeAdapter(Labels)
+
+
+def _labels_or_scale(v: Any) -> Any:
+    """`values:` is a scale's name or a mapping code → label."""
+    if v is None or isinstance(v, str):
+        return v
+    return _LABELS.validate_python(v)
+
+
+def _items(raw: Any) -> Any:
+    """`items:` as a list of names, a list of one-key mappings, or a mapping name → row label."""
+    if isinstance(raw, dict):
+        entries = [((k,), k, v) for k, v in raw.items()]
+    elif isinstance(raw, list):
+        entries = []
+        bad = [((i,), "write one 'variable: label' per line") for i, e in enumerate(raw) if isinstance(e, dict) and len(e) != 1]
+        check_all(bad)
+        for i, e in enumerate(raw):
+            name, label = next(iter(e.items())) if isinstance(e, dict) else (e, None)
+            entries.append(((i,), name, label))
+    else:
+        raise ValueError(f"expected a list of variable names, got {describe(raw)}")
+    names: list[str] = []
+    out: list[tuple[str, str | None]] = []
+    problems: list[tuple[Loc | str, str]] = []
+    for loc, name, label in entries:
+        if not isinstance(name, (str, int)) or isinstance(name, bool) or not str(name).strip():
+            problems.append((loc, f"expected a variable name, got {describe(name)}"))
+            continue
+        if label is not None and (isinstance(label, (dict, list, bool))):
+            problems.append((loc, f"expected a row label text, got {describe(label)}"))
+            continue
+        n = str(name).strip()
+        if n in names:
+            problems.append(((), f"variable '{n}' is listed twice"))
+        names.append(n)
+        out.append((n, None if label is None else as_text(label)))
+    check_all(problems)
+    return out
+
+
+class DatasetModel(Strict):
+    group: Optional[Text] = None
+    source: Optional[Text] = None
+    weighted_to: Optional[Text] = None
+    cluster: Optional[Name] = None
+    strata: Optional[Name] = None
+
+
+class VariableModel(Strict):
+    label: Optional[Text] = None
+    values: Annotated[Any, BeforeValidator(_labels_or_scale)] = None
+    missing: Codes = []
+
+
+class TableModel(Strict):
+    """One entry of `tables:`; the checks that span keys are listed together."""
+
+    type: Literal["single", "battery", "multi", "twoway", "open"]
+    id: Optional[Text] = None
+    number: Optional[Text] = None
+    title: Optional[Text] = None
+    question: Optional[Text] = None
+    variable: Optional[Name] = None
+    items: Annotated[Optional[list[tuple[str, Optional[str]]]], BeforeValidator(_items)] = None
+    row: Optional[Name] = None
+    column: Optional[Name] = None
+    data: Optional[OneOrMany[Name]] = None
+    by: Optional[Name] = None
+    layout: Optional[Literal["columns", "rows"]] = None
+    filter: MappingOf[Name, Codes] = {}
+    base: Optional[Literal["answered", "all"]] = None
+    sort: Optional[Literal["code", "count"]] = None
+    letters: Optional[Flag] = None
+    test: Optional[Flag] = None
+    note: Optional[OneOrMany[Text]] = None
+    source: Optional[Text] = None
+    missing: Codes = []
+    stub: Optional[Text] = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "TableModel":
+        kind, problems = self.type, []
+        need = _NEEDS.get(kind)
+        if need and getattr(self, need) is None:
+            problems.append(((), f"a {kind} table needs '{need}:'"))
+        if self.items is not None and not self.items:
+            problems.append(("items", "list at least one variable"))
+        if kind == "twoway":
+            problems += [((), f"a twoway table needs '{k}:'") for k in ("row", "column") if getattr(self, k) is None]
+            if self.by is not None or (self.data and len(self.data) > 1):
+                problems.append(((), "a twoway table cannot be split into groups; make one table per group with 'data:' or 'filter:'"))
+        else:
+            problems += [(k, f"only twoway tables take '{k}:'") for k in ("row", "column") if getattr(self, k) is not None]
+        if kind in ("single", "open") and self.items is not None:
+            problems.append(("items", f"a {kind} table takes 'variable:', not 'items:'"))
+        if kind in ("battery", "multi") and self.variable is not None:
+            problems.append(("variable", f"a {kind} table takes 'items:', not 'variable:'"))
+        if self.data is not None and not self.data:
+            problems.append(("data", "expected a data-file name or a list of them"))
+        if self.by is not None and self.data and len(self.data) > 1 and kind != "twoway":
+            problems.append(("by", "use either several files in 'data:' or 'by:', not both"))
+        if self.layout == "columns" and kind == "battery":
+            problems.append(("layout", "a battery shows groups as rows (item × group, Tabel 2.1); remove 'layout: columns'"))
+        problems += [(("filter", var), "list the code(s) of those who were asked") for var, codes in self.filter.items() if not codes]
+        if self.base is not None and kind != "multi":
+            problems.append(("base", "only multi tables take 'base:'"))
+        check_all(problems)
+        return self
+
+
+def _tables(v: Any) -> Any:
+    if not isinstance(v, list):
+        raise ValueError(f"expected a list of tables (lines starting with '- type: …'), got {describe(v)}")
+    return v
+
+
+class CodebookModel(Strict):
+    """A codebook file as written; `parse_codebook` turns it into a `Codebook`."""
+
+    title: Optional[Text] = None
+    source: Optional[Text] = None
+    chapter: Optional[Text] = None
+    missing: Codes = []
+    datasets: MappingOf[Name, Optional[DatasetModel]] = {}
+    scales: MappingOf[Name, Labels] = {}
+    variables: MappingOf[Name, Optional[VariableModel]] = {}
+    tables: Annotated[Optional[list[TableModel]], BeforeValidator(_tables)] = None
+    skip: OneOrMany[Name] = []
+
+    @model_validator(mode="after")
+    def _references(self) -> "CodebookModel":
+        problems: list[tuple[Loc | str, str]] = []
+        for name, v in self.variables.items():
+            if v is not None and isinstance(v.values, str) and v.values not in self.scales:
+                problems.append((("variables", name, "values"),
+                                 f"unknown scale '{v.values}'; defined scales: {', '.join(self.scales) or '(none)'}"))
+        seen: dict[str, int] = {}
+        for i, t in enumerate(self.tables or []):
+            tid = default_id(_table_spec(t, i))
+            if tid in seen:
+                problems.append((("tables", i), f"table id '{tid}' is already used by tables[{seen[tid] + 1}]; give one of them 'id:'"))
+            seen.setdefault(tid, i)
+        check_all(problems)
+        return self
+
+
+def _table_spec(t: TableModel, i: int) -> TableSpec:
+    items = t.items or []
+    return TableSpec(
+        type=t.type, key=f"tables[{i + 1}]", id=t.id, number=t.number or "", title=t.title, question=t.question,
+        variable=t.variable, items=[n for n, _ in items], item_labels={n: lab for n, lab in items if lab is not None},
+        row=t.row, column=t.column, data=t.data, by=t.by, layout=t.layout, filter=dict(t.filter),
+        base=t.base or "answered", sort=t.sort or ("count" if t.type == "open" else "code"),
+        letters=bool(t.letters), test=t.test if t.test is not None else t.type != "open",
+        notes=list(t.note or []), source=t.source, missing=list(t.missing), stub=t.stub,
+    )
 
 
 def parse_codebook(raw: Any, path: str | Path = "<codebook>") -> Codebook:
-    """Validate a codebook already parsed from YAML; errors name `path` and the key."""
-    r = _Reader(str(path))
-    if raw is None:
-        raw = {}
-    top = r.mapping(raw, "", _TOP_KEYS)
-    cb = Codebook(path=str(path), title=r.text(top.get("title"), "title"), source=r.text(top.get("source"), "source"),
-                  chapter=r.text(top.get("chapter"), "chapter") or "", missing=r.codes(top.get("missing"), "missing"))
-    skip = top.get("skip") or []
-    if not isinstance(skip, list) or not all(isinstance(x, str) for x in skip):
-        raise r.fail("skip", "expected a list of variable names (globs such as 'kommune*' allowed)")
-    cb.skip = list(skip)
-    scales = {str(k): r.labels(v, f"scales.{k}", {}) for k, v in r.mapping(top.get("scales") or {}, "scales").items()}
-    for name, spec in r.mapping(top.get("datasets") or {}, "datasets").items():
-        key = f"datasets.{name}"
-        d = r.mapping(spec or {}, key, _DATASET_KEYS)
-        cb.datasets[str(name)] = DatasetSpec(**{k: r.text(d.get(k), f"{key}.{k}") for k in _DATASET_KEYS})
-    for name, spec in r.mapping(top.get("variables") or {}, "variables").items():
-        key = f"variables.{name}"
-        v = r.mapping(spec or {}, key, _VARIABLE_KEYS)
-        cb.variables[str(name)] = VariableSpec(
-            label=r.text(v.get("label"), f"{key}.label"),
-            values=r.labels(v["values"], f"{key}.values", scales) if v.get("values") is not None else None,
-            missing=r.codes(v.get("missing"), f"{key}.missing"),
-        )
-    if "tables" in top:
-        tables = top["tables"]
-        if not isinstance(tables, list):
-            raise r.fail("tables", f"expected a list of tables (lines starting with '- type: …'), got {_kind(tables)}")
-        cb.tables = [_table(r, t, f"tables[{i}]") for i, t in enumerate(tables)]
-        _check_ids(r, cb.tables)
-    return cb
-
-
-def _table(r: _Reader, raw: Any, key: str) -> TableSpec:
-    t = r.mapping(raw, key, _TABLE_KEYS)
-    kind = t.get("type")
-    if kind not in TABLE_TYPES:
-        raise r.fail(f"{key}.type", f"{'missing' if kind is None else repr(kind) + ' is not a table type'}; use one of: {', '.join(TABLE_TYPES)}")
-    spec = TableSpec(type=kind, key=key)
-    for k in ("id", "number", "title", "question", "source", "stub"):
-        setattr(spec, k, r.text(t.get(k), f"{key}.{k}") or ("" if k == "number" else None))
-    need = _NEEDS.get(kind)
-    if need and t.get(need) is None:
-        raise r.fail(key, f"a {kind} table needs '{need}:'")
-    if t.get("variable") is not None:
-        spec.variable = r.name(t["variable"], f"{key}.variable")
-    if t.get("items") is not None:
-        spec.items, spec.item_labels = _items(r, t["items"], f"{key}.items")
-        if not spec.items:
-            raise r.fail(f"{key}.items", "list at least one variable")
-    if kind == "twoway":
-        for k in ("row", "column"):
-            if t.get(k) is None:
-                raise r.fail(key, f"a twoway table needs '{k}:'")
-            setattr(spec, k, r.name(t[k], f"{key}.{k}"))
-        if t.get("by") is not None or (isinstance(t.get("data"), list) and len(t["data"]) > 1):
-            raise r.fail(key, "a twoway table cannot be split into groups; make one table per group with 'data:' or 'filter:'")
-    else:
-        for k in ("row", "column"):
-            if t.get(k) is not None:
-                raise r.fail(f"{key}.{k}", f"only twoway tables take '{k}:'")
-    if kind in ("single", "open") and t.get("items") is not None:
-        raise r.fail(f"{key}.items", f"a {kind} table takes 'variable:', not 'items:'")
-    if kind in ("battery", "multi") and t.get("variable") is not None:
-        raise r.fail(f"{key}.variable", f"a {kind} table takes 'items:', not 'variable:'")
-    data = t.get("data")
-    if data is not None:
-        names = data if isinstance(data, list) else [data]
-        if not names or not all(isinstance(n, str) and n for n in names):
-            raise r.fail(f"{key}.data", "expected a data-file name or a list of them")
-        spec.data = [str(n) for n in names]
-    if t.get("by") is not None:
-        spec.by = r.name(t["by"], f"{key}.by")
-        if spec.data and len(spec.data) > 1:
-            raise r.fail(f"{key}.by", "use either several files in 'data:' or 'by:', not both")
-    spec.layout = r.choice(t.get("layout"), f"{key}.layout", LAYOUTS, None)
-    if spec.layout == "columns" and kind == "battery":
-        raise r.fail(f"{key}.layout", "a battery shows groups as rows (item × group, Tabel 2.1); remove 'layout: columns'")
-    if t.get("filter") is not None:
-        for var, codes in r.mapping(t["filter"], f"{key}.filter").items():
-            spec.filter[r.name(var, f"{key}.filter")] = r.codes(codes, f"{key}.filter.{var}")
-            if not spec.filter[str(var)]:
-                raise r.fail(f"{key}.filter.{var}", "list the code(s) of those who were asked")
-    spec.base = r.choice(t.get("base"), f"{key}.base", ("answered", "all"), "answered") or "answered"
-    if t.get("base") is not None and kind != "multi":
-        raise r.fail(f"{key}.base", "only multi tables take 'base:'")
-    spec.sort = r.choice(t.get("sort"), f"{key}.sort", ("code", "count"), "count" if kind == "open" else "code") or "code"
-    spec.letters = r.flag(t.get("letters"), f"{key}.letters", False)
-    spec.test = r.flag(t.get("test"), f"{key}.test", kind != "open")
-    note = t.get("note")
-    if note is not None:
-        notes = note if isinstance(note, list) else [note]
-        spec.notes = [r.text(n, f"{key}.note") or "" for n in notes]
-    spec.missing = r.codes(t.get("missing"), f"{key}.missing")
-    return spec
-
-
-def _items(r: _Reader, raw: Any, key: str) -> tuple[list[str], dict[str, str]]:
-    """`items:` as a list of names, a list of one-key mappings, or a mapping name → row label."""
-    names: list[str] = []
-    labels: dict[str, str] = {}
-    entries: list[tuple[Any, Any]]
-    if isinstance(raw, dict):
-        entries = list(raw.items())
-    elif isinstance(raw, list):
-        entries = []
-        for i, e in enumerate(raw):
-            if isinstance(e, dict):
-                if len(e) != 1:
-                    raise r.fail(f"{key}[{i}]", "write one 'variable: label' per line")
-                entries.append(next(iter(e.items())))
-            else:
-                entries.append((e, None))
-    else:
-        raise r.fail(key, f"expected a list of variable names, got {_kind(raw)}")
-    for i, (name, label) in enumerate(entries):
-        n = r.name(name, f"{key}[{i}]")
-        if n in names:
-            raise r.fail(key, f"variable '{n}' is listed twice")
-        names.append(n)
-        if label is not None:
-            labels[n] = r.text(label, f"{key}.{n}") or ""
-    return names, labels
+    """Validate a codebook already parsed from YAML; every problem is listed, naming `path` and the key."""
+    m = validate(CodebookModel, {} if raw is None else raw, path)
+    variables = {}
+    for name, v in m.variables.items():
+        v = v or VariableModel()
+        values = dict(m.scales[v.values]) if isinstance(v.values, str) else v.values
+        variables[name] = VariableSpec(label=v.label, values=values, missing=list(v.missing))
+    return Codebook(
+        path=str(path), title=m.title, source=m.source, chapter=m.chapter or "", missing=list(m.missing),
+        datasets={k: DatasetSpec(**(d or DatasetModel()).model_dump()) for k, d in m.datasets.items()},
+        variables=variables, tables=None if m.tables is None else [_table_spec(t, i) for i, t in enumerate(m.tables)],
+        skip=list(m.skip),
+    )
 
 
 def default_id(spec: TableSpec) -> str:
@@ -337,15 +329,6 @@ def common_stem(names: list[str]) -> str:
             prefix = prefix[:-1]
     stem = prefix.rstrip("0123456789").rstrip("_.- ")
     return stem or names[0]
-
-
-def _check_ids(r: _Reader, tables: list[TableSpec]) -> None:
-    seen: dict[str, str] = {}
-    for t in tables:
-        tid = default_id(t)
-        if tid in seen:
-            raise r.fail(f"{t.key}", f"table id '{tid}' is already used by {seen[tid]}; give one of them 'id:'")
-        seen[tid] = t.key
 
 
 def load_codebook(path: str | Path) -> Codebook:

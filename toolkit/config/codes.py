@@ -1,7 +1,8 @@
 """The DREAM code list (registers/dream_codes.yaml): code groups in precedence order and
 activation types, with the lookup tables the register pipeline vectorises over.
 
-Format in registers/README.md; validated on load, errors name the file and the key.
+Format in registers/README.md; validated on load by strict models, every problem listed with the
+file and the key.
 """
 
 from __future__ import annotations
@@ -9,15 +10,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import BeforeValidator, Field, model_validator
 
-from toolkit.config.yaml import read_yaml
+from toolkit.config.base import (
+    Flag,
+    Loc,
+    MappingOf,
+    Name,
+    OneOrMany,
+    Strict,
+    Text,
+    check_all,
+    describe,
+    suggest,
+    validate,
+)
+from toolkit.config.yaml import YamlFloat, read_yaml
 from toolkit.core.errors import ConfigError
 from toolkit.core.resources import registers_file
 from toolkit.read.dream import MAX_CODE
-
 
 # --------------------------------------------------------------------------- code list
 
@@ -118,61 +132,75 @@ class CodeList:
         return any(code in g.codes for g in self.groups)
 
 
-def parse_codes(items: Any, where: str, path: Path | None) -> set[int]:
-    """[130, "730-739"] → the set of codes; errors name the key."""
-    if not isinstance(items, list) or not items:
-        raise ConfigError(f"{where}: expected a list of codes or ranges like \"130-139\"", path)
-    out: set[int] = set()
-    for it in items:
-        text = str(it).strip()
-        m = re.fullmatch(r"(\d{1,3})(?:\s*-\s*(\d{1,3}))?", text)
-        if not m:
-            raise ConfigError(f"{where}: '{text}' is not a code (1-{MAX_CODE}) or a range like 130-139", path)
-        a, b = int(m.group(1)), int(m.group(2) or m.group(1))
-        if not (1 <= a <= b <= MAX_CODE):
-            raise ConfigError(f"{where}: '{text}' is not a valid code range within 1-{MAX_CODE}", path)
-        out.update(range(a, b + 1))
-    return out
+# --------------------------------------------------------------------------- the file's models
+def _code_range(v: Any) -> Any:
+    """130 or "730-739" → (first, last)."""
+    text = str(v.text if isinstance(v, YamlFloat) else v).strip() if isinstance(v, (int, float, str)) and not isinstance(v, bool) else None
+    m = re.fullmatch(r"0*(\d{1,3})(?:\s*-\s*0*(\d{1,3}))?", text or "")  # 0657 is the code 657
+    if not m:
+        raise ValueError(f"{describe(v)} is not a code (1-{MAX_CODE}) or a range like 130-139")
+    a, b = int(m.group(1)), int(m.group(2) or m.group(1))
+    if not 1 <= a <= b <= MAX_CODE:
+        raise ValueError(f"'{text}' is not a valid code range within 1-{MAX_CODE}")
+    return (a, b)
+
+
+CodeRange = Annotated[tuple[int, int], BeforeValidator(_code_range)]
+Digit = Annotated[int, Field(ge=0, le=9)]
+
+
+class GroupModel(Strict):
+    label: Text
+    codes: OneOrMany[CodeRange] = Field(min_length=1)
+    benefit: Flag = True
+    activity: Flag = False
+
+
+class ActivationTypeModel(Strict):
+    label: Text
+    digits: OneOrMany[Digit] = []
+    groups: OneOrMany[Name] = []
+
+
+class ActivationModel(Strict):
+    passive_digits: OneOrMany[Digit] = [0]
+    types: MappingOf[Name, ActivationTypeModel] = {}
+
+
+class CodeListModel(Strict):
+    """A code list file as written; the checks across groups are listed together."""
+
+    unknown_codes: Literal["other", "error"] = "other"
+    groups: dict[Name, GroupModel] = Field(min_length=1, max_length=250)
+    activation: ActivationModel = ActivationModel()
+
+    @model_validator(mode="after")
+    def _across(self) -> "CodeListModel":
+        problems: list[tuple[Loc | str, str]] = []
+        seen: dict[int, str] = {}
+        for key, g in self.groups.items():
+            twice = sorted({c for a, b in g.codes for c in range(a, b + 1) if c in seen})
+            if twice:
+                problems.append((("groups", key, "codes"), f"code {twice[0]} is already in group '{seen[twice[0]]}'"
+                                 + (f" ({len(twice)} codes of this group are in other groups)" if len(twice) > 1 else "")))
+            for a, b in g.codes:
+                for c in range(a, b + 1):
+                    seen.setdefault(c, key)
+        passive = set(self.activation.passive_digits)
+        for key, t in self.activation.types.items():
+            where = ("activation", "types", key)
+            if set(t.digits) & passive:
+                problems.append(((*where, "digits"), f"digit {min(set(t.digits) & passive)} is passive (activation.passive_digits)"))
+            problems += [((*where, "groups"), suggest(g, self.groups, "code group")) for g in t.groups if g not in self.groups]
+        check_all(problems)
+        return self
 
 
 def load_codes(path: str | Path | None = None) -> CodeList:
-    """Read and validate a code list YAML (default registers/dream_codes.yaml)."""
+    """Read and validate a code list YAML (default registers/dream_codes.yaml); every problem is listed."""
     p = Path(path) if path is not None else registers_file("dream_codes.yaml")
-    raw = read_yaml(p)
-    if not isinstance(raw, dict) or not isinstance(raw.get("groups"), dict) or not raw["groups"]:
-        raise ConfigError("expected a mapping with a non-empty 'groups' section", p)
-    unknown = raw.get("unknown_codes", "other")
-    if unknown not in ("other", "error"):
-        raise ConfigError(f"unknown_codes: expected 'other' or 'error', got '{unknown}'", p)
-    groups: list[Group] = []
-    seen: dict[int, str] = {}
-    for key, spec in raw["groups"].items():
-        if not isinstance(spec, dict) or "label" not in spec or "codes" not in spec:
-            raise ConfigError(f"groups.{key}: expected {{label: …, codes: […]}}", p)
-        extra = set(spec) - {"label", "codes", "benefit", "activity"}
-        if extra:
-            raise ConfigError(f"groups.{key}: unknown key '{sorted(extra)[0]}' (allowed: label, codes, benefit, activity)", p)
-        codes = parse_codes(spec["codes"], f"groups.{key}.codes", p)
-        for c in sorted(codes):
-            if c in seen:
-                raise ConfigError(f"groups.{key}.codes: code {c} is already in group '{seen[c]}'", p)
-            seen[c] = key
-        groups.append(Group(str(key), str(spec["label"]), frozenset(codes), bool(spec.get("benefit", True)), bool(spec.get("activity", False))))
-    if len(groups) > 250:
-        raise ConfigError("groups: at most 250 groups are supported", p)
-    act_raw = raw.get("activation") or {}
-    passive = frozenset(int(d) for d in act_raw.get("passive_digits", [0]))
-    types: list[ActivationType] = []
-    keys = {g.key for g in groups}
-    for key, spec in (act_raw.get("types") or {}).items():
-        if not isinstance(spec, dict) or "label" not in spec:
-            raise ConfigError(f"activation.types.{key}: expected {{label: …, digits: […]}} or {{label: …, groups: […]}}", p)
-        digits = frozenset(int(d) for d in spec.get("digits", []))
-        if any(not 0 <= d <= 9 for d in digits) or digits & passive:
-            raise ConfigError(f"activation.types.{key}.digits: digits must be 0-9 and not passive", p)
-        gs = frozenset(str(g) for g in spec.get("groups", []))
-        for g in gs:
-            if g not in keys:
-                raise ConfigError(f"activation.types.{key}.groups: unknown code group '{g}'", p)
-        types.append(ActivationType(str(key), str(spec["label"]), digits, gs))
-    return CodeList(groups, types, passive, unknown, p)
+    m = validate(CodeListModel, read_yaml(p), p)
+    groups = [Group(key, g.label, frozenset(c for a, b in g.codes for c in range(a, b + 1)), g.benefit, g.activity)
+              for key, g in m.groups.items()]
+    types = [ActivationType(key, t.label, frozenset(t.digits), frozenset(t.groups)) for key, t in m.activation.types.items()]
+    return CodeList(groups, types, frozenset(m.activation.passive_digits), m.unknown_codes, p)

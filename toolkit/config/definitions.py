@@ -1,14 +1,32 @@
 """Outcome definitions (registers/cubb.yaml, registers/nychance.yaml): target groups, exits,
-goals, columns of the extract; validated on load, every key checked against the code list."""
+goals, columns of the extract; validated on load by strict models, every group and activation
+key checked against the code list, every problem listed with its key path."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from toolkit.config.base import (
+    Flag,
+    Loc,
+    MappingOf,
+    Month,
+    MunicipalityCode,
+    Name,
+    OneOrMany,
+    Problem,
+    Strict,
+    Text,
+    check_all,
+    key_path,
+    raise_problems,
+    suggest,
+    validate,
+)
 from toolkit.config.codes import CodeList, load_codes
 from toolkit.config.yaml import read_yaml
 from toolkit.core.calendar import month_index
@@ -16,129 +34,117 @@ from toolkit.core.errors import ConfigError
 from toolkit.core.resources import registers_file
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-def _month(v: Any) -> str:
-    month_index(str(v))
-    return str(v).strip()
-
-
-class Columns(_Model):
+class Columns(Strict):
     """Which extract column means what ({yyyy} and {q} are filled in for per-year/quarter columns)."""
 
-    id: str = "pnr"
-    weeks: str = "y_"
-    grad: str = "grad_"
-    sex: Optional[str] = "kon"
-    birth: Optional[str] = "foed_dato"
-    age: Optional[str] = None
-    age_at: Optional[str] = None
-    origin: Optional[str] = "herkomst"
-    municipality: str = "nykom{yyyy}"
-    match: Optional[str] = "match"
-    visitation: Optional[str] = "visit{q}kv{yyyy}"
-    seniority: Optional[str] = None
+    id: Name = "pnr"
+    weeks: Name = "y_"
+    grad: Name = "grad_"
+    sex: Optional[Name] = "kon"
+    birth: Optional[Name] = "foed_dato"
+    age: Optional[Name] = None
+    age_at: Optional[Name] = None
+    origin: Optional[Name] = "herkomst"
+    municipality: Name = "nykom{yyyy}"
+    match: Optional[Name] = "match"
+    visitation: Optional[Name] = "visit{q}kv{yyyy}"
+    seniority: Optional[Name] = None
 
 
-class Employment(_Model):
+class Employment(Strict):
     min_grad: float = 0.0
     hours_per_grad: float = 1.6033
     min_hours: float = 0.0
 
 
-class Municipalities(_Model):
-    programme: dict[int, str]
+class Municipalities(Strict):
+    programme: dict[MunicipalityCode, Text]
     programme_label: str = "Programkommuner"
     rest_label: str = "Landsplan"
-    anonymise: bool = False
+    anonymise: Flag = False
 
 
-class Visitation(_Model):
-    groups: list[str]
-    values: list[int]
+class Visitation(Strict):
+    groups: OneOrMany[Name]
+    values: OneOrMany[int]
 
 
-class TargetGroup(_Model):
-    groups: list[str]
-    window: tuple[str, str]
+def window_problem(window: tuple[str, str]) -> str | None:
+    """The one rule for an observation window (definitions and wave): start not after end."""
+    if month_index(window[0]) > month_index(window[1]):
+        return f"the window's start {window[0]} is after its end {window[1]}"
+    return None
+
+
+class TargetGroup(Strict):
+    groups: OneOrMany[Name]
+    window: tuple[Month, Month]
     age: tuple[int, int] = (18, 65)
     visitation: Optional[Visitation] = None
 
     @field_validator("window")
     @classmethod
     def _w(cls, v: tuple[str, str]) -> tuple[str, str]:
-        a, b = _month(v[0]), _month(v[1])
-        if month_index(a) > month_index(b):
-            raise ValueError("the window's start is after its end")
-        return (a, b)
+        problem = window_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
 
 
-class Exit(_Model):
-    label: str
-    groups: list[str] = []
+class Exit(Strict):
+    label: Text
+    groups: OneOrMany[Name] = []
     rule: Optional[Literal["job", "self_support", "censored", "other"]] = None
-    show: bool = True
+    show: Flag = True
 
 
-class Target1(_Model):
-    exits: list[Exit]
+class Target1(Strict):
+    exits: list[Exit] = Field(min_length=1)
 
 
-class Target2(_Model):
-    reference_month: str
-    exclude_groups: list[str] = []
-    exclude_activation: list[str] = []
-
-    @field_validator("reference_month")
-    @classmethod
-    def _m(cls, v: str) -> str:
-        return _month(v)
+class Target2(Strict):
+    reference_month: Month
+    exclude_groups: OneOrMany[Name] = []
+    exclude_activation: OneOrMany[Name] = []
 
 
-class Programme(_Model):
-    start: str
-    end: str
-    observed_through: Optional[str] = None
-
-    @field_validator("start", "end", "observed_through")
-    @classmethod
-    def _m(cls, v: Optional[str]) -> Optional[str]:
-        return None if v is None else _month(v)
+class Programme(Strict):
+    start: Month
+    end: Month
+    observed_through: Optional[Month] = None
 
 
-class Cohort(_Model):
-    groups: list[str]
+class Cohort(Strict):
+    groups: OneOrMany[Name]
     passive_weeks: Optional[tuple[int, int]] = None  # (at least, of the last N weeks before start)
     age: tuple[int, int] = (18, 64)
 
 
-class Goal(_Model):
-    key: str
-    label: str
+class Goal(Strict):
+    key: Name
+    label: Text
     kind: Literal["job_education", "self_support", "activation"]
-    groups: list[str]
+    groups: OneOrMany[Name]
     target: Optional[float] = None
 
 
-class Seniority(_Model):
-    groups: list[str]
+class Seniority(Strict):
+    groups: OneOrMany[Name]
     lookback_weeks: Optional[int] = None
 
 
-class TableText(_Model):
-    number: str = ""
-    title: Optional[str] = None
+class TableText(Strict):
+    number: Text = ""
+    title: Optional[Text] = None
 
 
-class Definitions(_Model):
+class Definitions(Strict):
     """One definitions file: CUBB-style targets (target_group/target1/target2) and/or
     NY CHANCE-style quarterly goals (programme/cohort/goals)."""
 
-    name: str
-    codes: str = "dream_codes.yaml"
-    source: str = "Kilde: DREAM, egne beregninger."
+    name: Text
+    codes: Text = "dream_codes.yaml"
+    source: Text = "Kilde: DREAM, egne beregninger."
     columns: Columns = Columns()
     employment: Employment = Employment()
     municipalities: Optional[Municipalities] = None
@@ -150,12 +156,35 @@ class Definitions(_Model):
     goals: list[Goal] = []
     projection_quarters: int = 5
     ranking: int = 10
-    exclude_groups: list[str] = ["doed", "udrejst"]
+    exclude_groups: OneOrMany[Name] = ["doed", "udrejst"]
     seniority: Optional[Seniority] = None
-    match_heavy: list[int] = [4, 5]
+    match_heavy: OneOrMany[int] = [4, 5]
     ranking_min_persons: int = 20
-    municipality_names: str = "municipalities.csv"
-    tables: dict[str, TableText] = {}
+    municipality_names: Text = "municipalities.csv"
+    tables: MappingOf[Name, TableText] = {}
+
+    @model_validator(mode="after")
+    def _sections(self) -> "Definitions":
+        """The checks that span sections (those against the code list follow in `group_problems`)."""
+        problems: list[tuple[Loc | str, str]] = []
+        tg = self.target_group
+        if self.target1:
+            for i, ex in enumerate(self.target1.exits):
+                if bool(ex.groups) == bool(ex.rule):
+                    problems.append((("target1", "exits", i), "give either groups or a rule (job, self_support, censored, other)"))
+            rules = [ex.rule for ex in self.target1.exits]
+            problems += [(("target1", "exits"), f"exactly one exit needs rule: {r}") for r in ("job", "censored", "other")
+                         if rules.count(r) != 1]
+        problems += [(k, "needs a target_group section") for k in ("target1", "target2") if getattr(self, k) and not tg]
+        if (self.target1 or self.target2 or self.goals) and not self.municipalities:
+            problems.append(("municipalities", "required key is missing (the programme municipalities and labels)"))
+        if self.goals and not (self.programme and self.cohort):
+            problems.append(("goals", "goals need the programme and cohort sections"))
+        if self.target2 and tg and not (month_index(tg.window[0]) <= month_index(self.target2.reference_month) <= month_index(tg.window[1])):
+            problems.append((("target2", "reference_month"),
+                             f"{self.target2.reference_month} must lie inside target_group.window ({tg.window[0]} to {tg.window[1]})"))
+        check_all(problems)
+        return self
 
 
 @dataclass
@@ -175,73 +204,59 @@ class Defs:
         return t.number, t.title or title
 
 
-def _check_groups(defs: Definitions, codes: CodeList, path: Path | None) -> None:
-    """Every group and activation key in the definitions must exist in the code list."""
-    def groups(keys: list[str], where: str) -> None:
-        for k in keys:
-            codes.group_id(k, where)
-
-    def wrap(fn: Any) -> None:
-        try:
-            fn()
-        except ConfigError as e:
-            raise ConfigError(e.message, path) from None
-
+def group_problems(defs: Definitions, codes: CodeList) -> list[tuple[Loc, str]]:
+    """(location, message) of every code group and activation type the code list does not have."""
+    groups = [g.key for g in codes.groups]
+    acts = [a.key for a in codes.activation]
+    lists: list[tuple[Loc, list[str], list[str], str]] = [(("exclude_groups",), defs.exclude_groups, groups, "code group")]
     tg = defs.target_group
-    checks: list[tuple[list[str], str]] = [(defs.exclude_groups, "exclude_groups")]
     if tg:
-        checks.append((tg.groups, "target_group.groups"))
+        lists.append((("target_group", "groups"), tg.groups, groups, "code group"))
         if tg.visitation:
-            checks.append((tg.visitation.groups, "target_group.visitation.groups"))
+            lists.append((("target_group", "visitation", "groups"), tg.visitation.groups, groups, "code group"))
     if defs.target1:
-        rules = [ex.rule for ex in defs.target1.exits]
-        for i, ex in enumerate(defs.target1.exits):
-            checks.append((ex.groups, f"target1.exits[{i}].groups"))
-            if bool(ex.groups) == bool(ex.rule):
-                raise ConfigError(f"target1.exits[{i}]: give either groups or a rule (job, self_support, censored, other)", path)
-        for r in ("job", "censored", "other"):
-            if rules.count(r) != 1:
-                raise ConfigError(f"target1.exits: exactly one exit needs rule: {r}", path)
+        lists += [(("target1", "exits", i, "groups"), ex.groups, groups, "code group") for i, ex in enumerate(defs.target1.exits)]
     if defs.target2:
-        checks.append((defs.target2.exclude_groups, "target2.exclude_groups"))
-        for a in defs.target2.exclude_activation:
-            wrap(lambda a=a: codes.activation_id(a, "target2.exclude_activation"))
+        lists.append((("target2", "exclude_groups"), defs.target2.exclude_groups, groups, "code group"))
+        lists.append((("target2", "exclude_activation"), defs.target2.exclude_activation, acts, "activation type"))
     if defs.cohort:
-        checks.append((defs.cohort.groups, "cohort.groups"))
-    for i, g in enumerate(defs.goals):
-        checks.append((g.groups, f"goals[{i}].groups"))
+        lists.append((("cohort", "groups"), defs.cohort.groups, groups, "code group"))
+    lists += [(("goals", i, "groups"), g.groups, groups, "code group") for i, g in enumerate(defs.goals)]
     if defs.seniority:
-        checks.append((defs.seniority.groups, "seniority.groups"))
-    for keys, where in checks:
-        wrap(lambda keys=keys, where=where: groups(keys, where))
-    if (defs.target1 or defs.target2) and not tg:
-        raise ConfigError("target1/target2 need a target_group section", path)
-    if (defs.target1 or defs.target2 or defs.goals) and not defs.municipalities:
-        raise ConfigError("municipalities: missing (programme municipalities and labels)", path)
-    if defs.goals and not (defs.programme and defs.cohort):
-        raise ConfigError("goals need the programme and cohort sections", path)
-    if defs.target2 and tg and not (month_index(tg.window[0]) <= month_index(defs.target2.reference_month) <= month_index(tg.window[1])):
-        raise ConfigError("target2.reference_month: must lie inside target_group.window", path)
+        lists.append((("seniority", "groups"), defs.seniority.groups, groups, "code group"))
+    return [((*loc, j), suggest(k, valid, what)) for loc, keys, valid, what in lists for j, k in enumerate(keys) if k not in valid]
 
 
 def load_definitions(path: str | Path) -> Defs:
-    """Read and validate an outcome definitions YAML and the code list it names."""
+    """Read and validate an outcome definitions YAML and the code list it names; every problem is listed."""
     p = Path(path)
     raw = read_yaml(p)
-    if not isinstance(raw, dict):
-        raise ConfigError("expected a mapping of definitions", p)
-    try:
-        spec = Definitions.model_validate(raw)
-    except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"])
-        raise ConfigError(f"{loc}: {err['msg']}", p) from None
+    spec = validate(Definitions, raw, p)
     codes_path = Path(spec.codes)
     if not codes_path.is_absolute():
         codes_path = p.parent / codes_path
     codes = load_codes(codes_path)
-    _check_groups(spec, codes, p)
+    raise_problems([Problem(msg, str(p), key_path(loc, raw)) for loc, msg in group_problems(spec, codes)])
     return Defs(spec, codes, p, load_municipality_names(_beside(p, spec.municipality_names)))
+
+
+def override_definitions(defs: Defs, *, window: tuple[str, str] | None = None, reference_month: str | None = None,
+                         programme: list[int] | None = None, source: str | Path | None = None) -> Defs:
+    """The definitions with a wave's window, reference month and programme municipalities, checked by
+    the definitions' own rules (a reference month outside the window is refused, naming `source`)."""
+    spec = defs.spec
+    data = spec.model_dump()
+    if window and spec.target_group is not None:
+        data["target_group"] = {**data["target_group"], "window": list(window)}
+    if reference_month and spec.target2 is not None:
+        data["target2"] = {**data["target2"], "reference_month": reference_month}
+    if programme and spec.municipalities is not None:
+        names = defs.names or {}
+        data["municipalities"] = {**data["municipalities"], "programme": {int(k): names.get(int(k), str(k)) for k in programme}}
+    if data == spec.model_dump():
+        return defs
+    where = f"{source} with the definitions {defs.path}" if source else str(defs.path)
+    return replace(defs, spec=validate(Definitions, data, where))
 
 
 def _beside(p: Path, name: str) -> Path:

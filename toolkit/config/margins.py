@@ -3,7 +3,8 @@
 A target is a population count or a share (a fraction such as 0.25, or a percentage written with
 a sign, "25 %"). Counts fix the population total and must agree between variables; shares are
 normalised to sum to 1 and scaled to that total (or to the sample's total when no variable has
-counts).
+counts). Every line is validated by one strict model (`MarginLine`); all problems of a file are
+listed, each with its spreadsheet row and column (CSV) or its key path (YAML).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError, ValidationInfo, field_validator
 
-from toolkit.config.yaml import read_yaml
+from toolkit.config.base import Problem, Strict, key_path, problems_of, raise_problems
+from toolkit.config.yaml import YamlFloat, read_yaml
 from toolkit.core.codes import show_code
 from toolkit.core.errors import ConfigError
 from toolkit.read.tabular import data_row, read_csv
@@ -92,7 +95,46 @@ def _parse_target(raw: Any) -> tuple[float | None, bool]:
     return (None if math.isnan(value) else value), False
 
 
-def _records_from_csv(path: Path) -> list[tuple[int | None, Any, Any, Any]]:
+Record = tuple[int | None, str, Any, Any, Any]  # (CSV row or None, YAML key path, variable, category, target)
+
+
+class MarginLine(Strict):
+    """One line of a margins file: a variable, one of its categories and its target."""
+
+    variable: str
+    category: str
+    target: tuple[float, bool]  # (value, written as a percentage)
+
+    @field_validator("variable", mode="before")
+    @classmethod
+    def _variable(cls, v: Any) -> str:
+        text = "" if v is None else str(v).strip()
+        if not text:
+            raise ValueError("blank variable name")
+        return text
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, v: Any, info: ValidationInfo) -> str:
+        text = "" if v is None else show_code(v)
+        if not text:
+            raise ValueError(f"blank category for variable '{info.data.get('variable', '')}'")
+        return text
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _target(cls, v: Any, info: ValidationInfo) -> tuple[float, bool]:
+        var, cat = info.data.get("variable", "?"), info.data.get("category", "?")
+        value, pct = _parse_target(v)
+        if value is None:
+            raise ValueError(f"target for {var} = '{cat}' is not a number: '{v.text if isinstance(v, YamlFloat) else v}'")
+        if value <= 0:
+            raise ValueError(f"target for {var} = '{cat}' is {value:g}; targets must be positive (drop a category nobody belongs "
+                             "to, or merge it with a neighbour in the data and the margins)")
+        return value, pct
+
+
+def _records_from_csv(path: Path) -> list[Record]:
     df = read_csv(path, dtype=str, keep_default_na=False)
     cols = [c.strip().lower() for c in df.columns]
     if cols != COLUMNS:
@@ -100,25 +142,22 @@ def _records_from_csv(path: Path) -> list[tuple[int | None, Any, Any, Any]]:
             f"a margins file needs exactly the columns variable, category, target (in that order); it has {', '.join(df.columns)}",
             path,
         )
-    return [(data_row(i), v, c, t) for i, (v, c, t) in enumerate(df.itertuples(index=False, name=None))]
+    return [(data_row(i), "", v, c, t) for i, (v, c, t) in enumerate(df.itertuples(index=False, name=None))]
 
 
-def _records_from_yaml(path: Path) -> list[tuple[int | None, Any, Any, Any]]:
-    doc = read_yaml(path)
-    if isinstance(doc, dict) and set(doc) == {"margins"}:
-        doc = doc["margins"]
+def _records_from_yaml(path: Path) -> list[Record]:
+    raw = read_yaml(path)
+    doc, prefix = (raw["margins"], ("margins",)) if isinstance(raw, dict) and set(raw) == {"margins"} else (raw, ())
     if not isinstance(doc, dict) or not doc:
         raise ConfigError("a margins YAML file maps each variable to {category: target, …}", path)
-    out: list[tuple[int | None, Any, Any, Any]] = []
-    for var, cats in doc.items():
-        if not isinstance(cats, dict) or not cats:
-            raise ConfigError(f"variable '{var}' must map its categories to targets, e.g. {{Mand: 6608, Kvinde: 5392}}", path, column=str(var))
-        out.extend((None, var, c, t) for c, t in cats.items())
-    return out
+    bad = [Problem("must map its categories to targets, e.g. {Mand: 6608, Kvinde: 5392}", str(path), key_path((*prefix, var), raw))
+           for var, cats in doc.items() if not isinstance(cats, dict) or not cats]
+    raise_problems(bad)
+    return [(None, key_path((*prefix, var, c), raw), var, c, t) for var, cats in doc.items() for c, t in cats.items()]
 
 
 def read_margins(path: str | Path) -> Margins:
-    """Read a margins file (.csv, or .yaml/.yml) and validate every line."""
+    """Read a margins file (.csv, or .yaml/.yml) and validate every line; every problem is listed."""
     p = Path(path)
     records = _records_from_yaml(p) if p.suffix.lower() in YAML_SUFFIXES else _records_from_csv(p)
     return margins_from_records(records, str(p))
@@ -126,60 +165,60 @@ def read_margins(path: str | Path) -> Margins:
 
 def margins_from_frame(df: pd.DataFrame, source: str = "<margins>") -> Margins:
     """Margins from a data frame with the columns variable, category, target (rows as in a file)."""
-    return margins_from_records([(data_row(i), v, c, t) for i, (v, c, t) in enumerate(df[COLUMNS].itertuples(index=False, name=None))], source)
+    return margins_from_records([(data_row(i), "", v, c, t) for i, (v, c, t) in enumerate(df[COLUMNS].itertuples(index=False, name=None))],
+                                source)
 
 
-def margins_from_records(records: list[tuple[int | None, Any, Any, Any]], source: str) -> Margins:
-    """Validate (row, variable, category, target) records into Margins."""
+def margins_from_records(records: list[Record], source: str) -> Margins:
+    """Validate (row, key, variable, category, target) records into Margins, listing every problem."""
     if not records:
         raise ConfigError("the margins file has no lines", source)
     by_var: dict[str, Margin] = {}
     percent_vars: dict[str, set[bool]] = {}
-    for row, var_raw, cat_raw, target_raw in records:
-        var = "" if var_raw is None else str(var_raw).strip()
-        cat = "" if cat_raw is None else show_code(cat_raw)
-        if not var:
-            raise ConfigError("blank variable name", source, row=row, column="variable")
-        if not cat:
-            raise ConfigError(f"blank category for variable '{var}'", source, row=row, column="category")
-        value, pct = _parse_target(target_raw)
-        if value is None:
-            raise ConfigError(f"target for {var} = '{cat}' is not a number: '{target_raw}'", source, row=row, column="target")
-        if value <= 0:
-            raise ConfigError(
-                f"target for {var} = '{cat}' is {value:g}; targets must be positive (drop a category nobody belongs to, "
-                "or merge it with a neighbour in the data and the margins)",
-                source, row=row, column="target",
-            )
-        m = by_var.setdefault(var, Margin(var, [], [], shares=False))
-        if cat.casefold() in (c.casefold() for c in m.categories):
-            raise ConfigError(f"category '{cat}' of variable '{var}' is listed twice", source, row=row, column="category")
-        m.categories.append(cat)
-        m.targets.append(value)
+    keys: dict[tuple[str, int], str] = {}  # (variable, position) → YAML key path
+    problems: list[Problem] = []
+
+    def problem(msg: str, row: int | None, key: str, column: str) -> Problem:
+        return Problem(msg, source, key, row, column if row is not None else None)
+
+    for row, key, var_raw, cat_raw, target_raw in records:
+        try:
+            line = MarginLine.model_validate({"variable": var_raw, "category": cat_raw, "target": target_raw})
+        except ValidationError as e:
+            found = problems_of(e, None, source, row=row)
+            problems += found if row is not None else [Problem(p.message, source, key) for p in found]
+            continue
+        m = by_var.setdefault(line.variable, Margin(line.variable, [], [], shares=False))
+        if line.category.casefold() in (c.casefold() for c in m.categories):
+            problems.append(problem(f"category '{line.category}' of variable '{line.variable}' is listed twice", row, key, "category"))
+            continue
+        keys[(line.variable, len(m.categories))] = key
+        m.categories.append(line.category)
+        m.targets.append(line.target[0])
         m.rows.append(row)
-        percent_vars.setdefault(var, set()).add(pct)
+        percent_vars.setdefault(line.variable, set()).add(line.target[1])
+    raise_problems(problems)
     out = Margins(list(by_var.values()), source)
     for m in out.margins:
         if percent_vars[m.variable] == {True, False}:
-            raise ConfigError(f"variable '{m.variable}' mixes percentages and plain numbers; write all its targets the same way",
-                              source, row=m.rows[0], column="target")
+            problems.append(problem(f"variable '{m.variable}' mixes percentages and plain numbers; write all its targets the same way",
+                                    m.rows[0], keys[(m.variable, 0)], "target"))
         m.shares = percent_vars[m.variable] == {True} or m.total <= SHARE_SUM_LIMIT
         if m.shares and abs(m.total - 1) > SHARE_WARNING:
             out.normalised[m.variable] = m.total
-    _check_count_totals(out)
+    problems += _count_total_problems(out, keys)
+    raise_problems(problems)
     return out
 
 
-def _check_count_totals(margins: Margins) -> None:
+def _count_total_problems(margins: Margins, keys: dict[tuple[str, int], str]) -> list[Problem]:
     counts = [m for m in margins.margins if not m.shares]
-    if len(counts) < 2:
-        return
-    first = counts[0]
+    first = counts[0] if counts else None
     for m in counts[1:]:
+        assert first is not None
         if abs(m.total - first.total) > COUNT_TOLERANCE * max(first.total, m.total):
             listing = ", ".join(f"{c.variable} {c.total:,.10g}" for c in counts)
-            raise ConfigError(
-                f"the population totals differ between variables ({listing}); the counts of every variable must add up "
-                "to the same population (or give shares)",
-                margins.source, row=m.rows[0], column="target",
-            )
+            return [Problem(f"the population totals differ between variables ({listing}); the counts of every variable must add up "
+                            "to the same population (or give shares)", margins.source, keys[(m.variable, 0)], m.rows[0],
+                            "target" if m.rows[0] is not None else None)]
+    return []

@@ -1,33 +1,47 @@
 """The model specification: what to explain, which controls, which survey indicators, how to select.
 
-A plain pydantic model so a YAML config, a wave file or a notebook can build it; validation
-messages name the offending key. No file access here (paths stay strings for the CLI).
+Strict pydantic models (toolkit.config.base) so a YAML config, a wave file or a notebook can
+build it; validation lists every problem with its key path. No file access here (paths stay strings for the CLI).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from toolkit.config.base import (
+    Flag,
+    Loc,
+    MappingOf,
+    Name,
+    OneOrMany,
+    Strict,
+    Text,
+    check_all,
+    describe,
+    fail,
+    suggest,
+    validate,
 )
-
+from toolkit.config.yaml import YamlFloat
 from toolkit.core.errors import ConfigError
 
-Code = Union[int, float, str]
 DIRECTIONS = {"forward": "fremadrettet", "backward": "baglæns", "both": "trinvis (begge veje)"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _answer(v: Any) -> Any:
+    """An answer is a code (number) or a label (text)."""
+    if v is None or isinstance(v, (dict, list, bool)):
+        raise PydanticCustomError("code", "expected a code or an answer label, got {v}", {"v": describe(v)})
+    return float(v) if isinstance(v, YamlFloat) else v
 
 
-class IndicatorSpec(_Strict):
+Code = Annotated[Union[int, float, str], BeforeValidator(_answer)]
+
+
+class IndicatorSpec(Strict):
     """Survey indicators aggregated per municipality from one instrument.
 
     `variables` are column names or glob patterns (``akt_*``). `stat: share` is the share of
@@ -36,55 +50,59 @@ class IndicatorSpec(_Strict):
     excluded by default.
     """
 
-    instrument: str
-    variables: list[str]
+    instrument: Name
+    variables: OneOrMany[Name]
     stat: Literal["share", "mean"]
-    codes: list[Code] = Field(default_factory=list)
-    exclude: list[Code] | None = None
-    name: str | None = None
-    label: str | None = None
-
-    @field_validator("variables", mode="before")
-    @classmethod
-    def _one_or_many(cls, v: Any) -> Any:
-        return [v] if isinstance(v, str) else v
+    codes: OneOrMany[Code] = Field(default_factory=list)
+    exclude: Optional[OneOrMany[Code]] = None
+    name: Optional[Name] = None
+    label: Optional[Text] = None
 
     @model_validator(mode="after")
     def _check(self) -> "IndicatorSpec":
+        problems: list[tuple[Loc | str, str]] = []
         if self.stat == "share" and not self.codes:
-            raise ValueError("stat 'share' needs 'codes' (the answers counted, e.g. [I nogen grad, I høj grad])")
+            problems.append(((), "stat 'share' needs 'codes' (the answers counted, e.g. [I nogen grad, I høj grad])"))
         if self.stat == "mean" and self.codes:
-            raise ValueError("'codes' only applies to stat 'share'; use 'exclude' to leave codes out of a mean")
+            problems.append(("codes", "'codes' only applies to stat 'share'; use 'exclude' to leave codes out of a mean"))
         single = len(self.variables) == 1 and not any(ch in self.variables[0] for ch in "*?[")
         if (self.name or self.label) and not single:
-            raise ValueError("'name' and 'label' need exactly one variable (use the top-level 'labels' for several)")
+            problems.append(("name" if self.name else "label",
+                             "'name' and 'label' need exactly one variable (use the top-level 'labels' for several)"))
         if not self.variables:
-            raise ValueError("'variables' is empty")
+            problems.append(("variables", "list at least one variable"))
+        check_all(problems)
         return self
 
 
-class InstrumentSpec(_Strict):
+class InstrumentSpec(Strict):
     """A questionnaire file and the title used in indicator labels ("Ledere")."""
 
-    file: str | None = None
-    title: str | None = None
+    file: Optional[Text] = None
+    title: Optional[Text] = None
 
 
-class RegisterVariable(_Strict):
-    label: str | None = None
-    percent: bool = False  # a share 0-1, shown as percent
+class RegisterVariable(Strict):
+    label: Optional[Text] = None
+    percent: Flag = False  # a share 0-1, shown as percent
 
 
-class RegisterSpec(_Strict):
+class RegisterSpec(Strict):
     """Register outcomes: one row per municipality (file given here or on the command line)."""
 
-    file: str | None = None
-    municipality: str = "kommune"
-    persons: str | None = None  # column with the number of persons behind each municipality's figures
-    variables: dict[str, RegisterVariable] = Field(default_factory=dict)
+    file: Optional[Text] = None
+    municipality: Name = "kommune"
+    persons: Optional[Name] = None  # column with the number of persons behind each municipality's figures
+    variables: MappingOf[Name, RegisterVariable] = Field(default_factory=dict)
 
 
-class SelectionSpec(_Strict):
+class Candidates(Strict):
+    """Candidate explanatory variables beside the survey indicators (`register:` columns)."""
+
+    register_: OneOrMany[Name] = Field(default_factory=list, alias="register")
+
+
+class SelectionSpec(Strict):
     direction: Literal["forward", "backward", "both"] = "both"
     p_enter: float = Field(0.05, gt=0, lt=1)
     p_remove: float = Field(0.10, gt=0, lt=1)
@@ -93,34 +111,36 @@ class SelectionSpec(_Strict):
     @model_validator(mode="after")
     def _no_cycling(self) -> "SelectionSpec":
         if self.direction == "both" and self.p_remove < self.p_enter:
-            raise ValueError(
+            fail(("p_remove", 
                 f"p_remove ({self.p_remove}) must be at least p_enter ({self.p_enter}); "
-                "otherwise a variable can enter and leave again forever"
-            )
+                "otherwise a variable can enter and leave again forever"))
         return self
 
 
-class ModelSpec(_Strict):
+class ModelSpec(Strict):
     """Everything the municipality model needs besides the data (YAML key `register` → `register_spec`)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    dependent: str
-    controls: list[str] = Field(default_factory=list)
-    robustness: list[str] = Field(default_factory=list)
-    register_candidates: list[str] = Field(default_factory=list)
+    dependent: Name
+    controls: OneOrMany[Name] = Field(default_factory=list)
+    robustness: OneOrMany[Name] = Field(default_factory=list)
+    candidates: Candidates = Field(default_factory=Candidates)
     indicators: list[IndicatorSpec] = Field(default_factory=list)
-    municipality: str = "kommune"  # municipality column in the survey files
-    instruments: dict[str, InstrumentSpec] = Field(default_factory=dict)
+    municipality: Name = "kommune"  # municipality column in the survey files
+    instruments: MappingOf[Name, InstrumentSpec] = Field(default_factory=dict)
     register_spec: RegisterSpec = Field(default_factory=RegisterSpec, alias="register")
     selection: SelectionSpec = Field(default_factory=SelectionSpec)
     alpha: float = Field(0.05, gt=0, lt=1)
     robust_se: Literal["HC0", "HC1", "HC2", "HC3"] = "HC3"
     max_missing: float = Field(0.5, ge=0, le=1)  # candidates missing for a larger share are left out
     min_respondents: int = Field(1, ge=1)
-    labels: dict[str, str] = Field(default_factory=dict)
-    source: str | None = None
-    notes: list[str] = Field(default_factory=list)
+    labels: MappingOf[Name, Text] = Field(default_factory=dict)
+    source: Optional[Text] = None
+    notes: OneOrMany[Text] = Field(default_factory=list)
+
+    @property
+    def register_candidates(self) -> list[str]:
+        """The register columns that are candidates for the model (`candidates: register:`)."""
+        return self.candidates.register_
 
     @field_validator("instruments", mode="before")
     @classmethod
@@ -131,17 +151,14 @@ class ModelSpec(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> "ModelSpec":
-        if self.dependent in self.controls:
-            raise ValueError(f"the dependent variable '{self.dependent}' is also a control")
-        for c in self.register_candidates:
-            if c in self.controls or c == self.dependent:
-                raise ValueError(f"'{c}' is listed as a candidate and as the dependent variable or a control")
-        for i, ind in enumerate(self.indicators):
-            if self.instruments and ind.instrument not in self.instruments:
-                raise ValueError(
-                    f"indicators[{i}] names instrument '{ind.instrument}', which is not under 'instruments' "
-                    f"({', '.join(self.instruments)})"
-                )
+        problems: list[tuple[Loc | str, str]] = [
+            (("controls", i), f"the dependent variable '{c}' is also a control") for i, c in enumerate(self.controls) if c == self.dependent]
+        problems += [(("candidates", "register", i), f"'{c}' is listed as a candidate and as the dependent variable or a control")
+                     for i, c in enumerate(self.register_candidates) if c in self.controls or c == self.dependent]
+        if self.instruments:
+            problems += [(("indicators", i, "instrument"), suggest(ind.instrument, self.instruments, "instrument"))
+                         for i, ind in enumerate(self.indicators) if ind.instrument not in self.instruments]
+        check_all(problems)
         return self
 
     def title(self, instrument: str) -> str:
@@ -150,23 +167,7 @@ class ModelSpec(_Strict):
 
 
 def spec_from_dict(data: Any, file: str | None = None) -> ModelSpec:
-    """Validate a parsed YAML mapping into a ModelSpec; a ConfigError names the key at fault."""
+    """Validate a parsed YAML mapping into a ModelSpec; a ConfigError lists every problem with its key."""
     if not isinstance(data, dict):
         raise ConfigError("the model config must be a mapping (dependent:, controls:, indicators: …)", file)
-    data = dict(data)
-    cands = data.pop("candidates", None)
-    if cands is not None:
-        if not isinstance(cands, dict) or set(cands) - {"register"}:
-            raise ConfigError("key 'candidates' must be a mapping with 'register: [columns]'", file)
-        data["register_candidates"] = cands.get("register") or []
-    try:
-        return ModelSpec.model_validate(data)
-    except ValidationError as e:
-        err = e.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        raise ConfigError(f"key '{key}': {msg}", file) from None
+    return validate(ModelSpec, data, file or "<model config>")

@@ -1,94 +1,88 @@
 """The wave file (YAML): inputs, parameters and the ordered chapters of the ministry workbook.
 
-Validated with pydantic so that *all* problems are found in one pass; each problem names the
-file and the key (e.g. ``chapters[2].items[1].crosstab.survey``). Paths are relative to the
-wave file's folder. See surveys/README.md ("Wave file") for the format.
+Validated by strict models (toolkit.config.base) so that *all* problems are found in one pass;
+each problem names the file and the key (e.g. ``chapters[2].items[1].crosstab.survey``). Months
+and programme municipalities follow the register definitions' own rules. Paths are relative to
+the wave file's folder. See surveys/README.md ("Wave file") for the format.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Optional
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
+from toolkit.config.base import (
+    ConfigProblems,
+    Month,
+    MunicipalityCode,
+    Name,
+    OneOrMany,
+    Problem,
+    Quarter,
+    Strict,
+    Text,
+    problems_of,
+    suggest,
+)
+from toolkit.config.definitions import window_problem
 from toolkit.config.yaml import read_yaml
-from toolkit.core.calendar import month_index, parse_quarter
-from toolkit.core.errors import ConfigError, ToolkitError
+from toolkit.core.errors import ToolkitError
 
 ITEM_KINDS = ("weights", "crosstab", "cubb", "goals", "model", "profile")
+__all__ = ["Problem", "Wave", "WaveModel", "load_wave", "parse_wave", "file_problems"]
 
 
-def _month(v: Any) -> str | None:
-    """A month written YYYY-MM (the same rule as the register definitions), or None."""
-    if v is None:
-        return None
-    month_index(str(v))  # raises ValueError with the reason
-    return str(v)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Window(_Strict):
-    start: str
-    end: str
-
-    _months = field_validator("start", "end")(_month)
+class Window(Strict):
+    start: Month
+    end: Month
 
     @model_validator(mode="after")
     def _order(self) -> "Window":
-        if month_index(self.start) > month_index(self.end):
-            raise ValueError(f"start {self.start} is after end {self.end}")
+        problem = window_problem((self.start, self.end))
+        if problem:
+            raise ValueError(problem)
         return self
 
 
-class Parameters(_Strict):
+class Parameters(Strict):
+    """Run parameters; window, reference month and programme municipalities override the definitions."""
+
     disclosure_threshold: int = Field(5, ge=1)
-    window: Window | None = None
-    reference_month: str | None = None
-    reference_quarter: str | None = None
-    programme_municipalities: list[int] = Field(default_factory=list)
-
-    _months = field_validator("reference_month")(_month)
-
-    @field_validator("reference_quarter")
-    @classmethod
-    def _quarter(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_quarter(str(v))  # raises ValueError with the reason (the rule the report reads it by)
-        return v
+    window: Optional[Window] = None
+    reference_month: Optional[Month] = None
+    reference_quarter: Optional[Quarter] = None
+    programme_municipalities: OneOrMany[MunicipalityCode] = Field(default_factory=list)
 
 
-class WeightSpec(_Strict):
-    margins: str
-    id: str = "id"
-    base_weight: str | None = None
-    trim: str | None = None
+class WeightSpec(Strict):
+    margins: Text
+    id: Name = "id"
+    base_weight: Optional[Name] = None
+    trim: Optional[Text] = None
     scale: Literal["population", "n"] = "population"
 
 
-class Survey(_Strict):
-    data: str
-    codebook: str | None = None
-    group: str | None = None
-    source: str | None = None
-    weights: WeightSpec | None = None
+class Survey(Strict):
+    data: Text
+    codebook: Optional[Text] = None
+    group: Optional[Text] = None
+    source: Optional[Text] = None
+    weights: Optional[WeightSpec] = None
 
 
-class Register(_Strict):
-    extract: str
-    definitions: str | list[str]
-    source: str | None = None
+class Register(Strict):
+    extract: Text
+    definitions: OneOrMany[Text] = Field(min_length=1)
+    source: Optional[Text] = None
 
 
 class Item(BaseModel):
@@ -103,7 +97,7 @@ class Item(BaseModel):
             raise ValueError(f"each item must be a mapping with exactly one of: {', '.join(ITEM_KINDS)}")
         kind = next(iter(data))
         if kind not in ITEM_KINDS:
-            raise ValueError(f"unknown item '{kind}'; allowed: {', '.join(ITEM_KINDS)}")
+            raise ValueError(suggest(kind, ITEM_KINDS, "item"))
         opts = data[kind]
         if opts is not None and not isinstance(opts, dict):
             raise ValueError(f"the options of '{kind}' must be a mapping")
@@ -118,41 +112,24 @@ class Item(BaseModel):
         return dict((self.model_extra or {})[self.kind] or {})
 
 
-class Chapter(_Strict):
-    number: str
-    title: str
+class Chapter(Strict):
+    number: Text
+    title: Text
     items: list[Item] = Field(min_length=1)
 
-    @field_validator("number", mode="before")
-    @classmethod
-    def _num(cls, v: Any) -> str:
-        return str(v)
 
-
-class WaveModel(_Strict):
-    name: str
-    title: str
+class WaveModel(Strict):
+    name: Text
+    title: Text
     parameters: Parameters = Field(default_factory=Parameters)
-    surveys: dict[str, Survey] = Field(default_factory=dict)
-    register_: Register | None = Field(None, alias="register")
-    model: str | None = None
+    surveys: dict[Name, Survey] = Field(default_factory=dict)
+    register_: Optional[Register] = Field(None, alias="register")
+    model: Optional[Text] = None
     chapters: list[Chapter] = Field(min_length=1)
 
     @property
     def register(self) -> Register | None:
         return self.register_
-
-
-@dataclass
-class Problem:
-    """One thing wrong with a wave: where (file, key) and what."""
-
-    message: str
-    file: str
-    key: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.message} ({self.file}{', key ' + self.key if self.key else ''})"
 
 
 @dataclass
@@ -214,17 +191,6 @@ def missing_files(raw: dict[str, Any], folder: Path, wave_path: Path) -> list[Pr
     return problems
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    """'chapters[2].items[1].crosstab' – list positions counted from 1, as a reader counts."""
-    out = ""
-    for x in loc:
-        if isinstance(x, int):
-            out += f"[{x + 1}]"
-        elif x not in ("function-after", "function-before"):
-            out += ("." if out else "") + str(x)
-    return out
-
-
 def parse_wave(path: str | Path) -> tuple[Wave | None, list[Problem]]:
     """Parse and validate the structure; return the wave (if usable) and every problem found."""
     p = Path(path)
@@ -237,15 +203,7 @@ def parse_wave(path: str | Path) -> tuple[Wave | None, list[Problem]]:
     try:
         return Wave(p, WaveModel.model_validate(raw), raw), []
     except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key"
-            elif err["type"] == "missing":
-                msg = "required key is missing"
-            problems.append(Problem(msg, str(p), _loc(err["loc"])))
-        return None, problems + missing_files(raw, p.parent, p)
+        return None, problems_of(e, raw, p) + missing_files(raw, p.parent, p)
 
 
 def file_problems(wave: Wave) -> list[Problem]:
@@ -271,6 +229,6 @@ def load_wave(path: str | Path) -> Wave:
     if wave is not None:
         problems += file_problems(wave)
     if problems:
-        raise ConfigError(f"{len(problems)} problem(s) in the wave file:\n  " + "\n  ".join(str(x) for x in problems), path)
+        raise ConfigProblems(problems)
     assert wave is not None
     return wave

@@ -8,10 +8,11 @@ all the reading and validation without the analyses and collects every problem.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from toolkit.config.base import ConfigProblems
 from toolkit.config.wave import Problem, Wave, file_problems, parse_wave
 from toolkit.config.yaml import read_yaml
 from toolkit.core.errors import ConfigError, ToolkitError
@@ -80,7 +81,7 @@ class Context:
         reg = self.wave.spec.register
         if reg is None:
             return []
-        files = [reg.definitions] if isinstance(reg.definitions, str) else list(reg.definitions)
+        files = list(reg.definitions)
         return [self.wave.resolve(f) for f in files]
 
     def defs(self, path: Path) -> Any:
@@ -113,20 +114,11 @@ class Context:
 
 def apply_parameters(defs: Any, wave: Wave) -> Any:
     """Wave parameters override the definitions: window, reference month, programme municipalities."""
+    from toolkit.config.definitions import override_definitions
+
     p = wave.spec.parameters
-    spec = defs.spec
-    upd: dict[str, Any] = {}
-    if p.window and spec.target_group is not None:
-        upd["target_group"] = spec.target_group.model_copy(update={"window": (p.window.start, p.window.end)})
-    if p.reference_month and spec.target2 is not None:
-        upd["target2"] = spec.target2.model_copy(update={"reference_month": p.reference_month})
-    if p.programme_municipalities and spec.municipalities is not None:
-        names = defs.names or {}
-        programme = {int(k): names.get(int(k), str(k)) for k in p.programme_municipalities}
-        upd["municipalities"] = spec.municipalities.model_copy(update={"programme": programme})
-    if not upd:
-        return defs
-    return replace(defs, spec=spec.model_copy(update=upd))
+    return override_definitions(defs, window=(p.window.start, p.window.end) if p.window else None,
+                                reference_month=p.reference_month, programme=p.programme_municipalities, source=wave.path)
 
 
 # -------------------------------------------------------------------- the item runners
@@ -304,6 +296,8 @@ def check_wave(path: str | Path) -> list[Problem]:
     def attempt(key: str, fn: Callable[[], Any]) -> None:
         try:
             fn()
+        except ConfigProblems as e:  # a configuration file the wave names: each of its problems at its own key
+            problems.extend(e.problems)
         except ToolkitError as e:
             problems.append(_problem(e, wave, key))
 
