@@ -182,3 +182,31 @@ def test_constant_dependent_variable() -> None:
     d["y"] = 0.5
     with pytest.raises(DataError, match="the dependent variable 'y' is constant"):
         ols(d, "y", ["a"])
+
+
+def _r_figures(name: str) -> dict[str, dict[str, float]]:
+    """Figures R printed (tests/reference/<name>.txt): 'term key=value …' per line."""
+    from pathlib import Path
+
+    out: dict[str, dict[str, float]] = {}
+    for line in (Path(__file__).resolve().parents[1] / "reference" / f"{name}.txt").read_text().splitlines():
+        term, *pairs = line.split()
+        if "=" in term:  # a line of figures without a term
+            pairs, term = [term, *pairs], ""
+        out[term] = {k: float(v) for k, v in (x.split("=") for x in pairs)}
+    return out
+
+
+def test_hc3_standard_errors_use_t_with_residual_df_as_r_coeftest() -> None:
+    """HC3 SEs and p-values pinned to R's coeftest(m, vcovHC(m, "HC3")): t on 39 df, not the normal."""
+    from pathlib import Path
+
+    d = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "hc3_data.csv")
+    r = _r_figures("hc3_reference")
+    f = ols(d, "y", ["x1", "x2", "x3"], cov_type="HC3")
+    assert f.df_resid == r[""]["df_resid"] == 39
+    for term, name in (("(Intercept)", "const"), ("x1", "x1"), ("x2", "x2"), ("x3", "x3")):
+        assert f.params[name] == pytest.approx(r[term]["estimate"], rel=1e-8, abs=1e-12)
+        assert f.bse[name] == pytest.approx(r[term]["se"], rel=1e-8)
+        assert f.tvalues[name] == pytest.approx(r[term]["t"], rel=1e-8)
+        assert f.pvalues[name] == pytest.approx(r[term]["p"], rel=1e-8)
