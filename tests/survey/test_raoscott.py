@@ -107,7 +107,7 @@ def test_missing_codes_and_empty_categories_are_dropped(weighted: pd.DataFrame) 
     d = weighted
     r, c = codes(d["vejledning"]) * 2, codes(d["lyst"]).copy()  # row codes 0,2,4,6,8: odd ones empty
     c[:7] = -1
-    full = rao_scott(codes(d["vejledning"])[7:], codes(d["lyst"])[7:], d["w"].to_numpy()[7:])
+    full = rao_scott(codes(d["vejledning"]), np.where(np.arange(len(d)) < 7, -1, codes(d["lyst"])), d["w"].to_numpy())
     gappy = rao_scott(r, c, d["w"].to_numpy())
     assert gappy.f == pytest.approx(full.f, rel=1e-12) and gappy.df == 8
 
@@ -142,3 +142,63 @@ def test_column_letters_against_pairwise_z_tests() -> None:
 
 def test_letters_beyond_z() -> None:
     assert [letter(j) for j in (0, 25, 26, 27)] == ["A", "Z", "AA", "AB"]
+
+
+def r_domain() -> dict[str, dict[str, float]]:
+    """Figures R printed for svychisq on subset(design, …) (tests/reference/raoscott_domain.R)."""
+    out = {}
+    for line in (REF / "raoscott_domain.txt").read_text().splitlines():
+        m = re.match(r"^(.*?) statistic=(\S+)(.*)$", line)
+        figs = {"statistic": float(m.group(2))}
+        figs.update({k: float(v) for k, v in re.findall(r"(\w+)=(\S+)", m.group(3))})
+        out[m.group(1)] = figs
+    return out
+
+
+RD = r_domain()
+
+
+def domain(d: pd.DataFrame, mask: pd.Series, row: str, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Codes over the whole sample, −1 outside the domain (how a filter or by-group reaches rao_scott)."""
+    return np.where(mask, codes(d[row]), -1), np.where(mask, codes(d[col]), -1)
+
+
+@pytest.mark.parametrize("name,mask,row,col,strata", [
+    ("domain koen==1 vejledning x lyst", ("koen", 1), "vejledning", "lyst", None),
+    ("domain tick==1 match x lyst", ("tick", 1), "match", "lyst", None),
+    ("domain tick==1 koen x lyst", ("tick", 1), "koen", "lyst", None),
+    ("strata domain tick==1 vejledning x lyst", ("tick", 1), "vejledning", "lyst", "koen"),
+])
+def test_domain_tests_match_r_subset(weighted: pd.DataFrame, name: str, mask: tuple[str, int], row: str, col: str,
+                                     strata: str | None) -> None:
+    """A sub-population is a domain: the whole design stays in the variance (R's subset(design, …))."""
+    r, c = domain(weighted, weighted[mask[0]] == mask[1], row, col)
+    rs = rao_scott(r, c, weighted["w"].to_numpy(), strata=None if strata is None else weighted[strata].to_numpy())
+    f = RD[f"{name} F"]
+    assert rs.f == pytest.approx(f["statistic"], rel=1e-8)
+    assert rs.ndf == pytest.approx(f["ndf"], rel=1e-8)
+    assert rs.ddf == pytest.approx(f["ddf"], rel=1e-8)
+    assert rs.p == pytest.approx(f["p"], rel=1e-8)
+    if f"{name} Chisq" in RD:  # svychisq "Chisq" prints the raw X² and the first-order p
+        assert rs.pearson == pytest.approx(RD[f"{name} Chisq"]["statistic"], rel=1e-8)
+        assert rs.chisq_p == pytest.approx(RD[f"{name} Chisq"]["p"], rel=1e-8)
+
+
+def test_domain_differs_from_treating_the_subset_as_the_sample_by_the_known_ratio(weighted: pd.DataFrame) -> None:
+    """Weights-only design: F(subset as sample) / F(domain) = (N/(N−1)) / (n/(n−1)) (NOTES.md)."""
+    d = weighted
+    mask = (d["koen"] == 2).to_numpy()
+    r, c = domain(d, mask, "vejledning", "lyst")
+    dom = rao_scott(r, c, d["w"].to_numpy())
+    alone = rao_scott(codes(d["vejledning"])[mask], codes(d["lyst"])[mask], d["w"].to_numpy()[mask])
+    N, n = len(d), int(mask.sum())
+    assert alone.f / dom.f == pytest.approx((N / (N - 1)) / (n / (n - 1)), rel=1e-12)
+    assert dom.ddf == pytest.approx(alone.ddf, rel=1e-12)  # degrees of freedom count the domain's PSUs
+
+
+def test_unweighted_domain_matches_r(weighted: pd.DataFrame) -> None:
+    r, c = domain(weighted, weighted["koen"] == 2, "vejledning", "lyst")
+    rs = rao_scott(r, c)
+    f = RD["unweighted domain koen==2 vejledning x lyst F"]
+    assert (rs.f, rs.ndf, rs.ddf) == pytest.approx((f["statistic"], f["ndf"], f["ddf"]), rel=1e-8)
+    assert rs.p == pytest.approx(f["p"], rel=1e-8)

@@ -36,17 +36,22 @@ class RaoScott:
 
 def _linearised_variance(cell: np.ndarray, a: np.ndarray, p: np.ndarray, cluster: np.ndarray | None,
                          strata: np.ndarray | None, fpc: np.ndarray | None) -> tuple[np.ndarray, int]:
-    """Design variance of the cell proportions p (ratio means) and ν = PSUs − strata.
+    """Design variance of the cell proportions p (ratio means) and ν = PSUs − strata of the domain.
 
-    Respondent i contributes u_i = a_i (e_cell(i) − p) with a = w / Σw. PSU totals of u are
-    centred within stratum and scaled by n_h/(n_h−1)·(1−f_h), as ``survey::svyrecvar`` does
-    for one stage. Everything is built from bincounts, never an n × k indicator matrix.
+    Respondent i contributes u_i = a_i (e_cell(i) − p) with a = w / Σw over the domain and a = 0
+    outside it, so out-of-domain respondents add zeros but still count among their stratum's PSUs
+    (a domain estimate, as R's ``subset(design, …)``). PSU totals of u are centred within stratum
+    and scaled by n_h/(n_h−1)·(1−f_h), as ``survey::svyrecvar`` does for one stage; ν counts only
+    PSUs and strata with a respondent in the domain, as ``degf`` of a subset design. Everything is
+    built from bincounts, never an n × k indicator matrix.
     """
     k = len(p)
     n = len(cell)
     stratum = np.zeros(n, int) if strata is None else np.unique(strata, return_inverse=True)[1]
+    inside = a > 0
+    psu_id = np.arange(n) if cluster is None else np.unique(np.asarray(cluster), return_inverse=True)[1]
+    nu = len(np.unique(np.column_stack([stratum, psu_id])[inside], axis=0)) - len(np.unique(stratum[inside]))
     V = np.zeros((k, k))
-    n_psu_all = 0
     for h in np.unique(stratum):
         in_h = stratum == h
         c_h, a_h = cell[in_h], a[in_h]
@@ -63,7 +68,6 @@ def _linearised_variance(cell: np.ndarray, a: np.ndarray, p: np.ndarray, cluster
             tot = np.bincount(psu * k + c_h, a_h, nh * k).reshape(nh, k) - np.outer(np.bincount(psu, a_h, nh), p)
             tot -= tot.mean(axis=0)
             M = tot.T @ tot
-        n_psu_all += nh
         if nh < 2:
             continue  # a lonely PSU contributes nothing (R's default lonely.psu="fail" would stop)
         scale = nh / (nh - 1)
@@ -71,7 +75,7 @@ def _linearised_variance(cell: np.ndarray, a: np.ndarray, p: np.ndarray, cluster
             f_h = np.asarray(fpc, float)[in_h][0]
             scale *= 1 - (nh / f_h if f_h >= 1 else f_h)  # population PSU count or sampling fraction
         V += scale * M
-    return V, n_psu_all - len(np.unique(stratum))
+    return V, nu
 
 
 def rao_scott(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray | None = None,
@@ -79,31 +83,32 @@ def rao_scott(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray | None = N
               fpc: np.ndarray | None = None) -> RaoScott:
     """Rao-Scott chi-square of independence between two categorical codes under a design.
 
-    `rows`/`cols` are integer category codes per respondent (negative = missing: the
-    respondent is left out); `weights` default to 1. Empty categories are dropped (R uses the
-    categories present). Matches ``svychisq(~r+c, design, statistic="F")`` and ``"Chisq"``.
+    `rows`/`cols` are integer category codes per respondent of the *whole* sample; a negative
+    code (a missing answer, a respondent outside a filter's base or a by-group) puts the
+    respondent outside the domain tested: it adds zeros to the variance but stays in the design,
+    as R's ``svychisq(~r+c, subset(design, …))`` (and its NA handling) does. `weights` default to
+    1. Empty categories are dropped (R uses the categories present). Matches
+    ``svychisq(~r+c, design, statistic="F")`` and ``"Chisq"``.
     """
     from scipy import stats
 
     rows = np.asarray(rows)
     cols = np.asarray(cols)
-    ok = (rows >= 0) & (cols >= 0)
     w = np.ones(len(rows)) if weights is None else np.asarray(weights, float)
-    ok &= w > 0
-    r_codes, r = np.unique(rows[ok], return_inverse=True)
-    c_codes, c = np.unique(cols[ok], return_inverse=True)
-    w = w[ok]
-    sub = lambda a: None if a is None else np.asarray(a)[ok]  # noqa: E731
+    ok = (rows >= 0) & (cols >= 0) & (w > 0)
+    r_codes, r_in = np.unique(rows[ok], return_inverse=True)
+    c_codes, c_in = np.unique(cols[ok], return_inverse=True)
     nr, nc = len(r_codes), len(c_codes)
-    N = len(w)
+    N = int(ok.sum())  # respondents in the domain: the table's sample size
     if nr < 2 or nc < 2:
         nan = float("nan")
         return RaoScott(nan, 0, nan, nan, nan, nan, nan, nan)
-    cell = r + nr * c  # column-major cell index, as R's interaction(rows, cols)
+    cell = np.zeros(len(rows), int)
+    cell[ok] = r_in + nr * c_in  # column-major cell index, as R's interaction(rows, cols)
     k = nr * nc
-    a = w / w.sum()
+    a = np.where(ok, w, 0.0) / w[ok].sum()
     p = np.bincount(cell, a, k)
-    V, nu = _linearised_variance(cell, a, p, sub(cluster), sub(strata), sub(fpc))
+    V, nu = _linearised_variance(cell, a, p, cluster, strata, fpc)
     # contrasts for the interaction, orthogonal to the main-effects design (qr.resid in R)
     grid_r = np.tile(np.arange(nr), nc)
     grid_c = np.repeat(np.arange(nc), nr)

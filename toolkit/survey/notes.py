@@ -31,28 +31,35 @@ def test_text(row_of: np.ndarray, col_of: np.ndarray, w: np.ndarray | None,
 
 
 def stack_design(groups: Sequence[Group], idx_of: Callable[[Group], np.ndarray]):
-    """Stack the groups' respondents: group number, category, weight, cluster and stratum per row.
+    """The groups' files as one design: group number, category, weight, cluster and stratum per row.
 
-    Separate files are independent samples, so each file is its own stratum and its weights are
-    scaled to its sample size (weights from `toolkit weight` sum to the population); within a
-    file the respondents are the PSUs unless the codebook names a cluster variable.
+    Every respondent of each file is in the design, also those in no group or without an answer
+    (row or category −1): a test on groups, a filter's base or a by-variable is then a domain
+    estimate, as R's ``svychisq(…, subset(design, …))``. Separate files are independent samples,
+    so each file is its own stratum and its weights are scaled to its sample size (weights from
+    `toolkit weight` sum to the population); within a file the respondents are the PSUs unless
+    the codebook names a cluster variable. A respondent in two groups of one file counts in the first.
     """
     rows, cols, ws, cl, st = [], [], [], [], []
     any_cluster = any(g.src.spec.cluster for g in groups)
-    names = list(dict.fromkeys(g.src.name for g in groups))
-    for gi, g in enumerate(groups):
-        m = g.mask
-        idx = idx_of(g)[m]
-        rows.append(np.full(len(idx), gi))
-        cols.append(idx)
-        w = g.src.weights  # scaled to mean 1 per file: independent samples keep their own size
-        ws.append(np.ones(len(idx)) if w is None else w[m] / w.mean())
-        spec, data, si = g.src.spec, g.src.ds.data, names.index(g.src.name)
+    sources = {g.src.name: g.src for g in groups}
+    for si, (name, src) in enumerate(sources.items()):
+        n = len(src.ds.data)
+        r, c = np.full(n, -1), np.full(n, -1)
+        for gi, g in enumerate(groups):
+            if g.src.name == name:
+                m = g.mask & (r < 0)
+                r[m], c[m] = gi, idx_of(g)[m]
+        rows.append(r)
+        cols.append(c)
+        w = src.weights  # scaled to mean 1 per file: independent samples keep their own size
+        ws.append(np.ones(n) if w is None else w / w.mean())
+        spec, data = src.spec, src.ds.data
         if any_cluster:
-            psu = data[spec.cluster].to_numpy()[m] if spec.cluster else np.flatnonzero(m)
+            psu = data[spec.cluster].to_numpy() if spec.cluster else np.arange(n)
             cl.append(np.array([f"{si}:{p}" for p in psu], dtype=object))
-        strat = data[spec.strata].astype(str).to_numpy()[m] if spec.strata else np.full(len(idx), "")
-        st.append(np.array([f"{si}:{x}" for x in strat], dtype=object) if spec.strata else np.full(len(idx), si))
+        strat = data[spec.strata].astype(str).to_numpy() if spec.strata else None
+        st.append(np.array([f"{si}:{x}" for x in strat], dtype=object) if strat is not None else np.full(n, si))
     r, c = np.concatenate(rows), np.concatenate(cols)
     w = np.concatenate(ws) if weighted(groups) else None
     cluster = np.concatenate(cl) if any_cluster else None
@@ -63,6 +70,6 @@ def stack_design(groups: Sequence[Group], idx_of: Callable[[Group], np.ndarray])
 def group_test(groups: Sequence[Group], idx_of: Callable[[Group], np.ndarray], k: int) -> tuple[str, float]:
     """Test whether the groups differ on a categorical (rows = groups, columns = categories)."""
     r, c, w, cluster, strata = stack_design(groups, idx_of)
-    ok = c >= 0
+    ok = (r >= 0) & (c >= 0)
     counts = np.bincount(r[ok] * k + c[ok], minlength=len(groups) * k).reshape(len(groups), k)
     return test_text(r, c, w, cluster, strata, counts)

@@ -278,8 +278,9 @@ class TableBuilder:
         cells.append([percent(col_tot[j] / col_tot.sum() if col_tot.sum() > 0 else np.nan, int(counts[:, j].sum()))
                       for j in range(nc)] + [base(n_all)])
         if spec.test:
-            _, _, weights, cl, st = stack_design([Group(g.label, g.src, both)], lambda _g: ri)
-            text, _ = test_text(ri[both], ci[both], weights, cl, st, counts)
+            # the whole sample in the design, the table's respondents as the domain (stack_design)
+            inside, row_of, weights, cl, st = stack_design([Group(g.label, g.src, both)], lambda _g: ri)
+            text, _ = test_text(row_of, np.where(inside >= 0, ci, -1), weights, cl, st, counts)
             self.test_note("for uafhængighed", text)
         rlab, clab = self.ctx.label(self.srcs, rv.name), self.ctx.label(self.srcs, cv.name)
         t = Table(id=self.id(), title="", row_labels=rv.labels + [I_ALT], column_labels=cv.labels + [I_ALT],
