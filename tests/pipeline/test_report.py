@@ -180,27 +180,39 @@ def _published(monkeypatch: pytest.MonkeyPatch) -> list:
 
 
 def _assert_disclosed(tables: list, threshold: int = 5) -> int:
-    """No shown register cell describes 1-4 persons, and no relation has a lone suppressed cell."""
-    from toolkit.core.table import Ref
+    """No shown register cell describes 1-4 persons, and no relation has a lone suppressed cell;
+    the number of suppressed cells."""
     from toolkit.publish.disclosure import implied_relations
 
     reg = [t for t in tables if t.register]
     cells = {t.ref(i, j): c for t in reg for i, j, c in t.iter_cells()}
-    by_key = {t.key: t for t in reg}
-
-    def cell(r: tuple) -> object:
-        r = Ref(*r)
-        if isinstance(r.row, int):  # TODO(roles): positional refs until the analyses build keyed relations
-            return by_key[r.table].cells[r.row][r.column]
-        return cells[r]
-
     for t in reg:
         for i, j, c in t.iter_cells():
             assert c.suppressed or c.n is None or c.n == 0 or c.n >= threshold, (t.key, t.row_labels[i], t.column_labels[j], c.n)
-        for total, parts in t.relations or implied_relations(t):
-            members = [cell(r) for r in parts] + ([cell(total)] if total is not None else [])
-            assert sum(m.suppressed for m in members) != 1, (t.key, total, parts)  # type: ignore[attr-defined]
+        for total, parts in t.relations + implied_relations(t):
+            members = [cells[r] for r in parts] + ([cells[total]] if total is not None else [])
+            assert sum(m.suppressed for m in members) != 1, (t.key, total, parts)
+        for ref, inputs in t.derived:
+            assert cells[ref].suppressed or not any(cells[i].suppressed for i in inputs), (ref, inputs)
     return sum(c.suppressed for c in cells.values())
+
+
+def _assert_goal_projections_hide_with_their_quarters(tables: list, prefix: str) -> int:
+    """Read off the published tables, independently of what the analysis declares: no projection (k = 5)
+    or change shown beside the shown quarter that, with it, gives a suppressed quarter away."""
+    checked = 0
+    for t in tables:
+        if t.key.startswith(prefix) and t.key.endswith("_kommuner"):
+            nq = next(j for j, c in enumerate(t.column_labels) if c.startswith("Fremskrevet"))
+            for row in t.cells:
+                last, back = row[nq - 1], row[nq - 1 - min(5, nq - 1)]
+                checked += last.suppressed != back.suppressed
+                assert row[nq].suppressed or not (last.suppressed or back.suppressed)
+        if t.key.startswith(prefix) and t.key.endswith("_top"):
+            for row in t.cells:  # first, latest, change, projection, N
+                checked += row[0].suppressed != row[1].suppressed
+                assert row[2].suppressed or not (row[0].suppressed or row[1].suppressed)
+    return checked
 
 
 def test_every_number_of_the_workbook_has_its_tidy_line(two_runs: tuple[Path, Path]) -> None:
@@ -269,6 +281,7 @@ def test_outcomes_of_cubb_and_nychance_get_distinct_keys_and_pass_disclosure_con
     assert len(set(keys)) == len(keys) and all(t.register for t in tables)
     assert {"cubb/maal1_kommuner", "nychance/maal1_kommuner"} <= set(keys)
     assert _assert_disclosed(tables) > 0
+    assert _assert_goal_projections_hide_with_their_quarters(tables, "nychance/") > 0  # the demo has such rows
     rows = list(csv.DictReader((tmp_path / "o.csv").open(encoding="utf-8")))
     assert {ln["table"] for ln in rows} == set(keys)
     assert {ln["number"] for ln in rows if ln["table"] == "nychance/maal_udvikling"} == {"Figur 2.1"}

@@ -285,7 +285,8 @@ def test_cells_carry_person_counts_for_disclosure() -> None:
     assert ts["profil_anciennitet"].cells[0][0].n == 11
     assert all(t.register for t in ts.values())
     # each column of a distribution adds up to a public total (100 % / the group's N)
-    assert (None, [("profil_alder", i, 0) for i in range(6)]) in age.relations
+    assert (None, [age.ref(i, 0) for i in range(6)]) in age.relations
+    assert age.relations[0].parts[0] == ("profil_alder", "Under 20 år", "Procent/Restgruppen")
 
 
 # ---------------------------------------------------------------- bad input

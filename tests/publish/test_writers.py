@@ -223,7 +223,7 @@ def test_horizontal_bars_in_table_order_without_legend_for_one_series(tmp_path: 
 
 def test_text_in_a_total_row_gets_the_total_style(tmp_path: Path) -> None:
     t = Table(id="s", title="Fortegn", row_labels=["Faktor", "I alt"], column_labels=["Fortegn"],
-              cells=[[Cell("+", Kind.TEXT)], [Cell("−", Kind.TEXT)]])
+              cells=[[Cell("+", Kind.TEXT)], [Cell("−", Kind.TEXT)]], row_roles=[Role.BODY, Role.TOTAL])
     ws = openpyxl.load_workbook(write_workbook([t], tmp_path / "s.xlsx", Provenance(command="x")))["s"]
     assert ws["B4"].style == "tk_text" and ws["B5"].style == "tk_text_total" and ws["B5"].font.b
 

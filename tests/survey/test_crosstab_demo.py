@@ -15,7 +15,7 @@ import pytest
 from conftest import run_main as run_cli
 
 from toolkit.config.codebook import load_codebook
-from toolkit.core.table import Kind
+from toolkit.core.table import Kind, Role
 from toolkit.read.tabular import read_data
 from toolkit.survey.crosstab import build_tables
 from toolkit.survey.weights import weights_from_frame
@@ -125,6 +125,26 @@ def test_citizens_codebook_weighted(demo_dir: Path, weights_file: Path) -> None:
     # weighting moves the origin shares toward the population margins (62 / 8 / 30 %)
     assert ts[0].value("Indvandrer/efterkommer, mindre udviklede lande", "Procent") == pytest.approx(
         ww[d["oprindelse"] == 3].sum() / ww.sum())
+
+
+def test_total_lines_sum_the_lines_before_them_and_base_lines_do_not(demo_dir: Path) -> None:
+    """The roles the shapes set (never read off a Danish label): a TOTAL row/column's persons are the sum of
+    the body lines before it; a multi-response table's N is a BASE (its items overlap)."""
+    ts = {t.id: t for t in build_tables({"borgere": read_data(demo_dir / "borgere.sav")}, load_codebook(SURVEYS / "codebook_borgere.yaml"))}
+    roles = {k: ([r.value for r in t.row_roles if r is not Role.BODY], [r.value for r in t.column_roles if r is not Role.BODY])
+             for k, t in ts.items()}
+    assert roles == {"oprindelse": (["total"], []), "tilbud": (["base"], []), "udbytte": ([], ["total"]),
+                     "vejledning x lyst": (["total"], ["total"]), "lyst efter køn": (["total"], [])}
+    for t in ts.values():
+        for i, role in enumerate(t.row_roles):
+            body = [r for r in range(i) if t.row_roles[r] is Role.BODY]
+            for j, c in enumerate(t.cells[i]):
+                if c.n is not None and role is not Role.BODY:
+                    parts = sum(t.cells[r][j].n for r in body)
+                    assert parts == c.n if role is Role.TOTAL else parts > c.n, (t.id, i, j)
+        for j, role in enumerate(t.column_roles):
+            if role is Role.TOTAL:
+                assert all(row[j].n == sum(row[c].n for c in range(j)) for row in t.cells), t.id
 
 
 def test_groups_codebook_through_the_cli(demo_dir: Path, tmp_path: Path) -> None:

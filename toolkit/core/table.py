@@ -73,8 +73,8 @@ class Ref(NamedTuple):
     """A cell by keys: (table key, row key, column key)."""
 
     table: str
-    row: str | int  # TODO(roles): keys only, once the analyses build keyed relations
-    column: str | int
+    row: str
+    column: str
 
 
 class Relation(NamedTuple):
@@ -83,6 +83,14 @@ class Relation(NamedTuple):
 
     total: Ref | None
     parts: list[Ref]
+
+
+class Derived(NamedTuple):
+    """A cell computed from others (a change, a projection, a mean, a copy): shown only while all
+    its inputs are, else it (with the shown inputs) would give a suppressed input away."""
+
+    cell: Ref
+    inputs: list[Ref]
 
 
 class DuplicateKeyError(ValueError):
@@ -111,7 +119,7 @@ class Table:
     `row_labels[i]` the inner one ("Ledere"); `column_groups` likewise spans columns.
     Empty strings mean "no group". `stub_header` is the text above the row labels.
     `id` is the analysis' name for the table; `key` (default: the id) is unique in a run
-    (`keyed` prefixes it). Row/column keys default to their (group and) label.
+    (`keyed` prefixes it). Row/column keys default to their (group and) label, roles to BODY.
     """
 
     id: str
@@ -130,6 +138,7 @@ class Table:
     register: bool = False  # built from register data: disclosure control applies
     # what disclosure control must respect besides the totals the roles imply (see Relation)
     relations: list[Relation] = field(default_factory=list)
+    derived: list[Derived] = field(default_factory=list)
     key: str = ""
     row_keys: list[str] = field(default_factory=list)
     column_keys: list[str] = field(default_factory=list)
@@ -147,8 +156,8 @@ class Table:
             raise ValueError(f"table {self.key}: cells are not {nrow} x {ncol}")
         self.row_keys = self.row_keys or _default_keys(self.row_groups, self.row_labels)
         self.column_keys = self.column_keys or _default_keys(self.column_groups, self.column_labels)
-        self.row_roles = [Role(r) for r in self.row_roles] or _legacy_roles(self.row_labels)
-        self.column_roles = [Role(r) for r in self.column_roles] or _legacy_roles(self.column_labels)
+        self.row_roles = [Role(r) for r in self.row_roles] or [Role.BODY] * nrow
+        self.column_roles = [Role(r) for r in self.column_roles] or [Role.BODY] * ncol
         for what, keys, roles, n in (("row", self.row_keys, self.row_roles, nrow), ("column", self.column_keys, self.column_roles, ncol)):
             if len(keys) != n or len(roles) != n:
                 raise ValueError(f"table {self.key}: {what} keys/roles do not match the number of {what}s")
@@ -156,6 +165,7 @@ class Table:
             if dup is not None:
                 raise DuplicateKeyError(f"table {self.key}: two {what}s have the key {dup!r}")
         self.relations = [Relation(None if tot is None else Ref(*tot), [Ref(*p) for p in parts]) for tot, parts in self.relations]
+        self.derived = [Derived(Ref(*c), [Ref(*i) for i in inputs]) for c, inputs in self.derived]
 
     @property
     def label(self) -> str:
@@ -188,6 +198,11 @@ class Table:
         raise KeyError(f"{self.key}: no cell ({group!r}, {row!r}, {column!r})")
 
 
+def body_then(n: int, *tail: Role) -> list[Role]:
+    """Roles of n body rows (columns) followed by the given ones: body_then(3, Role.TOTAL)."""
+    return [Role.BODY] * n + list(tail)
+
+
 def _default_keys(groups: Sequence[str], labels: Sequence[str], sep: str = "#") -> list[str]:
     """Keys from the labels ("group/label"); a repeated label gets "#2", "#3" … (e.g. letter columns)."""
     keys: list[str] = []
@@ -201,14 +216,6 @@ def _default_keys(groups: Sequence[str], labels: Sequence[str], sep: str = "#") 
         seen.add(key)
         keys.append(key)
     return keys
-
-
-# TODO(roles): deleted once every analysis sets the roles of the total rows/columns it builds
-_LEGACY_TOTALS = {"total", "i alt", "alle"}
-
-
-def _legacy_roles(labels: Sequence[str]) -> list[Role]:
-    return [Role.TOTAL if lab.strip().lower() in _LEGACY_TOTALS else Role.BODY for lab in labels]
 
 
 def _first_duplicate(keys: Iterable[str]) -> str | None:
@@ -230,14 +237,17 @@ def require_unique(tables: Sequence[Table], what: str) -> dict[str, Table]:
 
 def keyed(tables: Sequence[Table], prefix: str) -> list[Table]:
     """Copies of the tables keyed "<prefix>/<key>" (e.g. "7/1/maal1_kommuner", "cubb/maal1_kommuner"),
-    their relations to one another rewritten, so tables of several items or inputs never collide."""
+    their relations (and derived cells) to one another rewritten, so tables of several items or
+    inputs never collide."""
     new = {k: f"{prefix}/{k}" for k in require_unique(tables, f"tables of {prefix}")}
 
     def ref(r: Ref | None) -> Ref | None:
         return None if r is None else Ref(*r)._replace(table=new.get(r[0], r[0]))
 
-    return [replace(t, key=new[t.key], relations=[Relation(ref(tot), [ref(p) for p in parts])  # type: ignore[misc]
-                                                   for tot, parts in t.relations]) for t in tables]
+    return [replace(t, key=new[t.key],
+                    relations=[Relation(ref(tot), [ref(p) for p in parts]) for tot, parts in t.relations],  # type: ignore[misc]
+                    derived=[Derived(ref(c), [ref(i) for i in inputs]) for c, inputs in t.derived])  # type: ignore[misc]
+            for t in tables]
 
 
 def prefixes(inputs: Sequence[str | PathLike[str]]) -> list[str]:

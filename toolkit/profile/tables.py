@@ -18,7 +18,7 @@ import pandas as pd
 
 from toolkit.core.cells import base, count, mean, pct
 from toolkit.core.errors import DataError
-from toolkit.core.table import Figure, Table
+from toolkit.core.table import Figure, Relation, Role, Table, body_then
 from toolkit.profile.notes import chi2_note, offers_chi2_note, persons_text, welch_note
 from toolkit.profile.persons import (
     GROUPS,
@@ -104,9 +104,10 @@ def crosstab(groups: pd.Series, values: pd.Series, categories: Sequence[Any]) ->
     return out
 
 
-def _relations(tid: str, cells: Sequence[Sequence[int]]) -> list[tuple[None, list[tuple[str, int, int]]]]:
-    """Each given run of (row, column) cells adds up to a public total (a shown N or 100 %)."""
-    return [(None, [(tid, i, j) for i, j in run]) for run in cells]
+def _public_sums(t: Table, runs: Sequence[Sequence[tuple[int, int]]]) -> Table:
+    """The table, each given run of (row, column) cells adding up to a public total (a shown N or 100 %)."""
+    t.relations += [Relation(None, [t.ref(i, j) for i, j in run]) for run in runs]
+    return t
 
 
 def groups_table(p: Persons, s: ProfileSettings) -> Table:
@@ -116,9 +117,8 @@ def groups_table(p: Persons, s: ProfileSettings) -> Table:
     tid = f"{s.id_prefix}_grupper"
     cells = [[count(x), pct(x, n)] for x in k] + [[count(n), pct(n, n)]]
     title = "Restgruppen" + (f" ({s.reference})" if s.reference else "")
-    rel = [((tid, 2, 0), [(tid, 0, 0), (tid, 1, 0)])] + _relations(tid, [[(0, 1), (1, 1)]])
     return Table(tid, title, list(GROUPS) + ["Total"], ["Antal", "Procent"], cells, number=f"Tabel {s.chapter}.1",
-                 notes=[s.source] + list(s.group_notes), register=True, relations=rel)  # type: ignore[arg-type]
+                 notes=[s.source] + list(s.group_notes), register=True, row_roles=body_then(len(GROUPS), Role.TOTAL))
 
 
 def groups_as_rows(tid: str, title: str, number: str, counts: np.ndarray, categories: Sequence[str], notes: list[str]) -> Table:
@@ -131,9 +131,8 @@ def groups_as_rows(tid: str, title: str, number: str, counts: np.ndarray, catego
             row += [count(counts[i, j]), pct(counts[i, j], n)]
         cells.append(row)
         rel += [[(i, 2 * j) for j in range(len(categories))], [(i, 2 * j + 1) for j in range(len(categories))]]
-    return Table(tid, title, list(GROUPS), ["Antal", "Procent"] * len(categories), cells, number=number,
-                 column_groups=[c for c in categories for _ in (0, 1)], notes=notes, register=True,
-                 relations=_relations(tid, rel))  # type: ignore[arg-type]
+    return _public_sums(Table(tid, title, list(GROUPS), ["Antal", "Procent"] * len(categories), cells, number=number,
+                              column_groups=[c for c in categories for _ in (0, 1)], notes=notes, register=True), rel)
 
 
 def categories_as_rows(tid: str, title: str, number: str, counts: np.ndarray, bases: np.ndarray, categories: Sequence[str],
@@ -145,10 +144,9 @@ def categories_as_rows(tid: str, title: str, number: str, counts: np.ndarray, ba
     rel = []
     if sums_to_total:
         rel = [[(j, c) for j in range(len(categories))] for c in range(2 * len(GROUPS))]
-    return Table(tid, title, list(categories), list(GROUPS) * 2, cells, number=number,
-                 column_groups=["Procent"] * len(GROUPS) + ["Antal"] * len(GROUPS), notes=notes, register=True,
-                 stub_header=stub, figure=Figure(kind="bar", title=title, columns=list(range(len(GROUPS))), number=number),
-                 relations=_relations(tid, rel))  # type: ignore[arg-type]
+    return _public_sums(Table(tid, title, list(categories), list(GROUPS) * 2, cells, number=number,
+                              column_groups=["Procent"] * len(GROUPS) + ["Antal"] * len(GROUPS), notes=notes, register=True, stub_header=stub,
+                              figure=Figure(kind="bar", title=title, columns=list(range(len(GROUPS))), number=number)), rel)
 
 
 def _missing_note(k: int, what: str, s: ProfileSettings) -> list[str]:
@@ -168,7 +166,7 @@ def seniority_table(p: Persons, s: ProfileSettings) -> Table:
     title = "Ledighedsanciennitet" + (f" ({s.start})" if s.start else "")
     notes = [s.source, welch_note(vals[0], vals[1], s.min_cell)] + _missing_note(int(p.seniority.isna().sum()), "ledighedsanciennitet", s)
     return Table(tid, title, list(GROUPS), ["Gennemsnit (antal uger)", "Antal personer"], cells, number=f"Tabel {s.chapter}.4",
-                 column_groups=["Ledighedsanciennitet"] * 2, notes=notes, register=True)
+                 column_groups=["Ledighedsanciennitet"] * 2, notes=notes, register=True, column_roles=[Role.BODY, Role.BASE])
 
 
 def status_categories(p: Persons, s: ProfileSettings) -> list[str]:
@@ -247,7 +245,7 @@ def select_subgroup(p: Persons, sub: Subgroup) -> np.ndarray:
     return mask
 
 
-def _section(name: str, labels: Sequence[str], values: pd.Series, rows: list, tid: str) -> list[tuple[str, int, int]]:
+def _section(name: str, labels: Sequence[str], values: pd.Series, rows: list) -> list[tuple[int, int]]:
     """Percent rows of one section of Tabel 5.5 (base = persons with a known value)."""
     known = values.notna()
     n = int(known.sum())
@@ -257,7 +255,7 @@ def _section(name: str, labels: Sequence[str], values: pd.Series, rows: list, ti
         rows[0].append(name)
         rows[1].append(lab)
         rows[2].append([pct(k, n)])
-    return [(tid, i, 0) for i in range(start, len(rows[0]))]
+    return [(i, 0) for i in range(start, len(rows[0]))]
 
 
 def subgroup_table(p: Persons, sub: Subgroup, s: ProfileSettings) -> Table:
@@ -268,16 +266,16 @@ def subgroup_table(p: Persons, sub: Subgroup, s: ProfileSettings) -> Table:
     rows: list[list] = [["I alt"], ["Antal personer"], [[count(n)]]]
     rel = []
     labels = age_labels(s.age_cuts)
-    rel.append(_section("Køn", SEXES, q.sex, rows, tid))
-    rel.append(_section("Alder", labels, age_bands(q.age, s.age_cuts), rows, tid))
-    rel.append(_section("Herkomst", ORIGINS, q.origin, rows, tid))
+    rel.append(_section("Køn", SEXES, q.sex, rows))
+    rel.append(_section("Alder", labels, age_bands(q.age, s.age_cuts), rows))
+    rel.append(_section("Herkomst", ORIGINS, q.origin, rows))
     match = q.match.map(lambda m: f"Matchgruppe {int(m)}" if m == m else m)
-    rel.append(_section("Matchgruppe", [f"Matchgruppe {m}" for m in MATCH_GROUPS], match, rows, tid))
+    rel.append(_section("Matchgruppe", [f"Matchgruppe {m}" for m in MATCH_GROUPS], match, rows))
     for lab in q.offers.columns:
         rows[0].append("Andel af borgere i forskellige aktiveringstilbud")
         rows[1].append(lab)
         rows[2].append([pct(int(q.offers[lab].sum()), n)])
-    rel.append(_section("Antal aktiveringstilbud", OFFER_COUNTS, offer_count_labels(q.n_offers), rows, tid))
+    rel.append(_section("Antal aktiveringstilbud", OFFER_COUNTS, offer_count_labels(q.n_offers), rows))
     notes = [s.source]
     if q.seniority.notna().any() or p.seniority.notna().any():
         rows[0].append("Ledighedsanciennitet")
@@ -289,5 +287,6 @@ def subgroup_table(p: Persons, sub: Subgroup, s: ProfileSettings) -> Table:
         notes += _missing_note(k, what, s)
     notes.append("Anm.: Andelene er beregnet blandt personerne med en registreret værdi. " + MULTI_NOTE[len("Anm.: "):])
     label = " og ".join(sub.values)
-    return Table(tid, sub.label(), rows[1], [label], rows[2], number=f"Tabel {s.chapter}.5", row_groups=rows[0],
-                 notes=notes, register=True, relations=[(None, r) for r in rel])  # type: ignore[arg-type]
+    roles = [Role.BASE] + [Role.BODY] * (len(rows[1]) - 1)  # the sub-group's N, then the sections' shares
+    return _public_sums(Table(tid, sub.label(), rows[1], [label], rows[2], number=f"Tabel {s.chapter}.5", row_groups=rows[0],
+                              notes=notes, register=True, row_roles=roles), rel)

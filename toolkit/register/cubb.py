@@ -13,7 +13,7 @@ from toolkit.core.cells import base, pct
 from toolkit.core.errors import DataError
 from toolkit.core.fmt import p_text
 from toolkit.core.stats import pearson_chi2
-from toolkit.core.table import Cell, Figure, Table
+from toolkit.core.table import Cell, Figure, Relation, Role, Table, body_then
 from toolkit.read.dream import Register
 from toolkit.register.status import Status, group_mask, monthly_status
 from toolkit.register.tables import (
@@ -132,8 +132,9 @@ def target_tables(job: np.ndarray, wage: np.ndarray, muni: np.ndarray, defs: Def
     note_p = "Anm.: Chi²-test af forskellen mellem {} og {}: ".format(mu.rest_label.lower(), mu.programme_label) + "; ".join(
         f"{lab.lower()} {p_text(p)}" for (lab, _), p in zip(flags, ps)) + "."
     overlap = "Anm.: Hver person tælles én gang; personer med både ordinært job og ordinære løntimer tælles under ordinært job."
-    t1 = register_table(defs, ids[0], titles[0], rows, [c[0] for c in cols], cells, notes=[overlap, note_p], stub_header=when)
-    t1.relations = [(( ids[0], 2, j), [(ids[0], 0, j), (ids[0], 1, j)]) for j in range(len(cols))]
+    # Total sums job and wage hours (each person counted once); N is the base of the shares
+    keys = {"row_keys": ["job", "wage", "total", "n"], "row_roles": [Role.BODY, Role.BODY, Role.TOTAL, Role.BASE]}
+    t1 = register_table(defs, ids[0], titles[0], rows, [c[0] for c in cols], cells, notes=[overlap, note_p], stub_header=when, **keys)
     mcols = municipality_labels(defs)
     mmasks = [muni == code for _, code in mcols]
     mcells, mcounts = _share_rows(flags, mmasks)
@@ -143,12 +144,11 @@ def target_tables(job: np.ndarray, wage: np.ndarray, muni: np.ndarray, defs: Def
         k_rest = int((f & rest).sum())
         parts = [f"{name} {p_text(pearson_chi2(np.array([[k, int(m.sum()) - k], [k_rest, int(rest.sum()) - k_rest]])).p)}" for (name, _), k, m in zip(mcols, ks, mmasks)]
         notes.append(f"Anm.: Chi²-test af forskellen til {mu.rest_label.lower()}, {lab.lower()}: " + "; ".join(parts) + ".")
-    t2 = register_table(defs, ids[1], titles[1], rows, [c[0] for c in mcols], mcells, notes=notes, stub_header=when)
+    t2 = register_table(defs, ids[1], titles[1], rows, [c[0] for c in mcols], mcells, notes=notes, stub_header=when, **keys)
     # the seed's Figur 3.1.1 / 3.2.1: job and wage hours stacked per municipality (not Total, not N)
     t2.figure = Figure(kind="bar", series_in="rows", rows=[0, 1], stacked=True, title=f"{JOB} og {WAGE.lower()} pr. kommune")
-    t2.relations = [((ids[1], 2, j), [(ids[1], 0, j), (ids[1], 1, j)]) for j in range(len(mcols))]
     # the pooled column of the first table is the sum of the municipality columns
-    t2.relations += [((ids[0], i, 1), [(ids[1], i, j) for j in range(len(mcols))]) for i in range(4)]
+    t2.relations = [Relation(t1.ref(i, 1), [t2.ref(i, j) for j in range(len(mcols))]) for i in range(len(rows))]
     return [t1, t2]
 
 
@@ -198,12 +198,12 @@ def exit_table(t1: Target1, defs: Defs, jobs_table: Table) -> Table:
     if hidden:
         notes.append(f"Anm.: Afgang til {', '.join(hidden)} fremgår af {jobs_table.number or 'tabellen ovenfor'} og indgår ikke her; andelene summerer med den til 100.")
     t = register_table(defs, "maal1_afgang", f"Andel af målgruppen til øvrige afgange i analyseperioden, {mu.rest_label.lower()} og {mu.programme_label} (i pct.)",
-               rows, [c[0] for c in cols], cells, notes=notes)
+                       rows, [c[0] for c in cols], cells, notes=notes, row_roles=body_then(len(shown), Role.BASE))
     # all exit categories (including the job exit in the first table) add up to the base
     job_rows = [k for k in range(len(spec.exits)) if not spec.exits[k].show and spec.exits[k].rule == "job"]
     for j in range(len(cols)):
-        parts = [("maal1_afgang", i, j) for i in range(len(shown))]
+        parts = [t.ref(i, j) for i in range(len(shown))]
         if job_rows:
-            parts.append((jobs_table.id, 0, j))
-        t.relations.append((None, parts))
+            parts.append(jobs_table.ref(0, j))
+        t.relations.append(Relation(None, parts))
     return t

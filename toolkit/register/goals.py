@@ -13,7 +13,7 @@ from toolkit.core.calendar import month_index, quarter_end, quarter_text
 from toolkit.core.cells import base, percent
 from toolkit.core.errors import DataError
 from toolkit.core.fmt import dk
-from toolkit.core.table import Cell, Figure, Kind, Table
+from toolkit.core.table import Cell, Derived, Figure, Kind, Ref, Relation, Role, Table, body_then
 from toolkit.read.dream import Register
 from toolkit.register.status import Status, group_mask, monthly_status
 from toolkit.register.tables import register_table
@@ -140,6 +140,12 @@ def project(values: np.ndarray, ahead: int, k: int = 5) -> float:
     return float(np.clip(v[-1] + ahead * (v[-1] - v[-1 - k]) / k, 0.0, 1.0))
 
 
+def projection_inputs(n: int, k: int = 5) -> list[int]:
+    """Which of n quarters `project` computes from: the last and the one k quarters before it."""
+    k = min(k, n - 1)
+    return [n - 1, n - 1 - k] if k >= 1 else []
+
+
 def change_per_quarter(values: np.ndarray) -> float:
     """Mean change per quarter from the first to the last observed quarter."""
     v = np.asarray(values, float)
@@ -153,12 +159,13 @@ def goal_tables(reg: Register, defs: Defs, st: Status | None = None) -> list[Tab
     series = goal_series(reg, st, gc, defs)
     k = defs.spec.projection_quarters
     ahead = gc.end_quarter - gc.quarters[-1]
-    out = [development_table(series, gc, defs, ahead, k)]
-    for s in series:
-        out.append(ranking_table(s, gc, defs, ahead, k))
-    for s in series:
-        out.append(municipality_table(s, gc, defs, ahead, k))
-    return out
+    development = development_table(series, gc, defs, ahead, k)
+    municipalities = [municipality_table(s, gc, defs, ahead, k) for s in series]
+    for gi, mt in enumerate(municipalities):  # the country's persons per quarter are the municipalities'
+        mt.relations += [Relation(development.ref(qi, gi), [mt.ref(i, qi) for i in range(len(mt.row_keys))])
+                         for qi in range(len(gc.quarters))]
+    rankings = [ranking_table(s, gc, defs, ahead, k, mt) for s, mt in zip(series, municipalities)]
+    return [development, *rankings, *municipalities]
 
 
 def development_table(series: list[GoalSeries], gc: GoalCohort, defs: Defs, ahead: int, k: int) -> Table:
@@ -190,8 +197,9 @@ def _ranked(s: GoalSeries, defs: Defs) -> pd.DataFrame:
     return v[ok].sort_values(v.columns[-1], ascending=False, kind="mergesort")
 
 
-def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int) -> Table:
-    """The best and worst ten municipalities on one goal: start, latest, change, projection."""
+def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int, by_municipality: Table) -> Table:
+    """The best and worst ten municipalities on one goal: start, latest, change, projection; each
+    derived from the municipality's quarters in `by_municipality` (disclosure control hides them together)."""
     top = defs.spec.ranking
     v = _ranked(s, defs)
     best, worst = v.head(top), v.tail(top).iloc[::-1]
@@ -199,6 +207,8 @@ def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int)
     end = quarter_text(gc.end_quarter)
     cols = [first, latest, "Ændring pr. kvartal (procentpoint)", f"Fremskrevet {end}", "Antal personer"]
     rows, groups, cells = [], [], []
+    nq = len(gc.quarters)
+    derived: list[tuple[int, int, list[tuple[str, int] | tuple[int, int]]]] = []  # (row, column, inputs)
 
     def line(label: str, group: str, series: np.ndarray, persons_first: int, persons_last: int, n: int) -> None:
         rows.append(label)
@@ -213,20 +223,34 @@ def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int)
 
     names = defs.names
     for group, frame in ((f"De {top} bedste", best), (f"De {top} dårligste", worst)):
+        first_row = len(rows)
         for code, series in frame.iterrows():
             pr = s.persons.loc[code]
+            i, m = len(rows), str(code)
             line(names.get(int(code), str(code)), group, series.to_numpy(), int(pr.iloc[0]), int(pr.iloc[-1]), int(s.size.loc[code]))
+            derived += [(i, 0, [(m, 0)]), (i, 1, [(m, nq - 1)]), (i, 2, [(m, 0), (m, nq - 1)]),
+                        (i, 3, [(m, q) for q in projection_inputs(nq, k)])]
         if len(frame):
             pr = s.persons.loc[frame.index].sum(axis=0)
+            i = len(rows)
             line("Gennemsnit", group, frame.mean(axis=0).to_numpy(), int(pr.iloc[0]), int(pr.iloc[-1]), int(s.size.loc[frame.index].sum()))
+            derived += [(i, j, [(r, j) for r in range(first_row, i)]) for j in range(4)]
     line("Alle kommuner", "Landsplan", s.national, int(s.national_persons[0]), int(s.national_persons[-1]), int(s.size.sum()))
     notes = [f"Anm.: Kommuner rangeret efter niveauet i {latest}; kun kommuner med mindst {defs.spec.ranking_min_persons} personer i målgruppen.",
              f"Anm.: Fremskrivningen forudsætter, at de seneste {k} kvartalers udvikling fortsætter."]
     if s.target is not None:
         reach = sum(project(r.to_numpy(), ahead, k) >= s.target for _, r in v.iterrows())
         notes.append(f"Anm.: {reach} af {len(v)} kommuner når målet på {dk(s.target * 100, 0)} % ved fremskrivningen.")
-    return register_table(defs, f"{s.key}_top", f"{s.label}: de {top} bedste og de {top} dårligste kommuner", rows, cols, cells,
-                  row_groups=groups, notes=notes, stub_header="Kommune")
+    t = register_table(defs, f"{s.key}_top", f"{s.label}: de {top} bedste og de {top} dårligste kommuner", rows, cols, cells,
+                       row_groups=groups, notes=notes, stub_header="Kommune", column_roles=body_then(len(cols) - 1, Role.BASE))
+    mt = by_municipality
+
+    def ref(cell: tuple[str, int] | tuple[int, int]) -> Ref:  # (code, quarter) in the municipality table, else (row, column) here
+        a, b = cell
+        return Ref(mt.key, a, mt.column_keys[b]) if isinstance(a, str) else t.ref(a, b)
+
+    t.derived = [Derived(t.ref(i, j), [ref(c) for c in inputs]) for i, j, inputs in derived]
+    return t
 
 
 def municipality_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int) -> Table:
@@ -242,4 +266,8 @@ def municipality_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k:
         row.append(base(n))
         rows.append(defs.names.get(int(code), str(code)))
         cells.append(row)
-    return register_table(defs, f"{s.key}_kommuner", f"{s.label} pr. kommune og kvartal", rows, cols, cells, stub_header="Kommune")
+    t = register_table(defs, f"{s.key}_kommuner", f"{s.label} pr. kommune og kvartal", rows, cols, cells, stub_header="Kommune",
+                       column_roles=body_then(len(cols) - 1, Role.BASE), row_keys=[str(code) for code in v.index])
+    nq = len(gc.quarters)
+    t.derived = [Derived(t.ref(i, nq), [t.ref(i, q) for q in projection_inputs(nq, k)]) for i in range(len(rows))]
+    return t

@@ -10,7 +10,7 @@ from toolkit.config.codebook import TableSpec, default_id
 from toolkit.core.cells import base, count, percent
 from toolkit.core.codes import Code, show_code
 from toolkit.core.errors import DataError
-from toolkit.core.table import Cell, Kind, Table
+from toolkit.core.table import Cell, Kind, Role, Table, body_then
 from toolkit.read.tabular import rows_text
 from toolkit.survey.design import column_letters, effective_n, letter
 from toolkit.survey.notes import group_test, stack_design, test_text
@@ -131,7 +131,8 @@ class TableBuilder:
             counts, shares, n = dists[0]
             cells = [[count(counts[i]), percent(shares[i], int(counts[i]))] for i in range(k)]
             cells.append([count(n), percent(1.0 if n else np.nan, n)])
-            t = Table(id=self.id(), title="", row_labels=v.labels + [TOTAL], column_labels=["Antal", "Procent"], cells=cells)
+            t = Table(id=self.id(), title="", row_labels=v.labels + [TOTAL], column_labels=["Antal", "Procent"], cells=cells,
+                      row_roles=body_then(k, Role.TOTAL))
             return self.finish(t, label, label)
         if self.spec.test:
             text, _ = group_test(self.groups, lambda g: v.index[g.src.name], k)
@@ -139,18 +140,20 @@ class TableBuilder:
         counts = np.array([c for c, _, _ in dists]).T  # categories × groups
         shares = np.array([sh for _, sh, _ in dists]).T
         bases = [g.mask & (v.index[g.src.name] >= 0) for g in self.groups]
-        return self.grouped(v.labels, counts, shares, bases, label, label)
+        return self.grouped(v.labels, counts, shares, bases, label, label, Role.TOTAL)
 
     def grouped(self, categories: list[str], counts: np.ndarray, shares: np.ndarray, bases: list[np.ndarray],
-                title: str, question: str | None) -> Table:
+                title: str, question: str | None, n_role: Role) -> Table:
         """Groups side by side: as columns with an I alt (N) row (Tabel 2.4, optional letters),
-        or as rows with the categories as columns and a Total (N) column (Tabel 2.1 style)."""
+        or as rows with the categories as columns and a Total (N) column (Tabel 2.1 style).
+        `n_role`: TOTAL when the categories add up to N, BASE when they overlap (multi-response)."""
         k, ng = counts.shape
         ns = [int(b.sum()) for b in bases]
         if self.layout("columns") == "rows":
             cells = [[percent(shares[i, j], int(counts[i, j])) for i in range(k)] + [base(ns[j])]
                      for j in range(ng)]
-            t = Table(id=self.id(), title="", row_labels=[g.label for g in self.groups], column_labels=categories + [TOTAL], cells=cells)
+            t = Table(id=self.id(), title="", row_labels=[g.label for g in self.groups], column_labels=categories + [TOTAL], cells=cells,
+                      column_roles=body_then(k, n_role))
             return self.finish(t, title, question)
         body = [[percent(shares[i, j], int(counts[i, j])) for j in range(ng)] for i in range(k)]
         body.append([base(n) for n in ns])
@@ -158,7 +161,7 @@ class TableBuilder:
         if self.letters:
             eff = [effective_n(g.src.weights[b]) if g.src.weights is not None else float(b.sum()) for g, b in zip(self.groups, bases)]
             labels, body = self.columns_with_letters(labels, body, shares, eff, k)
-        t = Table(id=self.id(), title="", row_labels=categories + [I_ALT], column_labels=labels, cells=body)
+        t = Table(id=self.id(), title="", row_labels=categories + [I_ALT], column_labels=labels, cells=body, row_roles=body_then(k, n_role))
         return self.finish(t, title, question)
 
     def item_labels(self, items: list[str]) -> tuple[str | None, list[str]]:
@@ -195,7 +198,7 @@ class TableBuilder:
         if tests:
             self.test_note("af forskellen mellem grupperne", "; ".join(tests))
         t = Table(id=self.id(), title="", row_labels=rows, row_groups=groups_col,
-                  column_labels=[labels_of[c][0] for c in codes] + [TOTAL], cells=cells)
+                  column_labels=[labels_of[c][0] for c in codes] + [TOTAL], cells=cells, column_roles=body_then(k, Role.TOTAL))
         return self.finish(t, question or self.id(), question)
 
     def multi(self) -> Table:
@@ -220,7 +223,8 @@ class TableBuilder:
             counts, shares, n, _ = per_group[0]
             cells = [[count(counts[i]), percent(shares[i], int(counts[i]))] for i in range(k)]
             cells.append([base(n), percent(1.0 if n else np.nan, n)])
-            t = Table(id=self.id(), title="", row_labels=item_labels + [I_ALT], column_labels=["Antal", "Procent"], cells=cells)
+            t = Table(id=self.id(), title="", row_labels=item_labels + [I_ALT], column_labels=["Antal", "Procent"], cells=cells,
+                      row_roles=body_then(k, Role.BASE))  # the items overlap: N is the base, not their sum
             return self.finish(t, question or self.id(), question)
         if self.spec.test:
             tests = []
@@ -232,7 +236,7 @@ class TableBuilder:
             self.test_note("af forskellen mellem grupperne", "; ".join(tests))
         counts = np.array([c for c, _, _, _ in per_group]).T  # items × groups
         shares = np.array([sh for _, sh, _, _ in per_group]).T
-        return self.grouped(item_labels, counts, shares, [b for _, _, _, b in per_group], question or self.id(), question)
+        return self.grouped(item_labels, counts, shares, [b for _, _, _, b in per_group], question or self.id(), question, Role.BASE)
 
     def ticks(self, src: Source) -> tuple[np.ndarray, np.ndarray]:
         """0/1 matrix (respondents × items) and who answered the set; anything else is an error."""
@@ -284,6 +288,7 @@ class TableBuilder:
             self.test_note("for uafhængighed", text)
         rlab, clab = self.ctx.label(self.srcs, rv.name), self.ctx.label(self.srcs, cv.name)
         t = Table(id=self.id(), title="", row_labels=rv.labels + [I_ALT], column_labels=cv.labels + [I_ALT],
+                  row_roles=body_then(nr, Role.TOTAL), column_roles=body_then(nc, Role.TOTAL),
                   column_groups=[clab] * nc + [""], stub_header=rlab, cells=cells)
         return self.finish(t, f"{rlab} × {clab}", None)
 
@@ -299,7 +304,8 @@ class TableBuilder:
         cells = [[count(x) for x in body[i]] for i in order]
         cells.append([count(x) for x in body.sum(axis=0)])
         cols = [g.label for g in self.groups] + [TOTAL] if many else ["Antal"]
-        t = Table(id=self.id(), title="", row_labels=[v.labels[i] for i in order] + [I_ALT], column_labels=cols, cells=cells)
+        t = Table(id=self.id(), title="", row_labels=[v.labels[i] for i in order] + [I_ALT], column_labels=cols, cells=cells,
+                  row_roles=body_then(k, Role.TOTAL), column_roles=body_then(len(self.groups), Role.TOTAL) if many else [])
         label = self.ctx.label(self.srcs, v.name)
         return self.finish(t, label, label if self.spec.stub is None else None)
 
