@@ -95,6 +95,10 @@ def test_wave_overrides_follow_the_definitions_rules(tmp_path: Path) -> None:
     assert defs.spec.target2.reference_month == "2023-12"  # the loaded definitions are not changed
     assert override_definitions(defs) is defs
     with pytest.raises(ConfigError) as e:
-        override_definitions(defs, window=("2021-01", "2022-12"), source="wave.yaml")
-    assert str(e.value) == ("target2.reference_month: 2023-12 must lie inside target_group.window (2021-01 to 2022-12) "
-                            f"(wave.yaml with the definitions {defs.path})")
+        override_definitions(defs, window=("2021-01", "2022-12"), programme=[657, 431], source="wave.yaml")
+    assert str(e.value).splitlines() == [
+        "2 problems in wave.yaml:",
+        "  parameters.programme_municipalities[2]: 431 is not a municipality code (the municipality list has no 431)",
+        "  parameters.window: 2023-12 must lie inside target_group.window (2021-01 to 2022-12), by the rules of "
+        "cubb.yaml (target2.reference_month)",
+    ]

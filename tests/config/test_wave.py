@@ -39,7 +39,7 @@ def test_valid_wave_resolves_paths_relative_to_its_folder(tmp_path: Path) -> Non
     assert wave.spec.parameters.programme_municipalities == [657, 661]
     assert wave.resolve(wave.spec.surveys["ledere"].data) == tmp_path / "ledere.csv"
     item = wave.spec.chapters[0].items[0]
-    assert (item.kind, item.options, wave.spec.chapters[0].number) == ("crosstab", {"survey": "ledere"}, "2")
+    assert (item.kind, item.options, wave.spec.chapters[0].number) == ("crosstab", {"survey": ["ledere"]}, "2")
 
 
 def test_three_independent_mistakes_are_all_reported(tmp_path: Path) -> None:

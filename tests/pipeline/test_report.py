@@ -110,7 +110,7 @@ def test_check_reports_file_problems_together(demo_wave: Path) -> None:
     assert problems == [
         f"problem: file not found: {d / 'codebook_ledere.yml'} ({p}, key surveys.ledere.codebook)",
         f"problem: file not found: {d / 'data/politikerne.sav'} ({p}, key surveys.politikere.data)",
-        f"problem: unknown survey 'borger'; the wave has ledere, medarbejdere, politikere, borgere ({p}, key chapters[5].items[2].crosstab.survey)",
+        f"problem: unknown survey 'borger'; did you mean 'borgere'? ({p}, key chapters[5].items[2].crosstab.survey)",
     ]
     assert r.stderr.strip().splitlines()[-1] == f"error: 3 problem(s) found ({p})"
 

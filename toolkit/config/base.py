@@ -90,11 +90,11 @@ def raise_problems(problems: list[Problem]) -> None:
 
 
 # --------------------------------------------------------------------------- strict models
-def suggest(name: object, valid: typing.Iterable[str], what: str = "key") -> str:
-    """"unknown key 'quater'; did you mean 'quarter'?" – or the list of valid names."""
+def suggest(name: object, valid: typing.Iterable[str], what: str = "key", listed: str = "allowed:") -> str:
+    """"unknown key 'quater'; did you mean 'quarter'?" – or the list of valid names after `listed`."""
     names = list(valid)
     close = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(names) or '(none)'}"
+    hint = f"did you mean '{close[0]}'?" if close else f"{listed} {', '.join(names) or '(none)'}"
     return f"unknown {what} '{name}'; {hint}"
 
 

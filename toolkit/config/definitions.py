@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from toolkit.config.base import (
     Flag,
@@ -23,6 +23,7 @@ from toolkit.config.base import (
     Text,
     check_all,
     key_path,
+    problems_of,
     raise_problems,
     suggest,
     validate,
@@ -240,23 +241,39 @@ def load_definitions(path: str | Path) -> Defs:
     return Defs(spec, codes, p, load_municipality_names(_beside(p, spec.municipality_names)))
 
 
+WAVE_OVERRIDES = {"target_group.window": "parameters.window", "target2.reference_month": "parameters.reference_month",
+                  "municipalities.programme": "parameters.programme_municipalities"}
+
+
 def override_definitions(defs: Defs, *, window: tuple[str, str] | None = None, reference_month: str | None = None,
                          programme: list[int] | None = None, source: str | Path | None = None) -> Defs:
     """The definitions with a wave's window, reference month and programme municipalities, checked by
-    the definitions' own rules (a reference month outside the window is refused, naming `source`)."""
+    the definitions' own rules; a problem names `source` (the wave) and its parameter."""
     spec = defs.spec
     data = spec.model_dump()
+    where = str(source or defs.path)
+    problems: list[Problem] = []
     if window and spec.target_group is not None:
         data["target_group"] = {**data["target_group"], "window": list(window)}
     if reference_month and spec.target2 is not None:
         data["target2"] = {**data["target2"], "reference_month": reference_month}
     if programme and spec.municipalities is not None:
         names = defs.names or {}
+        problems += [Problem(f"{k} is not a municipality code (the municipality list has no {k})", where,
+                             f"parameters.programme_municipalities[{i + 1}]") for i, k in enumerate(programme) if names and int(k) not in names]
         data["municipalities"] = {**data["municipalities"], "programme": {int(k): names.get(int(k), str(k)) for k in programme}}
     if data == spec.model_dump():
         return defs
-    where = f"{source} with the definitions {defs.path}" if source else str(defs.path)
-    return replace(defs, spec=validate(Definitions, data, where))
+    try:
+        new = Definitions.model_validate(data)
+    except ValidationError as e:
+        given = [w for w, v in zip(WAVE_OVERRIDES.values(), (window, reference_month, programme)) if v]
+        for p in problems_of(e, data, where):
+            key = next((w for d, w in WAVE_OVERRIDES.items() if p.key.startswith(d)), "")
+            key = key if key in given else given[0]  # the parameter that broke the definitions' rule
+            problems.append(Problem(f"{p.message}, by the rules of {Path(str(defs.path)).name} ({p.key})", where, key))
+    raise_problems(problems)
+    return replace(defs, spec=new)
 
 
 def _beside(p: Path, name: str) -> Path:

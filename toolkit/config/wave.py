@@ -10,15 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from toolkit.config.base import (
     ConfigProblems,
@@ -30,6 +24,8 @@ from toolkit.config.base import (
     Quarter,
     Strict,
     Text,
+    describe,
+    fail,
     problems_of,
     suggest,
 )
@@ -37,7 +33,6 @@ from toolkit.config.definitions import window_problem
 from toolkit.config.yaml import read_yaml
 from toolkit.core.errors import ToolkitError
 
-ITEM_KINDS = ("weights", "crosstab", "cubb", "goals", "model", "profile")
 __all__ = ["Problem", "Wave", "WaveModel", "load_wave", "parse_wave", "file_problems"]
 
 
@@ -85,37 +80,111 @@ class Register(Strict):
     source: Optional[Text] = None
 
 
-class Item(BaseModel):
-    """One entry of a chapter: exactly one of the item kinds with its options."""
+# --------------------------------------------------------------------------- items, one model per kind
+Surveys = Annotated[OneOrMany[Name], Field(min_length=1)]
 
-    model_config = ConfigDict(extra="allow")
 
-    @model_validator(mode="before")
+class Item(Strict):
+    """One entry of a chapter, written `- KIND: {options}`; each kind has exactly the options its
+    runner (toolkit.pipeline.report) reads."""
+
+    kind: str
+
     @classmethod
-    def _one_kind(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or len(data) != 1:
-            raise ValueError(f"each item must be a mapping with exactly one of: {', '.join(ITEM_KINDS)}")
-        kind = next(iter(data))
-        if kind not in ITEM_KINDS:
-            raise ValueError(suggest(kind, ITEM_KINDS, "item"))
-        opts = data[kind]
-        if opts is not None and not isinstance(opts, dict):
-            raise ValueError(f"the options of '{kind}' must be a mapping")
-        return data
-
-    @property
-    def kind(self) -> str:
-        return next(iter(self.model_extra or {}))
+    def keys(cls) -> list[str]:
+        return [k for k in super().keys() if k != "kind"]
 
     @property
     def options(self) -> dict[str, Any]:
-        return dict((self.model_extra or {})[self.kind] or {})
+        """The options the file gives (typed: `tables: x` is ['x'])."""
+        return self.model_dump(exclude={"kind"}, exclude_unset=True, by_alias=True)
+
+    def files(self) -> list[tuple[str, str]]:
+        """(option, relative path) of every file the item names."""
+        return [(k, v) for k, v in self.options.items() if k in ("codebook", "definitions", "config", "register")]
+
+
+class WeightsItem(Item):
+    """Raking diagnostics of the weighted surveys (default: every survey of the wave)."""
+
+    kind: Literal["weights"]
+    survey: Optional[Surveys] = None
+
+
+class CrosstabItem(Item):
+    """Questionnaire tables of one survey, or several side by side."""
+
+    kind: Literal["crosstab"]
+    survey: Optional[Surveys] = None
+    codebook: Optional[Text] = None
+    tables: Optional[Annotated[OneOrMany[Name], Field(min_length=1)]] = None  # ids to keep, in this order
+    by: Optional[Name] = None
+    layout: Optional[Literal["columns", "rows"]] = None
+
+
+class CubbItem(Item):
+    """CUBB target 1 and 2 from a definitions file with target1/target2."""
+
+    kind: Literal["cubb"]
+    definitions: Optional[Text] = None
+
+
+class GoalsItem(Item):
+    """NY CHANCE goals from a definitions file with goals."""
+
+    kind: Literal["goals"]
+    definitions: Optional[Text] = None
+
+
+class ProfileItem(Item):
+    """The residual-group profile at a quarter (default the wave's reference quarter)."""
+
+    kind: Literal["profile"]
+    definitions: Optional[Text] = None
+    quarter: Optional[Quarter] = None
+    subgroup: Optional[Annotated[OneOrMany[Text], Field(min_length=1)]] = None
+
+
+class ModelItem(Item):
+    """The municipality model (config default: the wave's `model`)."""
+
+    kind: Literal["model"]
+    config: Optional[Text] = None
+    register_: Optional[Text] = Field(None, alias="register")  # a per-municipality file instead of the extract's outcomes
+    definitions: Optional[Text] = None
+
+
+ITEM_MODELS: dict[str, type[Item]] = {
+    "weights": WeightsItem, "crosstab": CrosstabItem, "cubb": CubbItem, "goals": GoalsItem, "model": ModelItem, "profile": ProfileItem,
+}
+ITEM_KINDS = tuple(ITEM_MODELS)
+
+
+def _one_kind(data: Any) -> Any:
+    """`{profile: {quarter: …}}` → `{kind: profile, quarter: …}` for the union below."""
+    if not isinstance(data, dict) or len(data) != 1:
+        raise ValueError(f"each item must be a mapping with exactly one of: {', '.join(ITEM_KINDS)}")
+    kind, options = next(iter(data.items()))
+    if kind not in ITEM_MODELS:
+        raise ValueError(suggest(kind, ITEM_KINDS, "item"))
+    if options is not None and not isinstance(options, dict):
+        raise ValueError(f"the options of '{kind}' must be a mapping ({{}} for none), got {describe(options)}")
+    if options and "kind" in options:
+        fail(((kind, "kind"), suggest("kind", ITEM_MODELS[kind].keys())))
+    return {"kind": kind, **(options or {})}
+
+
+AnyItem = Annotated[
+    Union[WeightsItem, CrosstabItem, CubbItem, GoalsItem, ModelItem, ProfileItem],
+    Field(discriminator="kind"),
+    BeforeValidator(_one_kind),
+]
 
 
 class Chapter(Strict):
     number: Text
     title: Text
-    items: list[Item] = Field(min_length=1)
+    items: list[AnyItem] = Field(min_length=1)
 
 
 class WaveModel(Strict):
@@ -207,19 +276,21 @@ def parse_wave(path: str | Path) -> tuple[Wave | None, list[Problem]]:
 
 
 def file_problems(wave: Wave) -> list[Problem]:
-    """Every named input file that does not exist, and item references to unknown surveys."""
+    """Every named input file that does not exist (the items' too), and item references to unknown surveys."""
     problems = missing_files(wave.raw, wave.folder, wave.path)
     for ci, ch in enumerate(wave.spec.chapters):
         for ii, item in enumerate(ch.items):
-            names = item.options.get("survey")
-            for name in [names] if isinstance(names, str) else (names or []):
+            key = f"chapters[{ci + 1}].items[{ii + 1}]"
+            for name in getattr(item, "survey", None) or []:
                 if name not in wave.spec.surveys:
-                    problems.append(Problem(f"unknown survey '{name}'; the wave has {', '.join(wave.spec.surveys) or 'none'}",
-                                            str(wave.path), f"chapters[{ci + 1}].items[{ii + 1}].{item.kind}.survey"))
+                    problems.append(Problem(suggest(name, wave.spec.surveys, "survey", "the wave has"), str(wave.path), f"{key}.{item.kind}.survey"))
+            for option, rel in item.files():
+                if not wave.resolve(rel).is_file():
+                    problems.append(Problem(f"file not found: {wave.resolve(rel)}", str(wave.path), f"{key}.{item.kind}.{option}"))
             if item.kind in ("cubb", "goals", "profile") and wave.spec.register is None:
-                problems.append(Problem(f"item '{item.kind}' needs a 'register' section", str(wave.path), f"chapters[{ci + 1}].items[{ii + 1}]"))
-            if item.kind == "model" and wave.spec.model is None and "config" not in item.options:
-                problems.append(Problem("item 'model' needs a 'model' file at the top level or a 'config' option", str(wave.path), f"chapters[{ci + 1}].items[{ii + 1}]"))
+                problems.append(Problem(f"item '{item.kind}' needs a 'register' section", str(wave.path), key))
+            if isinstance(item, ModelItem) and wave.spec.model is None and item.config is None:
+                problems.append(Problem("item 'model' needs a 'model' file at the top level or a 'config' option", str(wave.path), key))
     return problems
 
 
