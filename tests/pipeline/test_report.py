@@ -286,3 +286,10 @@ def test_outcomes_of_cubb_and_nychance_get_distinct_keys_and_pass_disclosure_con
     assert {ln["table"] for ln in rows} == set(keys)
     assert {ln["number"] for ln in rows if ln["table"] == "nychance/maal_udvikling"} == {"Figur 2.1"}
     assert {ln["number"] for ln in rows if ln["table"] == "cubb/maal1_kommuner"} == {"Tabel 3.1.2"}
+
+
+def test_diff_of_two_runs_lists_nothing(two_runs: tuple[Path, Path], cli) -> None:
+    """`toolkit diff` of two runs on the same inputs: no table, cell, input or setting differs."""
+    code, out, err = cli("diff", *two_runs, "--tolerance", "0")
+    assert code == 0, err
+    assert out.startswith("no differences:") and out.count("\n") == 1, out
