@@ -17,7 +17,7 @@ def test_demo_extract_to_workbook(tmp_path: Path) -> None:
     df = pd.read_parquet(extract, columns=["pnr", "kon", "foed_dato", "herkomst", "match", "nykom2023", "visit4kv2023", "y_2053", "grad_2023_12"])
     assert len(df) == 3000 and df["pnr"].is_unique and set(df["match"]) <= {1, 2, 3, 4, 5, 25}
     out, tidy = tmp_path / "register.xlsx", tmp_path / "register.csv"
-    r = run_cli("outcomes", extract, "-d", ROOT / "registers/cubb.yaml", "-d", ROOT / "registers/nychance.yaml",
+    r = run_cli("outcomes", extract, "-d", "cubb", "-d", ROOT / "registers/nychance.yaml",  # a shipped name, a path
                 "--out", out, "--tidy", tidy)
     assert r.returncode == 0, r.stderr
     assert "555" in r.stderr  # the demo's unknown code is reported
@@ -31,3 +31,10 @@ def test_demo_extract_to_workbook(tmp_path: Path) -> None:
     assert cells[("Antal personer", "Landsplan")] == int(n) > 100
     job = cells[("Ordinært job", "Landsplan")]
     assert abs(job * 100 - float(rows[("Ordinært job", "Landsplan")])) < 1e-9
+
+
+def test_an_unknown_definitions_name_is_one_line(tmp_path: Path, cli) -> None:
+    code, _, err = cli("outcomes", tmp_path / "dream.parquet", "-d", "cub", "-o", tmp_path / "o.xlsx")
+    assert code == 2
+    assert err == "error: no shipped definitions named 'cub'; shipped: cubb, nychance (or give a path to a .yaml)\n"
+    assert not (tmp_path / "o.xlsx").exists()

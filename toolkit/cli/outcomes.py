@@ -9,6 +9,7 @@ import typer
 
 from toolkit.cli.common import write_outputs
 from toolkit.config.definitions import load_definitions
+from toolkit.core.resources import definitions_file
 from toolkit.core.table import keyed, prefixes
 from toolkit.publish.atomic import guard_outputs
 from toolkit.publish.disclosure import suppress
@@ -19,7 +20,7 @@ from toolkit.register.outcomes import register_tables
 
 def outcomes(
     extract: Path = typer.Argument(..., help="DREAM extract: .parquet, .csv (',' or ';') or .sas7bdat."),
-    definitions: List[Path] = typer.Option(..., "--definitions", "-d", help="Definitions YAML (e.g. registers/cubb.yaml); repeat for several."),
+    definitions: List[Path] = typer.Option(..., "--definitions", "-d", help="Definitions: a shipped name (cubb, nychance) or a YAML path; repeat for several."),
     out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
     tidy: Optional[Path] = typer.Option(None, "--tidy", help="Also write the tidy long CSV here."),
     threshold: int = typer.Option(5, "--threshold", min=1, help="Suppress cells describing fewer persons than this."),
@@ -28,6 +29,7 @@ def outcomes(
     """Register outcomes: target groups, CUBB targets 1-2 and NY CHANCE goals, with disclosure control."""
     if unknown not in (None, "other", "error"):
         raise typer.BadParameter("expected 'other' or 'error'", param_hint="--unknown-codes")
+    definitions = [definitions_file(d) for d in definitions]
     guard_outputs([out, tidy], [extract, *definitions])  # before reading a national extract
     tables = []
     warned: set[str] = set()

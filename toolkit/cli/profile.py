@@ -12,6 +12,7 @@ from toolkit.config.codes import load_codes
 from toolkit.config.definitions import load_definitions
 from toolkit.core.calendar import parse_quarter
 from toolkit.core.errors import ConfigError, DataError
+from toolkit.core.resources import definitions_file
 from toolkit.profile import (
     GROUPS,
     ProfileSettings,
@@ -38,7 +39,7 @@ def subgroup_option(values: list[str], within: str, title: str | None) -> Subgro
 
 def profile(
     extract: Optional[Path] = typer.Argument(None, help="DREAM extract (.csv, .parquet, .sas7bdat); needs --definitions."),
-    definitions: Optional[Path] = typer.Option(None, "--definitions", "-d", help="Definitions YAML with programme, cohort and goals (e.g. registers/nychance.yaml)."),
+    definitions: Optional[Path] = typer.Option(None, "--definitions", "-d", help="Definitions with programme, cohort and goals: a shipped name (nychance) or a YAML path."),
     persons: Optional[Path] = typer.Option(None, "--persons", help="Instead of an extract: a person-level file, one row per person with gruppe, kon, alder, herkomst, match, anciennitet, status and 0/1 columns akt_<type>."),
     out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
     tidy: Optional[Path] = typer.Option(None, "--tidy", help="Also write the tidy long CSV here."),
@@ -58,6 +59,7 @@ def profile(
         raise ConfigError("give either a DREAM extract (with --definitions) or --persons FILE, not both or neither")
     if threshold < 1:
         raise ConfigError(f"--threshold must be at least 1, not {threshold}")
+    definitions = definitions_file(definitions) if definitions is not None else None
     guard_outputs([out, tidy], [p for p in (extract, definitions, persons, codes) if p])  # before the long read
     sub = subgroup_option(subgroup, subgroup_in, subgroup_title)
     settings = ProfileSettings(chapter=chapter, subgroup=sub, min_cell=threshold)
