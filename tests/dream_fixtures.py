@@ -93,9 +93,13 @@ target2:
 """
 
 
-def cubb_defs(tmp: Path, extra: str = "") -> Path:
+def cubb_defs(tmp: Path, extra: str = "", *, exit_after: str | None = None) -> Path:
+    """The test definitions (+ `extra` top-level YAML; `exit_after` set in target1)."""
     p = tmp / "test_cubb.yaml"
-    p.write_text(CUBB_TEST.format(codes=registers_file("dream_codes.yaml")) + extra, encoding="utf-8")
+    text = CUBB_TEST.format(codes=registers_file("dream_codes.yaml"))
+    if exit_after:
+        text = text.replace("target1:\n", f"target1:\n  exit_after: {exit_after}\n")
+    p.write_text(text + extra, encoding="utf-8")
     return p
 
 

@@ -293,3 +293,19 @@ def test_diff_of_two_runs_lists_nothing(two_runs: tuple[Path, Path], cli) -> Non
     code, out, err = cli("diff", *two_runs, "--tolerance", "0")
     assert code == 0, err
     assert out.startswith("no differences:") and out.count("\n") == 1, out
+
+
+def test_cubb_notes_state_the_counting_rule(two_runs: tuple[Path, Path]) -> None:
+    """Issue 15: the demo workbook's CUBB tables say how they count (every spell, each person once per
+    category, the month's predominant status, the age rule)."""
+    wb = openpyxl.load_workbook(two_runs[0])
+
+    def notes(sheet: str) -> str:
+        return " ".join(str(c.value) for row in wb[sheet].iter_rows() for c in row if str(c.value).startswith("Anm.:"))
+
+    first, other, cross = notes("Tabel 7.1"), notes("Tabel 7.3"), notes("Tabel 7.4")
+    assert "Alle ledighedsforløb i perioden indgår" in first and "første måned efter hvert forløb" in first
+    assert "fylder 66 år i perioden, følges til og med måneden før" in first
+    assert "én gang pr. afgangstype" in other and "summere til mere end 100" in other
+    assert "uger med passiv ydelse tæller med" in cross and "en hvilken som helst" in cross
+    assert "første dag i fødselsmåneden" in first and "første dag i fødselsmåneden" in cross

@@ -68,6 +68,11 @@ def test_goal_values_by_hand(setup) -> None:
     # goal 3: activated weeks on kontanthjælp: c3 12 of 12; c1 0/12, c2 0/4, c5 0/4
     assert [c.value for c in dev.cells[0]] == pytest.approx([2 / 4, 20 / 52, 12 / 32])
     assert [c.n for c in dev.cells[0]] == [2, 5, 4]
+    # pooled over persons: goal 2 is 20/52 = 0.385 nationally, the municipalities' mean (8/24 + 12/28)/2 = 0.381
+    assert "Landsplan er opgjort samlet for alle personer i målgruppen" in " ".join(dev.notes)
+    top2 = next(t for t in goal_tables(reg, defs) if t.id == "maal2_top")
+    assert top2.value("Alle kommuner", "1. kvt. 2021", "Landsplan") == pytest.approx(20 / 52)
+    assert "Alle kommuner er opgjort samlet" in " ".join(top2.notes) and "uvægtede gennemsnit" in " ".join(top2.notes)
 
 
 def test_municipality_frame_for_the_model(setup) -> None:

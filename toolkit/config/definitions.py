@@ -101,6 +101,9 @@ class Exit(Strict):
 
 class Target1(Strict):
     exits: list[Exit] = Field(min_length=1)
+    # each_spell: an exit after every spell, a person once per category reached (the seed's
+    # Metodebilag); last_spell: one exit per person, after the last target-group month
+    exit_after: Literal["each_spell", "last_spell"] = "each_spell"
 
 
 class Target2(Strict):

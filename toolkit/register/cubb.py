@@ -4,6 +4,7 @@ cross-section at the reference month, as pooled and per-municipality tables with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -29,31 +30,48 @@ JOB, WAGE, TOTAL = "Ordinært job", "Ordinære løntimer", "Total"
 
 @dataclass
 class Target1:
-    """Per person (target-group members only): job exit, wage hours, exit category label."""
+    """Per target-group member: job exit, wage hours, and which exit categories were reached.
+
+    `reached[i, k]`: some exit of person i fell in `labels[k]` – one exit per spell (each_spell,
+    several categories per person possible) or one per person (last_spell, exactly one category).
+    """
 
     job: np.ndarray
     wage: np.ndarray
-    exit: np.ndarray
+    reached: np.ndarray
     municipality: np.ndarray
     labels: list[str]
+    exit_after: str
 
 
-def target1_persons(reg: Register, st: Status, coh: Cohort, defs: Defs) -> Target1:
-    """CUBB target 1: exit measured in the first month after the last target-benefit week."""
+def exits(coh: Cohort, idx: np.ndarray, month0: int, exit_after: str) -> tuple[np.ndarray, np.ndarray]:
+    """(row in idx, absolute exit month) of every exit of the persons idx.
+
+    each_spell: the month after every spell (a spell ends with the last month before a month
+    without a target-group week); last_spell: the month after the last target-group month.
+    """
+    if exit_after == "last_spell":
+        return np.arange(len(idx)), coh.last[idx] + 1
+    tm = coh.target_month[idx]
+    ends = tm.copy()
+    ends[:, :-1] &= ~tm[:, 1:]
+    rows, cols = np.nonzero(ends)
+    return rows, month0 + cols + 1
+
+
+def exit_category(st: Status, persons: np.ndarray, month: np.ndarray, end: np.ndarray, defs: Defs) -> np.ndarray:
+    """The exits rule (first match wins) for each exit: person, exit month, that person's follow-up end.
+
+    An exit month after the follow-up end (window end, or the month before turning age_max + 1)
+    is no exit: the person was still in the target group when follow-up ended (rule censored).
+    """
     spec = defs.spec.target1
-    if spec is None:
-        raise DataError("the definitions have no target1 section", defs.path)
-    idx = np.flatnonzero(coh.member)
-    e = coh.last[idx] + 1
-    censored = e > coh.end[idx]
-    col = np.clip(e - st.month0, 0, st.group.shape[1] - 1)
-    g = st.group[idx, col]
-    ben = st.benefit[idx, col]
-    emp = st.employed[idx, col]
-    job = ~censored & ~ben & emp
-    wage = (coh.target_month[idx] & st.employed[idx]).any(axis=1)
-    labels = [x.label for x in spec.exits]
-    # a censored person (still in the target group when follow-up ends) is in the censored row
+    assert spec is not None
+    censored = month > end
+    col = np.clip(month - st.month0, 0, st.group.shape[1] - 1)
+    g = st.group[persons, col]
+    emp = st.employed[persons, col]
+    job = ~censored & ~st.benefit[persons, col] & emp
     cat = np.where(censored, [x.rule for x in spec.exits].index("censored"), -1).astype(np.int16)
     for k, ex in enumerate(spec.exits):
         if ex.rule == "censored":
@@ -63,11 +81,31 @@ def target1_persons(reg: Register, st: Status, coh: Cohort, defs: Defs) -> Targe
         elif ex.rule == "self_support":
             hit = (g == 0) & ~emp
         elif ex.rule == "other":
-            hit = np.ones(len(idx), bool)
+            hit = np.ones(len(persons), bool)
         else:
-            hit = group_mask(defs.codes, ex.groups, f"target1.exits[{k}].groups")[g]
+            hit = group_mask(defs.codes, ex.groups, f"target1.exits[{k + 1}].groups")[g]
         cat = np.where((cat < 0) & hit, k, cat)
-    return Target1(job, wage, cat, coh.municipality[idx], labels)
+    return cat
+
+
+def target1_persons(reg: Register, st: Status, coh: Cohort, defs: Defs) -> Target1:
+    """CUBB target 1: the exits after the spells (`target1.exit_after`) and wage hours during them.
+
+    Job = some exit month with employment and no benefit week; wage hours = some target-group
+    month with a benefit week and employment (the seed's Metodebilag: each person once however
+    many spells, but a person may reach several exit categories).
+    """
+    spec = defs.spec.target1
+    if spec is None:
+        raise DataError("the definitions have no target1 section", defs.path)
+    idx = np.flatnonzero(coh.member)
+    rows, month = exits(coh, idx, st.month0, spec.exit_after)
+    cat = exit_category(st, idx[rows], month, coh.end[idx[rows]], defs)
+    reached = np.zeros((len(idx), len(spec.exits)), bool)
+    reached[rows, cat] = True
+    job = reached[:, [x.rule for x in spec.exits].index("job")]
+    wage = (coh.target_month[idx] & st.benefit[idx] & st.employed[idx]).any(axis=1)
+    return Target1(job, wage, reached, coh.municipality[idx], [x.label for x in spec.exits], spec.exit_after)
 
 
 @dataclass
@@ -81,7 +119,12 @@ class Target2:
 
 
 def target2_persons(reg: Register, st: Status, coh: Cohort, defs: Defs) -> Target2:
-    """CUBB target 2: cross-section at the reference month among those who could work then."""
+    """CUBB target 2: cross-section at the reference month among those who could work then.
+
+    The month's status is the monthly status rule (the predominant group and the predominant
+    activation, passive weeks counted); job = employment and no benefit week, wage hours =
+    employment and any benefit week that month.
+    """
     spec = defs.spec.target2
     tg = defs.spec.target_group
     if spec is None or tg is None:
@@ -112,12 +155,17 @@ def _share_rows(flags: list[tuple[str, np.ndarray]], groups: list[np.ndarray]) -
     return cells, counts
 
 
+def chi2_p(counts: list[int], masks: list[np.ndarray]) -> float:
+    """p of Pearson's chi-square: the share with a trait (counts) differs between the person masks."""
+    return pearson_chi2(np.array([[k, int(m.sum()) - k] for k, m in zip(counts, masks)])).p
+
+
 def target_tables(job: np.ndarray, wage: np.ndarray, muni: np.ndarray, defs: Defs, ids: tuple[str, str],
-                  titles: tuple[str, str], when: str) -> list[Table]:
+                  titles: tuple[str, str], when: str, rules: Sequence[str] = ()) -> list[Table]:
     """Job / wage hours / total: pooled vs rest (with chi-square) and one column per municipality.
 
     Each person is counted once: a person with both an ordinary job and wage hours counts under
-    the job row; Total is the share with either.
+    the job row; Total is the share with either. `rules`: notes stating how the target is counted.
     """
     wage_only = wage & ~job
     either = job | wage
@@ -126,7 +174,7 @@ def target_tables(job: np.ndarray, wage: np.ndarray, muni: np.ndarray, defs: Def
     cols = programme_columns(defs)
     masks = [in_column(muni, c, defs) for _, c in cols]
     cells, counts = _share_rows(flags, masks)
-    ps = [pearson_chi2(np.array([[k, int(m.sum()) - k] for k, m in zip(ks, masks)])).p for ks in counts]
+    ps = [chi2_p(ks, masks) for ks in counts]
     mu = defs.spec.municipalities
     assert mu is not None
     note_p = "Anm.: Chi²-test af forskellen mellem {} og {}: ".format(mu.rest_label.lower(), mu.programme_label) + "; ".join(
@@ -134,15 +182,15 @@ def target_tables(job: np.ndarray, wage: np.ndarray, muni: np.ndarray, defs: Def
     overlap = "Anm.: Hver person tælles én gang; personer med både ordinært job og ordinære løntimer tælles under ordinært job."
     # Total sums job and wage hours (each person counted once); N is the base of the shares
     keys = {"row_keys": ["job", "wage", "total", "n"], "row_roles": [Role.BODY, Role.BODY, Role.TOTAL, Role.BASE]}
-    t1 = register_table(defs, ids[0], titles[0], rows, [c[0] for c in cols], cells, notes=[overlap, note_p], stub_header=when, **keys)
+    t1 = register_table(defs, ids[0], titles[0], rows, [c[0] for c in cols], cells, notes=[overlap, *rules, note_p], stub_header=when, **keys)
     mcols = municipality_labels(defs)
     mmasks = [muni == code for _, code in mcols]
     mcells, mcounts = _share_rows(flags, mmasks)
     rest = masks[0]
-    notes = [overlap]
+    notes = [overlap, *rules]
     for (lab, f), ks in zip(flags, mcounts):
         k_rest = int((f & rest).sum())
-        parts = [f"{name} {p_text(pearson_chi2(np.array([[k, int(m.sum()) - k], [k_rest, int(rest.sum()) - k_rest]])).p)}" for (name, _), k, m in zip(mcols, ks, mmasks)]
+        parts = [f"{name} {p_text(chi2_p([k, k_rest], [m, rest]))}" for (name, _), k, m in zip(mcols, ks, mmasks)]
         notes.append(f"Anm.: Chi²-test af forskellen til {mu.rest_label.lower()}, {lab.lower()}: " + "; ".join(parts) + ".")
     t2 = register_table(defs, ids[1], titles[1], rows, [c[0] for c in mcols], mcells, notes=notes, stub_header=when, **keys)
     # the seed's Figur 3.1.1 / 3.2.1: job and wage hours stacked per municipality (not Total, not N)
@@ -150,6 +198,54 @@ def target_tables(job: np.ndarray, wage: np.ndarray, muni: np.ndarray, defs: Def
     # the pooled column of the first table is the sum of the municipality columns
     t2.relations = [Relation(t1.ref(i, 1), [t2.ref(i, j) for j in range(len(mcols))]) for i in range(len(rows))]
     return [t1, t2]
+
+
+def age_note(defs: Defs, when: str | None = None) -> str:
+    """The age rule as a table note: over the window (target 1) or at the reference month `when`."""
+    tg = defs.spec.target_group
+    assert tg is not None
+    rule = "alderen regnes fra den første dag i fødselsmåneden"
+    if when:
+        return f"Anm.: Personerne er {tg.age[0]}-{tg.age[1]} år i {when}; {rule}."
+    return (f"Anm.: Målgruppen er {tg.age[0]}-{tg.age[1]} år; {rule}. "
+            f"Personer, der fylder {tg.age[1] + 1} år i perioden, følges til og med måneden før.")
+
+
+def lower_first(label: str) -> str:
+    """A label inside a sentence: 'Ordinær uddannelse' → 'ordinær uddannelse', 'FØP' stays."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def target1_notes(defs: Defs) -> list[str]:
+    """How target 1 is counted (the definitions' exit_after rule), as table notes."""
+    spec = defs.spec.target1
+    assert spec is not None
+    if spec.exit_after == "each_spell":
+        rule = ("Anm.: Alle ledighedsforløb i perioden indgår, og hver person tælles én gang uanset antallet af forløb. Et forløb "
+                "slutter med den sidste måned før en måned uden ydelse i målgruppen; afgangen måles i den første måned efter hvert "
+                "forløb. Ordinært job: en afgangsmåned uden offentlig ydelse og med positiv beskæftigelsesgrad. Ordinære løntimer: "
+                "en måned i et forløb med både ydelse og positiv beskæftigelsesgrad.")
+    else:
+        rule = ("Anm.: Afgangen måles i den første måned efter sidst registrerede ydelse i målgruppen (én afgang pr. person). "
+                "Ordinært job: afgangsmåneden er uden offentlig ydelse og med positiv beskæftigelsesgrad. Ordinære løntimer: en "
+                "måned i målgruppen med både ydelse og positiv beskæftigelsesgrad.")
+    return [rule, age_note(defs)]
+
+
+def target2_notes(defs: Defs, when: str) -> list[str]:
+    """Who target 2 counts and how the month's status is read, as table notes."""
+    spec = defs.spec.target2
+    assert spec is not None
+    groups, acts = {g.key: g.label for g in defs.codes.groups}, {a.key: a.label for a in defs.codes.activation}
+    out = [groups[k] for k in spec.exclude_groups] + [acts[k] for k in spec.exclude_activation]
+    either = out[0] if len(out) == 1 else f"{', '.join(out[:-1])} eller {out[-1]}"
+    excluded = f" Frasorteret er personer, hvis status i {when} er {either}." if out else ""
+    return [f"Anm.: Opgjort blandt personer, der på et tidspunkt til og med {when} har været i målgruppen, og som på tidspunktet "
+            f"kunne være i ordinær beskæftigelse.{excluded}",
+            "Anm.: Månedens status er den ydelsesgruppe og den aktiveringstype, der er registreret i flest af månedens uger (uger "
+            f"med passiv ydelse tæller med). Ordinært job: ingen offentlig ydelse og positiv beskæftigelsesgrad i {when}; ordinære "
+            f"løntimer: en offentlig ydelse (en hvilken som helst) og positiv beskæftigelsesgrad i {when}.",
+            age_note(defs, when)]
 
 
 def cubb_tables(reg: Register, defs: Defs, st: Status | None = None) -> list[Table]:
@@ -166,7 +262,7 @@ def cubb_tables(reg: Register, defs: Defs, st: Status | None = None) -> list[Tab
             t1.job, t1.wage, t1.municipality, defs, ("maal1_samlet", "maal1_kommuner"),
             (f"Andel af målgruppen der har opnået ordinær beskæftigelse (ordinært job eller ordinære løntimer) på et tidspunkt i analyseperioden, {mu.rest_label.lower()} og {mu.programme_label} (i pct.)",
              f"Andel af målgruppen der har opnået ordinær beskæftigelse (ordinært job eller ordinære løntimer) i løbet af analyseperioden i {mu.programme_label} (i pct.)"),
-            win)
+            win, target1_notes(defs))
         out.append(exit_table(t1, defs, out[0]))
     if defs.spec.target2:
         t2 = target2_persons(reg, st, coh, defs)
@@ -175,13 +271,17 @@ def cubb_tables(reg: Register, defs: Defs, st: Status | None = None) -> list[Tab
             t2.job, t2.wage, t2.municipality, defs, ("maal2_samlet", "maal2_kommuner"),
             (f"Andel af målgruppen der er i ordinær beskæftigelse ved udgangen af analyseperioden, {when} (ordinært job eller ordinære løntimer), {mu.rest_label.lower()} og {mu.programme_label} (i pct.)",
              f"Andel af målgruppen der er i ordinær beskæftigelse ved udgangen af analyseperioden, {when} (ordinært job eller ordinære løntimer), i {mu.programme_label} (i pct.)"),
-            when)
-        out[-2].notes.append("Anm.: Opgjort blandt personer, der på tidspunktet kunne være i ordinær beskæftigelse (uden uddannelse, førtidspension, fleks- og skånejob, løntilskud, ledighedsydelse, døde og udrejste).")
+            when, target2_notes(defs, when))
     return out
 
 
 def exit_table(t1: Target1, defs: Defs, jobs_table: Table) -> Table:
-    """Tabel 3.1.3: the other exits (one per person) for the rest of the country and the programme."""
+    """Tabel 3.1.3: the other exits for the rest of the country and the programme.
+
+    each_spell: a person counts once in every category reached, so the shares may sum to more
+    than 100 and each category is tested on its own; last_spell: one exit per person, the shares
+    (with the job row) sum to 100 and the distribution is tested as a whole.
+    """
     spec = defs.spec.target1
     assert spec is not None
     mu = defs.spec.municipalities
@@ -190,20 +290,38 @@ def exit_table(t1: Target1, defs: Defs, jobs_table: Table) -> Table:
     masks = [in_column(t1.municipality, c, defs) for _, c in cols]
     shown = [k for k, ex in enumerate(spec.exits) if ex.show]
     rows = [spec.exits[k].label for k in shown] + ["Antal personer"]
-    cells = [[pct(int(((t1.exit == k) & m).sum()), int(m.sum())) for m in masks] for k in shown]
+    counts = [[int((t1.reached[:, k] & m).sum()) for m in masks] for k in range(len(spec.exits))]
+    cells = [[pct(counts[k][j], int(m.sum())) for j, m in enumerate(masks)] for k in shown]
     cells.append([base(int(m.sum())) for m in masks])
-    p = pearson_chi2(np.array([[int(((t1.exit == k) & m).sum()) for k in range(len(spec.exits))] for m in masks])).p
+    between = f"{mu.rest_label.lower()} mod {mu.programme_label}"
     hidden = [spec.exits[k].label.lower() for k in range(len(spec.exits)) if not spec.exits[k].show]
-    notes = [f"Anm.: Afgang måles i den første måned efter sidst registrerede ydelse i målgruppen; hver person tælles én gang. Chi²-test af fordelingen, {mu.rest_label.lower()} mod {mu.programme_label}: {p_text(p)}."]
-    if hidden:
-        notes.append(f"Anm.: Afgang til {', '.join(hidden)} fremgår af {jobs_table.number or 'tabellen ovenfor'} og indgår ikke her; andelene summerer med den til 100.")
+    tg = defs.spec.target_group
+    assert tg is not None
+    censored = next(ex.label for ex in spec.exits if ex.rule == "censored")
+    end = (f"Anm.: {censored}: stadig i målgruppen, da opfølgningen sluttede (i periodens sidste måned eller i måneden før "
+           f"personen fylder {tg.age[1] + 1} år).")
+    if t1.exit_after == "each_spell":
+        tests = "; ".join(f"{lower_first(spec.exits[k].label)} {p_text(chi2_p(counts[k], masks))}" for k in shown)
+        notes = ["Anm.: Afgang måles i den første måned efter hvert ledighedsforløb i målgruppen (et forløb slutter med den sidste "
+                 "måned før en måned uden ydelse i målgruppen). Hver person tælles én gang pr. afgangstype, men kan have flere "
+                 "afgangstyper; andelene kan derfor summere til mere end 100.", end,
+                 f"Anm.: Chi²-test af forskellen, {between}, pr. afgangstype: {tests}."]
+        if hidden:
+            notes.append(f"Anm.: Afgang til {', '.join(hidden)} fremgår af {jobs_table.number or 'tabellen ovenfor'} og indgår ikke her.")
+    else:
+        p = pearson_chi2(np.array(counts).T).p
+        notes = [f"Anm.: Afgang måles i den første måned efter sidst registrerede ydelse i målgruppen; hver person tælles én gang. "
+                 f"Chi²-test af fordelingen, {between}: {p_text(p)}.", end]
+        if hidden:
+            notes.append(f"Anm.: Afgang til {', '.join(hidden)} fremgår af {jobs_table.number or 'tabellen ovenfor'} og indgår ikke her; andelene summerer med den til 100.")
     t = register_table(defs, "maal1_afgang", f"Andel af målgruppen til øvrige afgange i analyseperioden, {mu.rest_label.lower()} og {mu.programme_label} (i pct.)",
                        rows, [c[0] for c in cols], cells, notes=notes, row_roles=body_then(len(shown), Role.BASE))
-    # all exit categories (including the job exit in the first table) add up to the base
-    job_rows = [k for k in range(len(spec.exits)) if not spec.exits[k].show and spec.exits[k].rule == "job"]
-    for j in range(len(cols)):
-        parts = [t.ref(i, j) for i in range(len(shown))]
-        if job_rows:
-            parts.append(jobs_table.ref(0, j))
-        t.relations.append(Relation(None, parts))
+    if t1.exit_after == "last_spell":
+        # one category per person: all of them (with the job exit in the first table) add up to the base
+        job_rows = [k for k in range(len(spec.exits)) if not spec.exits[k].show and spec.exits[k].rule == "job"]
+        for j in range(len(cols)):
+            parts = [t.ref(i, j) for i in range(len(shown))]
+            if job_rows:
+                parts.append(jobs_table.ref(0, j))
+            t.relations.append(Relation(None, parts))
     return t

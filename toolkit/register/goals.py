@@ -19,6 +19,11 @@ from toolkit.register.status import Status, group_mask, monthly_status
 from toolkit.register.tables import register_table
 
 
+# the national figure is num.sum() / den.sum() over every cohort person (goal_series), not a mean of municipalities
+POOLED = ("Anm.: Landsplan er opgjort samlet for alle personer i målgruppen (alle personers tællere over alle personers "
+          "nævnere), ikke som et gennemsnit af kommunernes andele")
+
+
 @dataclass
 class GoalCohort:
     """The programme's fixed target group and the quarters observed."""
@@ -183,6 +188,7 @@ def development_table(series: list[GoalSeries], gc: GoalCohort, defs: Defs, ahea
         cells.append(row)
     targets = "; ".join(f"{s.label}: {dk(s.target * 100, 0)} %" for s in series if s.target is not None)
     notes = [f"Anm.: Målgruppen er {dk(int(gc.member.sum()), 0, grouped=True)} personer.",
+             f"{POOLED}.",
              f"Anm.: Rækker markeret (fremskrevet) er lineære fremskrivninger ud fra de seneste {k} kvartalers udvikling."]
     if targets:
         notes.append(f"Anm.: Målsætninger – {targets}.")
@@ -237,6 +243,7 @@ def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int,
             derived += [(i, j, [(r, j) for r in range(first_row, i)]) for j in range(4)]
     line("Alle kommuner", "Landsplan", s.national, int(s.national_persons[0]), int(s.national_persons[-1]), int(s.size.sum()))
     notes = [f"Anm.: Kommuner rangeret efter niveauet i {latest}; kun kommuner med mindst {defs.spec.ranking_min_persons} personer i målgruppen.",
+             f"{POOLED.replace('Landsplan', 'Alle kommuner')}; Gennemsnit er det uvægtede gennemsnit af kommunerne i gruppen.",
              f"Anm.: Fremskrivningen forudsætter, at de seneste {k} kvartalers udvikling fortsætter."]
     if s.target is not None:
         reach = sum(project(r.to_numpy(), ahead, k) >= s.target for _, r in v.iterrows())

@@ -22,7 +22,9 @@ class Status:
     `group`: the month's predominant code group (most weeks; ties → the group listed first in
     the code list; 0 = no code any week). `benefit`: some week of the month holds a public
     benefit. `employed`: grad above the threshold (blank and 0 are both "not employed").
-    `activation`: the month's predominant activation type (0 = none/passive).
+    `activation`: the month's predominant activation type by the same rule, the weeks holding a
+    code but no activation type counted as passive (0 = passive or no code; ties → the type
+    listed first, and an activation type before passive).
     """
 
     group: np.ndarray
@@ -84,8 +86,14 @@ def monthly_status(reg: Register, codes: CodeList, emp: Employment) -> Status:
     ng = codes.unknown_id + 1
     grank = np.zeros(ng, np.int32)
     grank[1:] = np.arange(ng - 1, 0, -1)  # first listed group ranks highest
-    arank = np.zeros(len(codes.activation) + 1, np.int32)
-    arank[1:] = np.arange(len(codes.activation), 0, -1)
+    # a week with a code but no activation type is passive: one more value, ranked after every type,
+    # so passive weeks count in the month's majority (0 stays "no code"; PASSIVE → 0 afterwards)
+    T = len(codes.activation)
+    PASSIVE = T + 1
+    alut = np.where(alut > 0, alut, np.uint8(PASSIVE)).astype(np.uint8)
+    alut[0] = 0
+    arank = np.zeros(T + 2, np.int32)
+    arank[1:T + 1] = np.arange(T, 0, -1)  # PASSIVE keeps rank 0
     n, M = reg.n, reg.n_months
     group = np.zeros((n, M), np.uint8, order="F")
     benefit = np.zeros((n, M), bool, order="F")
@@ -102,7 +110,8 @@ def monthly_status(reg: Register, codes: CodeList, emp: Employment) -> Status:
             a[:, w] = alut[c[:, w]]
             benefit[:, j] |= blut[g[:, w]]
         group[:, j] = predominant(g, grank)
-        act[:, j] = predominant(a, arank)
+        pa = predominant(a, arank)
+        act[:, j] = np.where(pa == PASSIVE, np.uint8(0), pa)
     return Status(group, benefit, np.asarray(employed(reg.grad, emp), order="F"), act, reg.month0)
 
 
