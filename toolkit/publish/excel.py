@@ -7,7 +7,6 @@ as integers with ``#,##0``; every text is stored as text (never a formula). Styl
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from toolkit import __version__
 from toolkit.config.template import load_template
 from toolkit.core.table import Cell, Display, Kind, Role, Table, require_unique
+from toolkit.publish import layout
 from toolkit.publish.atomic import atomic_path
 from toolkit.read.tabular import sha256
 
@@ -101,8 +101,8 @@ def _styles(t: dict[str, Any]) -> dict[str, NamedStyle]:
         "stubhead": make("tk_stubhead", t["header"], wrap=True),
         "group": make("tk_group", {**t["body"], **t["group"]}, wrap=True),
         "label": make("tk_label", t["body"], wrap=True),
-        "text": make("tk_text", t["body"], align="center"),
-        "text_total": make("tk_text_total", {**t["body"], **t["total_row"]}, align="center"),
+        "text": make("tk_text", t["body"], align="center", wrap=True),
+        "text_total": make("tk_text_total", {**t["body"], **t["total_row"]}, align="center", wrap=True),
         "note": make("tk_note", t["note"], wrap=True),
         "suppressed": make("tk_suppressed", t["body"], align="right"),
     }
@@ -138,7 +138,8 @@ def number_format(cell: Cell, default: str) -> str:
     return f"#,##0{digits}" if cell.kind in (Kind.COUNT, Kind.BASE, Kind.MEAN) else f"0{digits}"
 
 
-def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict[str, Any]) -> None:
+def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict[str, Any]) -> bool:
+    """Write one table (and its chart) on a sheet laid out for A4; False if it prints in column pages."""
     row = 1
     put_text(ws.cell(row, 1), table.label).style = st["title"]
     wide = [(row, table.label, t["title"].get("size", t["size"]))]  # text rows wrapped across the table's width
@@ -156,11 +157,9 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
         for c in range(2, nstub + 1):
             ws.cell(row, c).style = st["stubhead"]
         start = None
-        spans = [(1, nstub, table.stub_header)]  # (first column, last column, text) of this header row
         for j, g in enumerate(table.column_groups + [None]):  # type: ignore[operator]
             if start is not None and (g != table.column_groups[start] or j == len(table.column_groups)):
                 c0, c1 = first_body_col + start, first_body_col + j - 1
-                spans.append((c0, c1, table.column_groups[start]))
                 put_text(ws.cell(row, c0), table.column_groups[start]).style = st["header"]
                 for c in range(c0 + 1, c1 + 1):
                     ws.cell(row, c).style = st["header"]
@@ -219,44 +218,19 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
     for j, lab in enumerate(table.column_labels):
         ws.column_dimensions[get_column_letter(first_body_col + j)].width = max(widths["body"], min(len(lab) + 2, 30))
     last_col = first_body_col + len(table.column_labels) - 1
-    for r, text, size in wide:  # title, question and notes wrap within the table's width, not past it
+    for r, _text, _size in wide:  # title, question and notes wrap within the table's width, not past it
         if last_col > 1:
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
-        _fit_row_height(ws, r, [(1, last_col, text)], t, size)
-    if table.has_column_groups():
-        _fit_row_height(ws, header_end - 1, spans, t)
-    _fit_row_height(ws, header_end, [(1, nstub, stub_text)] + [(first_body_col + j, first_body_col + j, lab)
-                                                                for j, lab in enumerate(table.column_labels)], t)
     ws.freeze_panes = ws.cell(header_end + 1, first_body_col)
-    ws.print_title_rows = f"{header_end}:{header_end}"
-    _page_setup(ws, t)
+    _orient(ws, t)
     if table.figure is not None and table.row_labels:
         _add_chart(ws, table, header_end, header_end + 1, body_end, first_body_col, nstub, anchor=f"A{row + 1}")
+    first_header = header_end - 1 if table.has_column_groups() else header_end
+    return layout.fit_sheet(ws, header_rows=range(first_header, header_end + 1), table_end=body_end, repeat_columns=nstub)
 
 
-def _page_setup(ws: Worksheet, t: dict[str, Any]) -> None:
-    """A4, orientation from the template, one page wide."""
-    page = t["page"]
-    ws.page_setup.orientation = page.get("orientation", "landscape")
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    if page.get("fit_width", True):
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-
-
-def _fit_row_height(ws: Worksheet, row: int, spans: list[tuple[int, int, str]], t: dict[str, Any],
-                    size: float | None = None) -> None:
-    """Give a row the height its longest wrapped text needs (a long stub header, a spanning
-    question in a two-way table as seed Tabel 6.7, a long note); spreadsheets do not size such
-    rows. `size` is the font size (default the body's)."""
-    size = size or t["size"]
-    lines = 1
-    for c0, c1, text in spans:
-        width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(c0, c1 + 1))
-        lines = max(lines, math.ceil(len(text or "") * 1.15 * size / t["size"] / max(width - 1, 1)))
-    if lines > 1:
-        ws.row_dimensions[row].height = (size + 3) * lines
+def _orient(ws: Worksheet, t: dict[str, Any]) -> None:
+    ws.page_setup.orientation = t["page"].get("orientation", "landscape")
 
 
 def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c0: int, nstub: int, anchor: str) -> None:
@@ -270,13 +244,26 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
     if not cols:
         return
     chart: Any = LineChart() if fig.kind == "line" else BarChart()
-    if fig.kind != "line":
-        chart.type = "bar" if fig.kind == "barh" else "col"
+    rows = sorted(fig.rows) if fig.rows is not None else list(range(r1 - r0 + 1))
+    categories = [table.row_labels[i] for i in rows] if fig.series_in == "columns" else [table.column_labels[j] for j in cols]
+    kind = "barh" if fig.kind == "bar" and layout.horizontal(categories) else fig.kind
+    if kind != "line":
+        chart.type = "bar" if kind == "barh" else "col"
         chart.x_axis.tickLblPos = "low"  # category labels outside the plot, clear of negative bars
+    chart.x_axis.tickLblSkip = 1  # every category labelled
+    chart.x_axis.delete = chart.y_axis.delete = False
     chart.title = f"{fig.number} {fig.title}".strip() or table.title
     chart.y_axis.title = fig.y_title or None
-    chart.height, chart.width = 9, 18
-    rows = sorted(fig.rows) if fig.rows is not None else list(range(r1 - r0 + 1))
+    nseries = len(cols) if fig.series_in == "columns" else len(rows)
+    chart.height, chart.width = layout.chart_size(len(categories), nseries, bars_horizontal=kind == "barh")
+    drawn = [table.cells[i][j] for i in rows for j in cols]
+    values = [float(c.value) for c in drawn if c.is_number and not c.suppressed]  # type: ignore[arg-type]
+    if fig.stacked:
+        per = [[table.cells[i][j] for i in rows] for j in cols] if fig.series_in == "rows" else [[table.cells[i][j] for j in cols] for i in rows]
+        values = [sum(float(c.value) for c in cat if c.is_number and not c.suppressed) for cat in per]  # type: ignore[arg-type]
+    percent = any(c.kind is Kind.PERCENT for c in drawn)
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = layout.value_axis(values, percent=percent)
+    chart.y_axis.majorUnit = layout.major_unit(chart.y_axis.scaling.max - chart.y_axis.scaling.min, percent=percent)
     ra, rb = r0 + rows[0], r0 + rows[-1]
     if fig.series_in == "columns":
         for j in cols:
@@ -292,15 +279,17 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
             chart.add_data(Reference(ws, min_col=ca, max_col=cb, min_row=r0 + i, max_row=r0 + i), from_rows=True)
             chart.series[-1].tx = SeriesLabel(v=table.row_labels[i])
         chart.set_categories(Reference(ws, min_col=ca, max_col=cb, min_row=header_row, max_row=header_row))
-    if fig.kind == "barh":
+    if kind == "barh":
         chart.x_axis.scaling.orientation = "maxMin"  # categories top-down in table order, as read
         chart.y_axis.crosses = "max"  # …with the value axis kept at the bottom
     if len(chart.series) == 1:
         chart.legend = None  # one series: the title says what it is
-    if fig.stacked and fig.kind != "line":
+    else:
+        chart.legend.position = "b"  # below the plot: the plot keeps the chart's width
+    if fig.stacked and kind != "line":
         chart.grouping = "stacked"
         chart.overlap = 100
-    if any(table.cells[0][j].kind is Kind.PERCENT for j in cols):
+    if percent:
         chart.y_axis.number_format = "0 %"
     ws.add_chart(chart, anchor)
 
@@ -326,6 +315,7 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
         r = 4 + k
         put_text(contents.cell(r, 1), table.number or table.key)
         link = put_text(contents.cell(r, 2), table.title)
+        link.style = st["label"]
         link.hyperlink = f"#'{name}'!A1"
         link.font = Font(name=t["font"], size=t["size"], color="0563C1", underline="single")
         put_text(contents.cell(r, 3), name)
@@ -333,9 +323,11 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
     contents.column_dimensions["B"].width = 90
     contents.column_dimensions["C"].width = 20
     contents.freeze_panes = "A4"
-    _page_setup(contents, t)
+    _orient(contents, t)
+    layout.fit_sheet(contents, header_rows=range(3, 4), table_end=contents.max_row)
     _provenance_sheet(wb.create_sheet("Proveniens"), provenance, st)
-    _page_setup(wb["Proveniens"], t)
+    _orient(wb["Proveniens"], t)
+    layout.fit_sheet(wb["Proveniens"], header_rows=range(0), table_end=wb["Proveniens"].max_row)
     return wb
 
 
@@ -344,16 +336,17 @@ def _provenance_sheet(ws: Worksheet, prov: Provenance, st: dict[str, NamedStyle]
     r = 3
     for k, v in prov.rows():
         put_text(ws.cell(r, 1), k).style = st["stubhead"]
-        put_text(ws.cell(r, 2), v)
+        put_text(ws.cell(r, 2), v).style = st["label"]
         r += 1
     r += 1
     for c, h in enumerate(["Inputfil", "SHA-256", "Bytes"], start=1):
         put_text(ws.cell(r, c), h).style = st["stubhead"]
     for p in prov.inputs:
         r += 1
-        put_text(ws.cell(r, 1), str(p))
-        put_text(ws.cell(r, 2), sha256(p))
+        put_text(ws.cell(r, 1), str(p)).style = st["label"]
+        put_text(ws.cell(r, 2), sha256(p)).style = st["text"]
         ws.cell(r, 3).value = Path(p).stat().st_size
+        ws.cell(r, 3).style = st["count"]
     ws.column_dimensions["A"].width = 50
     ws.column_dimensions["B"].width = 70
 

@@ -1,0 +1,168 @@
+"""Print layout without LibreOffice: A4 page setup, widths, row heights, chart anchors, fonts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import run_cli
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font
+
+from toolkit.core.table import Cell, Figure, Kind, Table
+from toolkit.publish import layout
+from toolkit.publish.excel import Provenance, write_workbook
+
+
+def test_demo_workbook_prints_cleanly(demo_wave_dir: Path, tmp_path: Path) -> None:
+    """The whole demo workbook: no chart over a page break or text, no cut text, no font < 8 pt."""
+    out = tmp_path / "demo.xlsx"
+    r = run_cli("report", demo_wave_dir / "wave.yaml", "--out", out)
+    assert r.returncode == 0, r.stderr
+    wb = openpyxl.load_workbook(out)
+    assert layout.problems(wb) == []
+    charts = [ws for ws in wb.worksheets if ws._charts]
+    assert len(charts) >= 8
+    for ws in wb.worksheets:
+        assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.scale in layout.SCALES
+
+
+def test_a4_landscape_area_from_the_margins() -> None:
+    ws = Workbook().active
+    ws.page_setup.orientation = "landscape"
+    for k, v in layout.MARGINS.items():
+        setattr(ws.page_margins, k, v)
+    assert layout.page_area(ws) == pytest.approx((842 - 72 * 1.0, 595 - 72 * 1.2))
+    assert layout.col_pt(10) == pytest.approx(75 * 0.75)  # 7 px a character + 5 px
+
+
+def _long_sheet(rows: int, chart_row: int) -> Workbook:
+    wb = Workbook()
+    ws = wb.active
+    ws.page_setup.orientation = "landscape"
+    for r in range(1, rows + 1):
+        ws.cell(r, 1, f"række {r}").font = Font(size=10)
+        ws.cell(r, 2, r).font = Font(size=10)
+    ch = BarChart()
+    ch.add_data(Reference(ws, min_col=2, min_row=1, max_row=5))
+    ch.height, ch.width = 9, 18  # cm: 255 pt
+    ws.add_chart(ch, f"A{chart_row}")
+    return wb
+
+
+def test_chart_across_a_page_break_is_found_and_fixed_by_a_break_before_it() -> None:
+    # page height at 100 %: 595 - 86.4 = 508.6 pt, planned 96 % = 488 pt = 32 rows of 15 pt;
+    # a 255 pt (17-row) chart at row 25 runs to row 41: over the break after row 32
+    wb = _long_sheet(24, 25)
+    ws = wb.active
+    for k, v in layout.MARGINS.items():
+        setattr(ws.page_margins, k, v)
+    assert layout.pages(ws, 60)[0] == (1, 32)
+    assert any("runs over a page break" in p for p in layout.problems(wb))
+    layout.fit_sheet(ws, header_rows=range(1, 2), table_end=24)
+    assert [b.id for b in ws.row_breaks.brk] == [24]
+    assert ws.print_title_rows is None  # the table fits one page: no header band repeated over the chart
+    assert layout.problems(wb) == []
+
+
+def test_chart_over_text_and_a_chart_larger_than_the_page() -> None:
+    wb = _long_sheet(20, 10)
+    assert any("covers text" in p for p in layout.problems(wb))
+    wb = _long_sheet(3, 5)
+    wb.active._charts[0].height = 25
+    assert any("larger than the page" in p for p in layout.problems(wb))
+
+
+def test_text_wider_than_its_cell_and_small_fonts() -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.column_dimensions["A"].width = 10  # 56 pt
+    ws["A1"] = "Bemærkning om noget langt"  # 25 characters at 10 pt: over 100 pt
+    ws["A1"].font = Font(size=10)
+    ws["A2"] = 12345678.9
+    ws["A2"].number_format = "#,##0.0"
+    ws["A3"] = "ord ord ord ord ord ord ord ord"
+    ws["A3"].alignment = Alignment(wrap_text=True)
+    ws["A4"] = "lille"
+    ws["A4"].font = Font(size=7)
+    found = layout.problems(wb)
+    assert any("A1" in p and "wider than its cell" in p for p in found)
+    assert any("A2" in p and "wider than its cell" in p for p in found)  # '12.345.678,9' would show ###
+    assert any("A3" in p and "lines" in p for p in found)  # wrapped, but the row is one line high
+    assert any("A4" in p and "font 7.0 pt" in p for p in found)
+    ws.row_dimensions[3].height = 60
+    assert not any("A3" in p for p in layout.problems(wb))
+
+
+def test_fit_to_page_scale_counts_as_printed() -> None:
+    """A sheet shrunk to one page wide prints its fonts smaller: 10 pt at 50 % is 5 pt."""
+    wb = Workbook()
+    ws = wb.active
+    for c in range(1, 21):
+        ws.cell(1, c, "x").font = Font(size=10)
+        ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width = 20
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    need = 20 * layout.col_pt(20)
+    assert layout.scale(ws) == pytest.approx((595 - 72 * 1.5) / need)  # portrait, openpyxl's margins
+    assert any("below 8" in p for p in layout.problems(wb))
+
+
+def _wide_table(ncol: int, label: str = "Kolonne") -> Table:
+    return Table(id="w", number="Tabel 4.8", title="Bred tabel", row_labels=["Herning", "Holstebro"],
+                 column_labels=[f"{label} {j}" for j in range(ncol)],
+                 cells=[[Cell(0.123 * j, Kind.COEF) for j in range(ncol)] for _ in range(2)])
+
+
+def test_wide_table_wraps_to_the_page_at_a_readable_scale(tmp_path: Path) -> None:
+    t = _wide_table(6, "En lang kolonneoverskrift")
+    wb = openpyxl.load_workbook(write_workbook([t], tmp_path / "w.xlsx", Provenance(command="t")))
+    ws = wb["Tabel 4.8"]
+    assert layout.problems(wb) == []
+    assert ws.print_title_cols is None
+    width = sum(layout.col_pt(ws.column_dimensions[c].width) for c in "ABCDEFG")
+    assert width * ws.page_setup.scale / 100 <= layout.page_area(ws)[0]
+    assert ws["B3"].alignment.wrap_text and ws.row_dimensions[3].height >= 2 * layout.line_pt(10)
+
+
+def test_very_wide_table_prints_in_column_pages_with_the_stub_repeated(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(write_workbook([_wide_table(45)], tmp_path / "w.xlsx", Provenance(command="t")))
+    ws = next(ws for ws in wb.worksheets if ws["A1"].value and "Bred tabel" in ws["A1"].value)
+    assert ws.print_title_cols == "$A:$A"
+    assert ws.page_setup.scale == 100
+    assert layout.problems(wb) == []
+
+
+def test_long_table_repeats_its_header_rows(tmp_path: Path) -> None:
+    t = Table(id="l", number="Tabel 2.4", title="Lang", row_labels=[f"Række {i}" for i in range(80)], column_labels=["Andel"],
+              cells=[[Cell(0.5, Kind.PERCENT)] for _ in range(80)])
+    wb = openpyxl.load_workbook(write_workbook([t], tmp_path / "l.xlsx", Provenance(command="t")))
+    assert wb["Tabel 2.4"].print_title_rows == "$3:$3"
+    assert layout.problems(wb) == []
+
+
+@pytest.mark.parametrize(("values", "percent", "axis"), [
+    ([0.31, 0.44], True, (0.0, 0.5)),      # shares up to 44 %: to 50 %
+    ([0.72, 0.9], True, (0.0, 1.0)),       # above 60 %: the whole 0-100 %
+    ([1234.0, 17.0], False, (0.0, 2000.0)),
+    ([-0.012, 0.03], False, (-0.02, 0.05)),
+])
+def test_value_axis_starts_at_zero_and_ends_on_a_round_value(values: list[float], percent: bool, axis: tuple[float, float]) -> None:
+    assert layout.value_axis(values, percent=percent) == pytest.approx(axis)
+
+
+def test_long_category_labels_get_horizontal_bars_with_every_label(tmp_path: Path) -> None:
+    labels = ["Korte vejlednings- og afklaringsforløb", "Kontanthjælp, jobparat", "Ordinært job"]
+    t = Table(id="s", number="Tabel 5.3", title="Status", row_labels=labels, column_labels=["Andel"],
+              cells=[[Cell(v, Kind.PERCENT)] for v in (0.076, 0.295, 0.44)], figure=Figure(kind="bar", title="Status", number="Figur 5.3"))
+    ch = openpyxl.load_workbook(write_workbook([t], tmp_path / "s.xlsx", Provenance(command="t")))["Tabel 5.3"]._charts[0]
+    assert ch.type == "bar"  # horizontal bars
+    assert ch.x_axis.tickLblSkip == 1  # every label
+    assert (ch.y_axis.scaling.min, ch.y_axis.scaling.max) == (0, 0.5)
+    short = Table(id="k", number="Tabel 5.4", title="Køn", row_labels=["Mand", "Kvinde"], column_labels=["Andel"],
+                  cells=[[Cell(0.5, Kind.PERCENT)], [Cell(0.5, Kind.PERCENT)]], figure=Figure(kind="bar", title="Køn"))
+    ch = openpyxl.load_workbook(write_workbook([short], tmp_path / "k.xlsx", Provenance(command="t")))["Tabel 5.4"]._charts[0]
+    assert ch.type == "col"
