@@ -117,7 +117,7 @@ def test_empty_data_files(tmp_path: Path, fails) -> None:
 
 def test_csv_without_labels_and_without_codebook(tmp_path: Path, data: Path, fails) -> None:
     assert fails(data, "-o", tmp_path / "o.xlsx") == (
-        "error: nothing to tabulate: no variable has value labels; give labels and tables in a codebook (--codebook)")
+        "error: nothing to tabulate: no variable has value labels; give labels and tables in a codebook")
 
 
 def test_codebook_table_without_labels_points_to_the_codebook(tmp_path: Path, data: Path, fails) -> None:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import shlex
 import sys
-import warnings
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import typer
 
 from toolkit.config.template import load_template
-from toolkit.core.errors import ToolkitWarning
 from toolkit.core.table import Table
+from toolkit.pipeline.inputs import Input
 from toolkit.publish.atomic import guard_outputs
 from toolkit.publish.excel import Provenance, write_workbook
 from toolkit.publish.tidy import write_tidy
@@ -27,14 +25,18 @@ def command_line() -> str:
 def write_outputs(
     tables: Sequence[Table],
     out: Path,
-    inputs: Sequence[Path],
+    inputs: Sequence[Input | Path],
     tidy: Path | None = None,
     parameters: dict[str, Any] | None = None,
     template: Path | None = None,
 ) -> None:
-    """Write the workbook (and the tidy CSV) atomically, refusing to overwrite any input."""
-    guard_outputs([out, tidy], inputs)
-    prov = Provenance(command=command_line(), inputs=[Path(p) for p in inputs], parameters=parameters or {})
+    """Write the workbook (and the tidy CSV) atomically, refusing to overwrite any input.
+
+    `inputs` are the files read, as `Input`s hashed by the read step (a bare path is hashed now)."""
+    paths = [i.path if isinstance(i, Input) else Path(i) for i in inputs]
+    guard_outputs([out, tidy], paths)
+    prov = Provenance(command=command_line(), inputs=[i if isinstance(i, Input) else Path(i) for i in inputs],
+                      parameters=parameters or {})
     write_workbook(tables, out, prov, load_template(template))
     typer.echo(f"wrote {out} ({len(tables)} tables)")
     if tidy is not None:
@@ -42,14 +44,7 @@ def write_outputs(
         typer.echo(f"wrote {tidy}")
 
 
-@contextmanager
-def echo_warnings() -> Iterator[None]:
-    """Print each ToolkitWarning raised inside the block as one line `warning: …` on stderr."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ToolkitWarning)
-        yield
-    for w in caught:
-        if issubclass(w.category, ToolkitWarning):
-            typer.echo(f"warning: {w.message}", err=True)
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+def echo_warnings(messages: Sequence[str]) -> None:
+    """Print each warning of a run as one line `warning: …` on stderr."""
+    for m in messages:
+        typer.echo(f"warning: {m}", err=True)

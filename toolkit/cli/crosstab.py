@@ -7,13 +7,14 @@ from typing import List, Optional
 
 import typer
 
-from toolkit.cli.common import write_outputs
-from toolkit.config.codebook import Codebook, load_codebook
+from toolkit.cli.common import echo_warnings, write_outputs
+from toolkit.config.codebook import Codebook
 from toolkit.core.errors import ConfigError, InputError
 from toolkit.core.table import numbered
-from toolkit.read.tabular import Dataset, read_data
-from toolkit.survey.crosstab import build_tables
-from toolkit.survey.weights import Weights, weights_from_frame
+from toolkit.pipeline.crosstab import run_crosstab
+from toolkit.pipeline.inputs import Inputs
+from toolkit.read.tabular import Dataset
+from toolkit.survey.weights import Weights
 
 
 def named_path(arg: str) -> tuple[str | None, Path]:
@@ -25,7 +26,7 @@ def named_path(arg: str) -> tuple[str | None, Path]:
     return None, Path(arg)
 
 
-def read_inputs(data: list[str]) -> dict[str, Dataset]:
+def read_inputs(data: list[str], inputs: Inputs) -> dict[str, Dataset]:
     """The data files by name (NAME=PATH, else the file name without extension), in order."""
     out: dict[str, Dataset] = {}
     for arg in data:
@@ -33,11 +34,11 @@ def read_inputs(data: list[str]) -> dict[str, Dataset]:
         name = name or path.stem
         if name in out:
             raise InputError(f"two data files are both named '{name}'; name them apart with NAME=PATH", path)
-        out[name] = read_data(path)
+        out[name] = inputs.data(path)
     return out
 
 
-def read_weights(args: list[str], names: list[str], weighted_to: str | None) -> dict[str, Weights]:
+def read_weights(args: list[str], names: list[str], weighted_to: str | None, inputs: Inputs) -> dict[str, Weights]:
     """Weights files by data-file name; a bare path is fine when one data file is tabulated."""
     out: dict[str, Weights] = {}
     for arg in args:
@@ -46,7 +47,7 @@ def read_weights(args: list[str], names: list[str], weighted_to: str | None) -> 
             if len(names) != 1:
                 raise ConfigError(f"--weights {arg}: say which data file it weights as NAME=PATH; names: {', '.join(names)}")
             name = names[0]
-        out[name] = weights_from_frame(read_data(path).data, str(path), weighted_to)
+        out[name] = inputs.weights(path, weighted_to)
     return out
 
 
@@ -64,18 +65,16 @@ def crosstab(
     template: Optional[Path] = typer.Option(None, "--template", help="Excel styling YAML (default templates/ministry.yaml)."),
 ) -> None:
     """Tabulate questionnaires: single questions, batteries, multi-response, two-way, open answers, groups side by side."""
-    if layout not in (None, "columns", "rows"):
-        raise ConfigError(f"--layout must be 'columns' or 'rows', not '{layout}'")
-    cb = load_codebook(codebook) if codebook else Codebook()
-    datasets = read_inputs(data)
-    w = read_weights(weights, list(datasets), weighted_to)
-    tables = build_tables(datasets, cb, w, by=by, letters=letters, side_by_side=side_by_side, layout=layout)
-    if not tables:
-        raise ConfigError("nothing to tabulate: no variable has value labels; give labels and tables in a codebook (--codebook)")
-    inputs = [d.path for d in datasets.values() if d.path] + ([codebook] if codebook else []) + [named_path(a)[1] for a in weights]
-    params = {k: v for k, v in {"codebook": codebook, "by": by, "weights": ", ".join(weights), "weighted_to": weighted_to,
-                                "layout": layout, "letters": letters or None, "side_by_side": side_by_side or None}.items() if v}
-    write_outputs(numbered(tables, chapter=cb.chapter), out, inputs=inputs, tidy=tidy, parameters=params, template=template)
+    inputs = Inputs()
+    cb = inputs.codebook(codebook) if codebook else Codebook()
+    datasets = read_inputs(data, inputs)
+    w = read_weights(weights, list(datasets), weighted_to, inputs)
+    run = run_crosstab(datasets, cb, w, by=by, letters=letters, side_by_side=side_by_side, layout=layout,  # type: ignore[arg-type]
+                       inputs=inputs.files)
+    echo_warnings(run.warnings)
+    params = {k: v for k, v in {"codebook": codebook, "weights": ", ".join(weights), "weighted_to": weighted_to}.items() if v}
+    write_outputs(numbered(run.tables, chapter=cb.chapter), out, inputs=run.inputs, tidy=tidy,
+                  parameters={**params, **run.parameters}, template=template)
 
 
 def register(app: typer.Typer) -> None:

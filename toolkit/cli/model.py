@@ -9,10 +9,9 @@ import typer
 
 from toolkit.cli.common import echo_warnings, write_outputs
 from toolkit.config.definitions import load_municipality_names
-from toolkit.config.yaml import read_yaml
 from toolkit.core.errors import ConfigError, ToolkitError
 from toolkit.core.table import numbered
-from toolkit.read.tabular import read_data
+from toolkit.pipeline.inputs import Inputs
 
 
 def _resolve(config: Path, file: str | None) -> Path | None:
@@ -31,48 +30,38 @@ def model(
     threshold: int = typer.Option(5, "--threshold", min=1, help="Suppress register cells describing fewer persons than this (needs register.persons)."),
 ) -> None:
     """Municipality model: survey indicators + register outcomes, bivariate screen, stepwise OLS, robustness."""
-    # statsmodels/scipy take seconds to import: load them only when this command runs
-    from toolkit.municipal import (
-        ModelSpec,
-        register_frame,
-        result_tables,
-        run_model,
-        spec_from_dict,
-    )
-    from toolkit.publish.disclosure import suppress
+    from toolkit.config.model import spec_from_dict
+    from toolkit.pipeline.model import run_model
 
+    inputs = Inputs()
     try:
-        spec: "ModelSpec" = spec_from_dict(read_yaml(config), str(config))
+        spec = spec_from_dict(inputs.yaml(config), str(config))
     except ToolkitError as e:
         raise e.at(config)
     reg_path = register or _resolve(config, spec.register_spec.file)
     if reg_path is None:
         raise ConfigError("no register outcomes: give --register FILE or register.file in the config", config)
-    surveys, inputs = {}, [config, reg_path]
+    reg = inputs.data(reg_path)
+    surveys = {}
     for name in sorted({i.instrument for i in spec.indicators}):
         inst = spec.instruments.get(name)
         path = _resolve(config, inst.file if inst else None)
         if path is None:
             raise ConfigError(f"key 'instruments.{name}.file': no data file given for instrument '{name}'", config)
-        surveys[name] = read_data(path)
-        inputs.append(path)
-    reg = register_frame(read_data(reg_path).data, spec, str(reg_path))
+        surveys[name] = inputs.data(path)
     names = load_municipality_names(municipalities)
     if municipalities is not None:
-        inputs.append(municipalities)
-    with echo_warnings():
-        try:
-            res = run_model(reg, surveys, spec, names)
-        except ConfigError as e:
-            raise e.at(config)
-    f = res.fit
+        inputs.record(municipalities)
+    try:
+        run = run_model(spec, reg.data, surveys, names=names, threshold=threshold, register_source=str(reg_path),
+                        inputs=inputs.files)
+    except ConfigError as e:
+        raise e.at(config)
+    echo_warnings(run.warnings)
+    assert run.result is not None
+    f = run.result.fit
     typer.echo(f"model: {spec.dependent} ~ {' + '.join(f.xs) or '1'}  (R² = {f.rsquared:.3f}, n = {f.n} municipalities)")
-    sel = spec.selection
-    params = {"dependent": spec.dependent, "controls": ", ".join(spec.controls), "direction": sel.direction,
-              "p_enter": sel.p_enter, "p_remove": sel.p_remove, "robust_se": spec.robust_se}
-    tables = numbered(result_tables(res))
-    suppress(tables, threshold)
-    write_outputs(tables, out, inputs=inputs, tidy=tidy, parameters={**params, "threshold": threshold})
+    write_outputs(numbered(run.tables), out, inputs=run.inputs, tidy=tidy, parameters=run.parameters)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,24 +7,15 @@ from typing import List, Optional
 
 import typer
 
-from toolkit.cli.common import write_outputs
+from toolkit.cli.common import echo_warnings, write_outputs
 from toolkit.config.codes import load_codes
-from toolkit.config.definitions import load_definitions
 from toolkit.core.calendar import parse_quarter
-from toolkit.core.errors import ConfigError, DataError
+from toolkit.core.errors import ConfigError
 from toolkit.core.resources import definitions_file
-from toolkit.profile import (
-    GROUPS,
-    ProfileSettings,
-    Subgroup,
-    offer_columns,
-    profile_from_register,
-    profile_tables,
-)
+from toolkit.pipeline.inputs import Inputs
+from toolkit.pipeline.profile import require_cohort, run_profile, run_profile_persons
+from toolkit.profile import GROUPS, ProfileSettings, Subgroup, offer_columns
 from toolkit.publish.atomic import guard_outputs
-from toolkit.publish.disclosure import suppress
-from toolkit.read.tabular import read_data
-from toolkit.register.extract import read_for
 
 
 def subgroup_option(values: list[str], within: str, title: str | None) -> Subgroup | None:
@@ -39,7 +30,7 @@ def subgroup_option(values: list[str], within: str, title: str | None) -> Subgro
 
 def profile(
     extract: Optional[Path] = typer.Argument(None, help="DREAM extract (.csv, .parquet, .sas7bdat); needs --definitions."),
-    definitions: Optional[Path] = typer.Option(None, "--definitions", "-d", help="Definitions with programme, cohort and goals: a shipped name (nychance) or a YAML path."),
+    definitions: Optional[str] = typer.Option(None, "--definitions", "-d", help="Definitions with programme, cohort and goals: a shipped name (nychance) or a YAML path."),
     persons: Optional[Path] = typer.Option(None, "--persons", help="Instead of an extract: a person-level file, one row per person with gruppe, kon, alder, herkomst, match, anciennitet, status and 0/1 columns akt_<type>."),
     out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
     tidy: Optional[Path] = typer.Option(None, "--tidy", help="Also write the tidy long CSV here."),
@@ -59,41 +50,32 @@ def profile(
         raise ConfigError("give either a DREAM extract (with --definitions) or --persons FILE, not both or neither")
     if threshold < 1:
         raise ConfigError(f"--threshold must be at least 1, not {threshold}")
-    definitions = definitions_file(definitions) if definitions is not None else None
-    guard_outputs([out, tidy], [p for p in (extract, definitions, persons, codes) if p])  # before the long read
-    sub = subgroup_option(subgroup, subgroup_in, subgroup_title)
-    settings = ProfileSettings(chapter=chapter, subgroup=sub, min_cell=threshold)
-    params: dict[str, object] = {"threshold": threshold, "subgroup": ", ".join(subgroup), "subgroup_in": subgroup_in}
+    defs_file = definitions_file(definitions) if definitions else None
+    guard_outputs([out, tidy], [p for p in (extract, defs_file, persons, codes) if p])  # before the long read
+    settings = ProfileSettings(chapter=chapter, subgroup=subgroup_option(subgroup, subgroup_in, subgroup_title), min_cell=threshold)
+    inputs = Inputs()
     if extract is not None:
-        if definitions is None:
+        if defs_file is None:
             raise ConfigError("a DREAM extract needs --definitions (a YAML with programme, cohort and goals, e.g. registers/nychance.yaml)")
-        defs = load_definitions(definitions)
-        if defs.spec.programme is None or defs.spec.cohort is None:
-            raise ConfigError("the profile needs definitions with a programme and a cohort (NY CHANCE style, "
-                              "e.g. registers/nychance.yaml)", definitions)
         try:
             q = parse_quarter(quarter) if quarter else None
         except ValueError as e:
             raise ConfigError(f"--quarter: {e}") from None
-        reg = read_for(extract, defs)
-        tables = profile_from_register(reg, defs, q, settings)
-        inputs = [extract, definitions]
-        params.update({"definitions": definitions, "quarter": quarter or "sidste observerede"})
+        defs = require_cohort(inputs.definitions(defs_file))  # before reading the extract
+        run = run_profile(inputs.extract(extract, [defs]), defs, quarter=q, settings=settings, inputs=inputs.files)
     else:
         assert persons is not None
         if quarter:
             raise ConfigError("--quarter needs a DREAM extract; with --persons the file already holds the status at the reference quarter (use --reference for the title)")
-        ds = read_data(persons)
+        ds = inputs.data(persons)
+        if codes is not None:
+            inputs.record(codes)
         labels = {a.key: a.label for a in load_codes(codes).activation}
         settings.offers = offer_columns(ds.data, labels)
         settings.reference, settings.start = reference or "", start or ""
-        try:
-            tables = profile_tables(ds.data.reset_index(drop=True), settings)
-        except DataError as e:
-            raise e.at(persons) from None
-        inputs = [persons] + ([codes] if codes else [])
-    suppress(tables, threshold=threshold)
-    write_outputs(tables, out, inputs=inputs, tidy=tidy, parameters=params, template=template)
+        run = run_profile_persons(ds.data, settings, source=str(persons), inputs=inputs.files)
+    echo_warnings(run.warnings)
+    write_outputs(run.tables, out, inputs=run.inputs, tidy=tidy, parameters=run.parameters, template=template)
 
 
 def register(app: typer.Typer) -> None:

@@ -39,18 +39,17 @@ def report(
             started[0] = True
             bar.update(task, description=text)
 
-        with echo_warnings():
-            tables, inputs = build_report(w, progress)
+        rep = build_report(w, progress)
         bar.advance(task)
-    params = {"wave": w.spec.name, "disclosure_threshold": w.spec.parameters.disclosure_threshold}
-    write_outputs(tables, out, inputs=inputs, tidy=tidy, parameters=params, template=template)
+    echo_warnings(rep.warnings)
+    write_outputs(rep.tables, out, inputs=rep.inputs, tidy=tidy, parameters=rep.parameters, template=template)
 
 
 def check(
     wave: Path = typer.Argument(..., help="Wave file (YAML) to validate."),
 ) -> None:
     """Validate a wave file and every input it names (without running the analyses); list all problems."""
-    from toolkit.pipeline.report import check_wave
+    from toolkit.pipeline.check import check_wave
 
     problems = check_wave(wave)
     if problems:

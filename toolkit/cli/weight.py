@@ -7,20 +7,13 @@ from typing import Optional
 
 import typer
 
-from toolkit.cli.common import write_outputs
-from toolkit.config.margins import read_margins
+from toolkit.cli.common import echo_warnings, write_outputs
 from toolkit.core.table import Cell, Kind, Table
+from toolkit.pipeline.inputs import Inputs
+from toolkit.pipeline.weight import run_weight, weight_columns
 from toolkit.publish.atomic import atomic_path, guard_outputs
-from toolkit.read.tabular import read_columns, read_data
-from toolkit.survey.weight_tables import diagnostics
-from toolkit.survey.weighting import (
-    DEFAULT_MAX_ITER,
-    DEFAULT_TOL,
-    Trim,
-    respondent_ids,
-    weight_dataset,
-    weights_frame,
-)
+from toolkit.read.tabular import read_columns
+from toolkit.survey.weighting import DEFAULT_MAX_ITER, DEFAULT_TOL
 
 
 def _show(cell: Cell) -> str:
@@ -61,24 +54,22 @@ def weight(
 ) -> None:
     """Rake respondents to population margins (origin, age, sex, match group …); write weights and diagnostics."""
     guard_outputs([out, report], [data, margins])
-    m = read_margins(margins)
-    for w in m.warnings:
-        typer.echo(f"warning: {w} ({margins})", err=True)
-    columns = list(dict.fromkeys([id_column, *m.variables, *([base_weight] if base_weight else [])]))
+    inputs = Inputs()
+    m = inputs.margins(margins)
+    columns = weight_columns(m, id_column, base_weight)
     have = read_columns(data)
-    ds = read_data(data, [c for c in have if c in columns]) if all(c in have for c in columns) else read_data(data)
-    ids = respondent_ids(ds, id_column)
-    result = weight_dataset(ds, m, base_weight, scale, Trim.parse(trim) if trim else None, tol, max_iter)
-    tables = diagnostics(result)
+    ds = inputs.data(data, [c for c in have if c in columns]) if all(c in have for c in columns) else inputs.data(data)
+    run = run_weight(ds, m, id_column=id_column, base_weight=base_weight, scale=scale, trim=trim, tol=tol,  # type: ignore[arg-type]
+                     max_iter=max_iter, inputs=inputs.files)
+    echo_warnings(run.warnings)
+    assert run.result is not None
     with atomic_path(out) as tmp:
-        weights_frame(result, ids).to_csv(tmp, index=False)
-    for t in tables:
+        run.weights().to_csv(tmp, index=False)
+    for t in run.tables:
         typer.echo(render(t) + "\n")
-    typer.echo(f"wrote {out} ({result.n} weights summing to {result.weights.sum():,.1f})")
+    typer.echo(f"wrote {out} ({run.result.n} weights summing to {run.result.weights.sum():,.1f})")
     if report is not None:
-        params = {k: v for k, v in {"margins": margins, "id": id_column, "base_weight": base_weight, "trim": trim,
-                                    "scale": scale, "max_iter": max_iter, "tol": tol}.items() if v is not None}
-        write_outputs(tables, report, inputs=[data, margins], parameters=params)
+        write_outputs(run.tables, report, inputs=run.inputs, parameters={"margins": margins, **run.parameters})
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,8 @@ from toolkit.profile.notes import persons_text
 from toolkit.profile.persons import MATCH_GROUPS, OFFER_PREFIX, REST
 from toolkit.profile.tables import ProfileSettings, profile_tables
 from toolkit.read.dream import Register
-from toolkit.register import monthly_status, person_frame, select_cohort
+from toolkit.register import Status, monthly_status, person_frame, select_cohort
+from toolkit.register.goals import GoalCohort
 
 
 def offer_labels(codes: CodeList) -> list[tuple[str, str]]:
@@ -36,7 +37,8 @@ def _check_codes(df: pd.DataFrame, column: str, allowed: Sequence[int], what: st
                         f"expected {', '.join(map(str, allowed))} or blank", reg.path, column=extract_column)
 
 
-def register_persons(reg: Register, defs: Defs, quarter: int | None = None) -> tuple[pd.DataFrame, int, int, int]:
+def register_persons(reg: Register, defs: Defs, quarter: int | None = None, st: Status | None = None,
+                     gc: GoalCohort | None = None) -> tuple[pd.DataFrame, int, int, int]:
     """The person frame of the definitions' cohort at a quarter (default: the last observed).
 
     Built with `outcomes.person_frame`. Persons whose status at the quarter's last month is one of
@@ -44,15 +46,16 @@ def register_persons(reg: Register, defs: Defs, quarter: int | None = None) -> t
     denominator, so the employment group's share equals goal 1 for that quarter. In the residual
     group a person's status is the activation type when activated that month, else the benefit
     group (or 'Selvforsørgelse'). Returns the frame, the quarter, the programme start month (when
-    seniority is measured) and the number of persons left out.
+    seniority is measured) and the number of persons left out. `st`/`gc`: the monthly status and
+    cohort when already computed.
     """
-    gc = select_cohort(reg, defs)
+    gc = gc or select_cohort(reg, defs)
     q = gc.quarters[-1] if quarter is None else quarter
     if q not in gc.quarters:
         raise DataError(f"quarter {quarter_text(q)} is outside the observed quarters "
                         f"{quarter_text(gc.quarters[0])} – {quarter_text(gc.quarters[-1])}", reg.path)
-    st = monthly_status(reg, defs.codes, defs.spec.employment)
-    df = person_frame(reg, defs, st, quarter=q)
+    st = st or monthly_status(reg, defs.codes, defs.spec.employment)
+    df = person_frame(reg, defs, st, quarter=q, gc=gc)
     group = st.group[np.flatnonzero(gc.member), st.at(quarter_end(q))]  # person_frame's rows, in order
     keep = ~np.isin(group, defs.codes.group_ids(defs.spec.exclude_groups, "exclude_groups"))
     df = df[keep].reset_index(drop=True)
@@ -68,13 +71,14 @@ def register_persons(reg: Register, defs: Defs, quarter: int | None = None) -> t
 
 
 def profile_from_register(reg: Register, defs: Defs, quarter: int | None = None,
-                          settings: ProfileSettings | None = None) -> list[Table]:
+                          settings: ProfileSettings | None = None, st: Status | None = None,
+                          gc: GoalCohort | None = None) -> list[Table]:
     """The residual-group profile of a NY CHANCE-style cohort (definitions with programme/cohort/goals).
 
     Tables are not yet disclosure-controlled: pass them (with the other register tables) through
     `disclosure.suppress` with the same threshold as `settings.min_cell`.
     """
-    df, q, start, left_out = register_persons(reg, defs, quarter)
+    df, q, start, left_out = register_persons(reg, defs, quarter, st, gc)
     s = replace(settings or ProfileSettings(), reference=quarter_text(q), start=quarter_text(start // 3),
                 source=defs.spec.source, offers=offer_labels(defs.codes), drop_empty_offers=True)
     if left_out:

@@ -36,7 +36,7 @@ class Provenance:
     """What produced a workbook: toolkit version, command line, inputs with SHA-256, time."""
 
     command: str
-    inputs: list[Path] = field(default_factory=list)
+    inputs: list[Path | tuple[Path, str]] = field(default_factory=list)  # a (path, sha256) pair: hashed when read
     parameters: dict[str, Any] = field(default_factory=dict)
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
@@ -341,10 +341,11 @@ def _provenance_sheet(ws: Worksheet, prov: Provenance, st: dict[str, NamedStyle]
     r += 1
     for c, h in enumerate(["Inputfil", "SHA-256", "Bytes"], start=1):
         put_text(ws.cell(r, c), h).style = st["stubhead"]
-    for p in prov.inputs:
+    for item in prov.inputs:
+        p, digest = (item[0], item[1]) if isinstance(item, tuple) else (item, sha256(item))
         r += 1
         put_text(ws.cell(r, 1), str(p)).style = st["label"]
-        put_text(ws.cell(r, 2), sha256(p)).style = st["text"]
+        put_text(ws.cell(r, 2), digest).style = st["text"]
         ws.cell(r, 3).value = Path(p).stat().st_size
         ws.cell(r, 3).style = st["count"]
     ws.column_dimensions["A"].width = 50

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from toolkit.core.errors import DataError
 from toolkit.read.batches import batches, row_count
-from toolkit.read.dream_columns import Request, WeekColumn, plan_extract
+from toolkit.read.dream_columns import Plan, Request, WeekColumn, plan_extract
 from toolkit.read.dream_values import (
     MAX_CODE,
     birth_months,
@@ -61,6 +61,7 @@ class Register:
     visitation_quarters: list[int] = field(default_factory=list)
     code_counts: np.ndarray | None = None
     path: Path | None = None
+    week_counts: np.ndarray | None = None  # person-weeks per code in each week (weeks × codes)
 
     @property
     def n(self) -> int:
@@ -97,7 +98,12 @@ def read_dream(path: str | Path, cols: Columns, request: Request = Request(), *,
     whole numbers 1-999 (blank = none); `grad` must be numeric (blank = 0).
     """
     p = _existing(path)
-    plan = plan_extract(p, cols, request)
+    return read_plan(p, cols, plan_extract(p, cols, request), chunk_rows=chunk_rows)
+
+
+def read_plan(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int = CHUNK_ROWS) -> Register:
+    """Read the columns a Plan names (made by `plan_extract`, or several merged) into a Register."""
+    p = _existing(path)
     read = plan.columns(cols.id)
     read = [c for c in read if c]
     types: dict[str, pa.DataType] = {w.name: pa.int16() for w in plan.weeks}
@@ -110,7 +116,7 @@ def read_dream(path: str | Path, cols: Columns, request: Request = Request(), *,
     W, M = len(plan.weeks), len(plan.grad)
     code_parts, grad_parts, id_parts, attr_parts, muni_parts, vis_parts = [], [], [], [], [], []
     offset = 0
-    counts = np.zeros(MAX_CODE + 1, dtype=np.int64)
+    week_counts = np.zeros((W, MAX_CODE + 1), dtype=np.int64)
     rows = row_count(p)  # known up front for Parquet: fill the final arrays, no concatenation copy
     if rows is not None:
         all_codes = np.empty((W, rows), dtype=np.int16)
@@ -120,7 +126,7 @@ def read_dream(path: str | Path, cols: Columns, request: Request = Request(), *,
         block = all_codes[:, offset:offset + b] if rows is not None else np.empty((W, b), dtype=np.int16)
         for k, w in enumerate(plan.weeks):
             block[k] = codes_array(batch.column(w.name), w.name, p, offset)
-            counts += np.bincount(block[k], minlength=MAX_CODE + 1)
+            week_counts[k] += np.bincount(block[k], minlength=MAX_CODE + 1)
         g = all_grad[:, offset:offset + b] if rows is not None else np.zeros((M, b), dtype=np.float32)
         for k, name in enumerate(plan.grad):
             if name:
@@ -148,7 +154,7 @@ def read_dream(path: str | Path, cols: Columns, request: Request = Request(), *,
     persons = _persons(attrs, p, cols)
     muni = np.concatenate(muni_parts, axis=1).T if plan.municipality else np.zeros((offset, 1), np.int16)
     vis = np.concatenate(vis_parts, axis=1).T if plan.visitation else None
-    counts[0] = 0
+    week_counts[:, 0] = 0
     return Register(
         ids=ids.to_numpy(),
         weeks=plan.weeks,
@@ -161,7 +167,8 @@ def read_dream(path: str | Path, cols: Columns, request: Request = Request(), *,
         municipality_years=sorted(plan.municipality) if plan.municipality else [0],
         visitation=vis,
         visitation_quarters=sorted(plan.visitation),
-        code_counts=counts,
+        code_counts=week_counts.sum(axis=0),
+        week_counts=week_counts,
         path=p,
     )
 

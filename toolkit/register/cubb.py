@@ -248,10 +248,10 @@ def target2_notes(defs: Defs, when: str) -> list[str]:
             age_note(defs, when)]
 
 
-def cubb_tables(reg: Register, defs: Defs, st: Status | None = None) -> list[Table]:
+def cubb_tables(reg: Register, defs: Defs, st: Status | None = None, coh: Cohort | None = None) -> list[Table]:
     """Every CUBB table the definitions ask for: target 1 (3.1.1-3.1.3) and target 2 (3.2.1-3.2.2)."""
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
-    coh = select_target_group(reg, defs)
+    coh = coh or select_target_group(reg, defs)
     mu = defs.spec.municipalities
     assert mu is not None and defs.spec.target_group is not None
     win = f"{month_text(coh.window[0])} – {month_text(coh.window[1])}"

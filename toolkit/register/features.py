@@ -10,7 +10,7 @@ from toolkit.config.definitions import Defs
 from toolkit.core.calendar import quarter_end, quarter_text
 from toolkit.core.errors import DataError
 from toolkit.read.dream import SENIORITY_WEEKS, Register
-from toolkit.register.goals import goal_series, select_cohort
+from toolkit.register.goals import GoalCohort, goal_series, select_cohort
 from toolkit.register.status import Status, group_mask, monthly_status
 
 
@@ -50,7 +50,8 @@ def offers(reg: Register, defs: Defs, first: int, last: int) -> np.ndarray:
     return out
 
 
-def municipality_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: int | None = None) -> pd.DataFrame:
+def municipality_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: int | None = None,
+                       gc: GoalCohort | None = None) -> pd.DataFrame:
     """One row per municipality (index: code) with the register indicators of the municipality model.
 
     Columns: navn, personer, each goal's value at the quarter (default: the last observed) under the
@@ -58,7 +59,7 @@ def municipality_frame(reg: Register, defs: Defs, st: Status | None = None, quar
     match groups), akt_<type> (each activation type's share of the offers), tilbud (offers).
     """
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
-    gc = select_cohort(reg, defs)
+    gc = gc or select_cohort(reg, defs)
     series = goal_series(reg, st, gc, defs)
     q = gc.quarters[-1] if quarter is None else quarter
     if q not in gc.quarters:
@@ -82,7 +83,8 @@ def municipality_frame(reg: Register, defs: Defs, st: Status | None = None, quar
     return out
 
 
-def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: int | None = None) -> pd.DataFrame:
+def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: int | None = None,
+                 gc: GoalCohort | None = None) -> pd.DataFrame:
     """One row per cohort person with everything the residual-group profile needs.
 
     Columns: id, kommune, kon, alder (at the end of the quarter), herkomst, match, anciennitet
@@ -92,7 +94,7 @@ def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: i
     'Restgruppen'), akt_<type> (took that offer in the period), antal_tilbud.
     """
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
-    gc = select_cohort(reg, defs)
+    gc = gc or select_cohort(reg, defs)
     q = gc.quarters[-1] if quarter is None else quarter
     m = quarter_end(q)
     j = st.at(m)

@@ -157,10 +157,10 @@ def change_per_quarter(values: np.ndarray) -> float:
     return float((v[-1] - v[0]) / (len(v) - 1)) if len(v) > 1 else float("nan")
 
 
-def goal_tables(reg: Register, defs: Defs, st: Status | None = None) -> list[Table]:
+def goal_tables(reg: Register, defs: Defs, st: Status | None = None, gc: GoalCohort | None = None) -> list[Table]:
     """The NY CHANCE goals: development with projection, best/worst ten, all municipalities."""
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
-    gc = select_cohort(reg, defs)
+    gc = gc or select_cohort(reg, defs)
     series = goal_series(reg, st, gc, defs)
     k = defs.spec.projection_quarters
     ahead = gc.end_quarter - gc.quarters[-1]

@@ -1,0 +1,111 @@
+"""The read step of every run: each input file read once and hashed (SHA-256) when it is read.
+
+The CLI commands and the wave report read through one `Inputs`; it keeps what was parsed (a
+second request for the same file returns the same object) and the list of files with their
+hashes, which a run passes on to the workbook's provenance sheet – the hash of what was read,
+not of whatever lies at that path when the workbook is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence, TypeVar
+
+from toolkit.read.tabular import Dataset, read_data, sha256
+
+if TYPE_CHECKING:
+    from toolkit.config.codebook import Codebook
+    from toolkit.config.definitions import Defs
+    from toolkit.config.margins import Margins
+    from toolkit.register.extract import SharedExtract
+    from toolkit.survey.weights import Weights
+
+T = TypeVar("T")
+
+
+class Input(NamedTuple):
+    """An input file as it was read: its path and the SHA-256 of its bytes."""
+
+    path: Path
+    sha256: str
+
+
+class Inputs:
+    """The input files of a run in the order first read, each parsed once and hashed when read."""
+
+    def __init__(self) -> None:
+        self._files: dict[Path, Input] = {}
+        self._parsed: dict[tuple[Any, ...], Any] = {}
+
+    @property
+    def files(self) -> list[Input]:
+        return list(self._files.values())
+
+    def of(self, *paths: str | Path | None) -> list[Input]:
+        """The recorded inputs among these paths (each once, in the order given)."""
+        keys = dict.fromkeys(Path(p).resolve() for p in paths if p is not None)
+        return [self._files[k] for k in keys if k in self._files]
+
+    def record(self, path: str | Path) -> Path:
+        """Note a file as read (hashing it now, once); returns the path."""
+        p = Path(path)
+        key = p.resolve()
+        if key not in self._files:
+            self._files[key] = Input(p, sha256(p))
+        return p
+
+    def _once(self, key: tuple[Any, ...], path: str | Path, parse: Callable[[], T], also: Callable[[T], Sequence[Path | None]] = lambda _: ()) -> T:
+        full = (key[0], Path(path).resolve(), *key[1:])
+        if full not in self._parsed:
+            value = parse()
+            self.record(path)
+            for extra in also(value):
+                if extra is not None:
+                    self.record(extra)
+            self._parsed[full] = value
+        return self._parsed[full]  # type: ignore[no-any-return]
+
+    # ---------------------------------------------------------------- surveys and configs
+    def data(self, path: str | Path, columns: Sequence[str] | None = None) -> Dataset:
+        """A data file (.sav, .csv, .xlsx, …), optionally only some columns."""
+        cols = tuple(columns) if columns is not None else None
+        return self._once(("data", cols), path, lambda: read_data(path, list(cols) if cols is not None else None))
+
+    def margins(self, path: str | Path) -> "Margins":
+        from toolkit.config.margins import read_margins
+
+        return self._once(("margins",), path, lambda: read_margins(path))
+
+    def codebook(self, path: str | Path) -> "Codebook":
+        """A codebook, parsed anew on each call (it is small, and a wave item adjusts its copy)."""
+        from toolkit.config.codebook import load_codebook
+
+        cb = load_codebook(path)
+        self.record(path)
+        return cb
+
+    def definitions(self, path: str | Path) -> "Defs":
+        """A definitions file; the code list it names is an input too."""
+        from toolkit.config.definitions import load_definitions
+
+        return self._once(("definitions",), path, lambda: load_definitions(path), lambda d: [d.codes.path])
+
+    def yaml(self, path: str | Path) -> Any:
+        from toolkit.config.yaml import read_yaml
+
+        return self._once(("yaml",), path, lambda: read_yaml(path))
+
+    def weights(self, path: str | Path, weighted_to: str | None = None) -> "Weights":
+        """A weights file written by `toolkit weight` (id column + weight), for crosstab."""
+        from toolkit.survey.weights import weights_from_frame
+
+        return self._once(("weights", weighted_to), path, lambda: weights_from_frame(read_data(path).data, str(path), weighted_to))
+
+    # ---------------------------------------------------------------- registers
+    def extract(self, path: str | Path, definitions: Sequence["Defs"]) -> "SharedExtract":
+        """A DREAM extract, read in one pass with what every one of the definitions needs."""
+        from toolkit.register.extract import read_shared
+
+        shared = read_shared(path, definitions)
+        self.record(path)
+        return shared

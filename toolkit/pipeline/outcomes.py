@@ -1,0 +1,54 @@
+"""The register-outcomes run: CUBB targets and NY CHANCE goals of one or more definitions files
+from one read of a DREAM extract, disclosure-controlled, with the unknown-code warning."""
+
+from __future__ import annotations
+
+from typing import Literal, Sequence
+
+from toolkit.config.definitions import Defs
+from toolkit.core.table import prefixes
+from toolkit.pipeline.inputs import Input
+from toolkit.pipeline.run import Part, Run, mark_register, unique
+from toolkit.publish.disclosure import suppress
+from toolkit.read.dream import unknown_codes
+from toolkit.register import register_tables
+from toolkit.register.extract import SharedExtract
+from toolkit.register.outcomes import Which, asks_for
+
+
+def part_key(defs: Defs) -> str:
+    """The name a definitions file's tables go under: its file name without suffix (else its name)."""
+    return prefixes([defs.path or defs.spec.name])[0]
+
+
+def unknown_code_warning(extract: SharedExtract, defs: Defs) -> str | None:
+    """The warning for DREAM codes the code list lacks, counted as 'Andet' (None when there are none)."""
+    found = unknown_codes(extract.register(defs), defs.codes.known)
+    if not found:
+        return None
+    text = ", ".join(f"{c} ({k} weeks)" for c, k in sorted(found.items()))
+    return f"{len(found)} DREAM code(s) not in the code list, counted as 'Andet': {text}"
+
+
+def run_outcomes(
+    extract: SharedExtract,
+    definitions: Sequence[Defs],
+    *,
+    tables: Which = "all",
+    unknown: Literal["other", "error"] | None = None,
+    threshold: int = 5,
+    inputs: Sequence[Input] = (),
+) -> Run:
+    """Every register table the definitions ask for (`tables`: only the CUBB targets or only the
+    goals), one part per definitions file, small cells suppressed. DREAM codes the code list lacks
+    are an error (`unknown` 'error'; default from the code list), else a warning and an 'Anm.:' line."""
+    parts, warnings = [], []
+    for defs, key in zip(definitions, prefixes([d.path or d.spec.name for d in definitions])):
+        cubb, goals = asks_for(defs, tables)
+        found = register_tables(extract.register(defs), defs, unknown, which=tables, st=extract.status(defs),
+                                coh=extract.target_group(defs) if cubb else None, gc=extract.cohort(defs) if goals else None)
+        warnings.append(unknown_code_warning(extract, defs))
+        suppress(mark_register(found), threshold)
+        parts.append(Part(key, found))
+    params = {"threshold": threshold, "unknown_codes": unknown, "tables": None if tables == "all" else tables}
+    return Run(parts, unique([w for w in warnings if w]), list(inputs), {k: v for k, v in params.items() if v})

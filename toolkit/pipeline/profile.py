@@ -1,0 +1,68 @@
+"""The residual-group profile run: from a DREAM extract (NY CHANCE-style definitions) or from a
+person-level file; tables suppressed at the profile's minimum cell."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import pandas as pd
+
+from toolkit.config.definitions import Defs
+from toolkit.core.calendar import quarter_text
+from toolkit.core.errors import ConfigError, DataError
+from toolkit.pipeline.inputs import Input
+from toolkit.pipeline.outcomes import part_key, unknown_code_warning
+from toolkit.pipeline.run import Part, Run, mark_register
+from toolkit.profile import ProfileSettings, profile_from_register, profile_tables
+from toolkit.publish.disclosure import suppress
+from toolkit.register.extract import SharedExtract
+
+
+def _parameters(settings: ProfileSettings) -> dict[str, object]:
+    sub = settings.subgroup
+    params: dict[str, object] = {"threshold": settings.min_cell, "chapter": settings.chapter}
+    if sub is not None:
+        params.update({"subgroup": ", ".join(sub.values), "subgroup_in": sub.group or "alle"})
+    return params
+
+
+def require_cohort(defs: Defs) -> Defs:
+    """The definitions, if they have the programme and cohort a profile needs (checked before a long read)."""
+    if defs.spec.programme is None or defs.spec.cohort is None:
+        raise ConfigError("the profile needs definitions with a programme and a cohort (NY CHANCE style, "
+                          "e.g. registers/nychance.yaml)", defs.path)
+    return defs
+
+
+def run_profile(
+    extract: SharedExtract,
+    defs: Defs,
+    *,
+    quarter: int | None = None,
+    settings: ProfileSettings | None = None,
+    inputs: Sequence[Input] = (),
+) -> Run:
+    """The profile of the definitions' cohort at the quarter (default: the last observed)."""
+    require_cohort(defs)
+    s = settings or ProfileSettings()
+    tables = profile_from_register(extract.register(defs), defs, quarter, s, extract.status(defs), extract.cohort(defs))
+    suppress(mark_register(tables), s.min_cell)
+    params = {**_parameters(s), "definitions": defs.path, "quarter": quarter_text(quarter) if quarter is not None else "sidste observerede"}
+    warning = unknown_code_warning(extract, defs)
+    return Run([Part(part_key(defs), tables)], [warning] if warning else [], list(inputs), params)
+
+
+def run_profile_persons(
+    persons: pd.DataFrame,
+    settings: ProfileSettings,
+    *,
+    source: str | None = None,
+    inputs: Sequence[Input] = (),
+) -> Run:
+    """The profile of a person-level file (one row per person with gruppe, kon, alder, …)."""
+    try:
+        tables = profile_tables(persons.reset_index(drop=True), settings)
+    except DataError as e:
+        raise e.at(source) from None
+    suppress(mark_register(tables), settings.min_cell)
+    return Run([Part("", tables)], [], list(inputs), _parameters(settings))
