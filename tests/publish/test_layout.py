@@ -25,6 +25,17 @@ def test_demo_workbook_prints_cleanly(demo_wave_dir: Path, tmp_path: Path) -> No
     assert layout.problems(wb) == []
     charts = [ws for ws in wb.worksheets if ws._charts]
     assert len(charts) >= 8
+    # every chart numbered and in the contents, linked to its cell; every table sheet links back
+    links = {c.hyperlink.target: c.row for c in wb["Indhold"]["B"] if c.hyperlink}
+    for ws in charts:
+        cell = f"#'{ws.title}'!A{ws._charts[0].anchor._from.row + 1}"
+        target = cell if cell in links else f"#'{ws.title}'!A1"
+        assert str(wb["Indhold"].cell(links[target], 1).value).startswith("Figur "), ws.title
+        assert any(c.hyperlink and "'Indhold'!A1" in c.hyperlink.target for row in ws.iter_rows(max_row=4) for c in row)
+    # Tabel 7.3's note names the job table by the number it has here (the seed called it Tabel 3.1.1)
+    note = next(c.value for c in wb["Tabel 7.3"]["A"] if c.value and "fremgår af" in str(c.value))
+    cited = note.split("fremgår af ")[1].split(" og")[0]
+    assert cited == "Tabel 7.1" and "opnået ordinær beskæftigelse" in wb[cited]["A1"].value
     for ws in wb.worksheets:
         assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
         assert ws.page_setup.scale in layout.SCALES

@@ -53,8 +53,18 @@ def test_workbook_has_contents_tables_and_provenance(workbook: tuple[Path, Path]
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Indhold", "Tabel 2.1", "Tabel 2.5", "Proveniens"]
     contents = wb["Indhold"]
-    assert contents["A4"].value == "Tabel 2.1"
-    assert contents["B4"].hyperlink.location == "'Tabel 2.1'!A1" or contents["B4"].hyperlink.target == "#'Tabel 2.1'!A1"
+    assert contents["B4"].value == "Kapitel 2" and contents["A4"].value is None  # chapter heading
+    assert contents["A5"].value == "Tabel 2.1"
+    assert contents["B5"].hyperlink.location == "'Tabel 2.1'!A1" or contents["B5"].hyperlink.target == "#'Tabel 2.1'!A1"
+    # the chart under Tabel 2.5 has no number of its own: it gets the chapter's next Figur number
+    rows = [(r[0], r[1]) for r in contents.iter_rows(min_row=5, max_col=2, values_only=True)]
+    assert rows == [("Tabel 2.1", seed_table_2_1().title), ("Tabel 2.5", "Åbne besvarelser"), ("Figur 2.1", "Fordeling")]
+    chart_cell = f"A{wb['Tabel 2.5']._charts[0].anchor._from.row + 1}"  # the link goes to the chart under the table
+    assert chart_cell == "A9" and contents["B7"].hyperlink.target == f"#'Tabel 2.5'!{chart_cell}"
+    assert contents["B5"].alignment.wrap_text
+    for name in ("Tabel 2.1", "Tabel 2.5"):  # a link back on every sheet
+        back = next(c for row in wb[name].iter_rows(max_row=4) for c in row if c.hyperlink)
+        assert "Indhold" in back.value and (back.hyperlink.location or back.hyperlink.target).endswith("'Indhold'!A1")
     prov = {r[0]: r[1] for r in wb["Proveniens"].iter_rows(values_only=True) if r[0]}
     assert prov["Kommando"] == "toolkit test"
     assert prov["Værktøj"].startswith("toolkit ")
@@ -236,3 +246,18 @@ def test_long_title_and_notes_wrap_within_the_table_width(tmp_path: Path) -> Non
     assert {"A1:H1", "A2:H2", "A8:H8", "A9:H9"} <= merged  # title, question, both notes span the 8 columns
     assert ws["A9"].alignment.wrap_text
     assert ws.row_dimensions[9].height and ws.row_dimensions[9].height > 2 * 12  # several lines tall
+
+
+def test_note_cites_the_number_the_table_has_in_this_workbook(tmp_path: Path) -> None:
+    """A note naming another table by key shows that table's number after renumbering (Tabel 7.3 → 7.1)."""
+    from toolkit.core.table import cite, renumber
+
+    jobs = Table(id="maal1_samlet", number="Tabel 3.1.1", title="Job", row_labels=["Job"], column_labels=["Andel"],
+                 cells=[[Cell(0.4, Kind.PERCENT)]])
+    other = Table(id="maal1_afgang", number="Tabel 3.1.3", title="Øvrige", row_labels=["SU"], column_labels=["Andel"],
+                  cells=[[Cell(0.1, Kind.PERCENT)]], notes=[f"Anm.: Afgang til job fremgår af {cite(jobs.key)}."])
+    tables = renumber(keyed([jobs, other], "7/1"), "7")
+    out = write_workbook(tables, tmp_path / "c.xlsx", Provenance(command="t"))
+    ws = openpyxl.load_workbook(out)["Tabel 7.2"]
+    notes = [c.value for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Anm.")]
+    assert notes == ["Anm.: Afgang til job fremgår af Tabel 7.1."]

@@ -11,11 +11,12 @@ a total by its Danish label. What a number *is* (`Kind`) is apart from how it is
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from os import PathLike
 from pathlib import Path
-from typing import Iterable, Iterator, Literal, NamedTuple, Sequence
+from typing import Iterable, Iterator, Literal, Mapping, NamedTuple, Sequence
 
 
 class Kind(str, Enum):
@@ -235,6 +236,20 @@ def require_unique(tables: Sequence[Table], what: str) -> dict[str, Table]:
     return {t.key: t for t in tables}
 
 
+CITE = re.compile(r"\{\{table:([^{}]+)\}\}")
+
+
+def cite(key: str) -> str:
+    """A reference to the table with `key` in a note: the workbook writer puts in the number
+    that table has in this workbook ("Tabel 7.1"), so a renumbered chapter never leaves a stale one."""
+    return f"{{{{table:{key}}}}}"
+
+
+def resolve(text: str, numbers: Mapping[str, str], missing: str = "tabellen ovenfor") -> str:
+    """`text` with each `cite` replaced by the cited table's number (`missing` if it has none)."""
+    return CITE.sub(lambda m: numbers.get(m.group(1)) or missing, text)
+
+
 def keyed(tables: Sequence[Table], prefix: str) -> list[Table]:
     """Copies of the tables keyed "<prefix>/<key>" (e.g. "7/1/maal1_kommuner", "cubb/maal1_kommuner"),
     their relations (and derived cells) to one another rewritten, so tables of several items or
@@ -244,7 +259,10 @@ def keyed(tables: Sequence[Table], prefix: str) -> list[Table]:
     def ref(r: Ref | None) -> Ref | None:
         return None if r is None else Ref(*r)._replace(table=new.get(r[0], r[0]))
 
-    return [replace(t, key=new[t.key],
+    def notes(t: Table) -> list[str]:
+        return [CITE.sub(lambda m: cite(new.get(m.group(1), m.group(1))), n) for n in t.notes]
+
+    return [replace(t, key=new[t.key], notes=notes(t),
                     relations=[Relation(ref(tot), [ref(p) for p in parts]) for tot, parts in t.relations],  # type: ignore[misc]
                     derived=[Derived(ref(c), [ref(i) for i in inputs]) for c, inputs in t.derived])  # type: ignore[misc]
             for t in tables]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as XlCell
@@ -23,8 +23,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from toolkit import __version__
 from toolkit.config.template import load_template
-from toolkit.core.table import Cell, Display, Kind, Role, Table, require_unique
-from toolkit.publish import layout
+from toolkit.core.table import Cell, Display, Kind, Role, Table, require_unique, resolve
+from toolkit.publish import contents, layout
 from toolkit.publish.atomic import atomic_path
 from toolkit.read.tabular import sha256
 
@@ -138,8 +138,10 @@ def number_format(cell: Cell, default: str) -> str:
     return f"#,##0{digits}" if cell.kind in (Kind.COUNT, Kind.BASE, Kind.MEAN) else f"0{digits}"
 
 
-def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict[str, Any]) -> bool:
-    """Write one table (and its chart) on a sheet laid out for A4; False if it prints in column pages."""
+def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict[str, Any], *,
+                 numbers: Mapping[str, str] | None = None, figure_number: str = "") -> bool:
+    """Write one table (and its chart, numbered `figure_number`) on a sheet laid out for A4, the
+    tables its notes cite named by `numbers` (key → number); False if it prints in column pages."""
     row = 1
     put_text(ws.cell(row, 1), table.label).style = st["title"]
     wide = [(row, table.label, t["title"].get("size", t["size"]))]  # text rows wrapped across the table's width
@@ -148,6 +150,7 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
         put_text(ws.cell(row, 1), table.question).style = st["question"]
         wide.append((row, table.question, t["question"].get("size", t["size"])))
         row += 1
+    contents.back_link(ws.cell(row, 1), Font(name=t["font"], size=t["note"].get("size", t["size"]), color="0563C1", underline="single"))
     row += 1
     nstub = 2 if table.has_row_groups() else 1
     first_body_col = nstub + 1
@@ -206,6 +209,7 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
     body_end = row - 1
     row += 1
     for n in table.notes:
+        n = resolve(n, numbers or {})
         put_text(ws.cell(row, 1), n).style = st["note"]
         wide.append((row, n, t["note"].get("size", t["size"])))
         row += 1
@@ -224,7 +228,7 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
     ws.freeze_panes = ws.cell(header_end + 1, first_body_col)
     _orient(ws, t)
     if table.figure is not None and table.row_labels:
-        _add_chart(ws, table, header_end, header_end + 1, body_end, first_body_col, nstub, anchor=f"A{row + 1}")
+        _add_chart(ws, table, header_end, header_end + 1, body_end, first_body_col, nstub, anchor=f"A{row + 1}", number=figure_number)
     first_header = header_end - 1 if table.has_column_groups() else header_end
     return layout.fit_sheet(ws, header_rows=range(first_header, header_end + 1), table_end=body_end, repeat_columns=nstub)
 
@@ -233,7 +237,8 @@ def _orient(ws: Worksheet, t: dict[str, Any]) -> None:
     ws.page_setup.orientation = t["page"].get("orientation", "landscape")
 
 
-def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c0: int, nstub: int, anchor: str) -> None:
+def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c0: int, nstub: int, anchor: str,
+               number: str = "") -> None:
     """A native chart of the table body, anchored below the table and its notes (long note lines
     would otherwise run under a chart placed beside the table)."""
     fig = table.figure
@@ -252,7 +257,7 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
         chart.x_axis.tickLblPos = "low"  # category labels outside the plot, clear of negative bars
     chart.x_axis.tickLblSkip = 1  # every category labelled
     chart.x_axis.delete = chart.y_axis.delete = False
-    chart.title = f"{fig.number} {fig.title}".strip() or table.title
+    chart.title = f"{number or fig.number} {fig.title or table.title}".strip()
     chart.y_axis.title = fig.y_title or None
     nseries = len(cols) if fig.series_in == "columns" else len(rows)
     chart.height, chart.width = layout.chart_size(len(categories), nseries, bars_horizontal=kind == "barh")
@@ -294,37 +299,36 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
     ws.add_chart(chart, anchor)
 
 
-def build_workbook(tables: Sequence[Table], provenance: Provenance, template: dict[str, Any] | None = None) -> Workbook:
-    """The workbook in memory: contents sheet, one sheet per table, provenance sheet."""
+def build_workbook(tables: Sequence[Table], provenance: Provenance, template: dict[str, Any] | None = None, *,
+                   chapters: Mapping[str, str] | None = None) -> Workbook:
+    """The workbook in memory: contents sheet (by chapter; `chapters` maps a chapter number to its
+    title), one sheet per table, provenance sheet. Figure numbers and the table numbers notes cite
+    are those of this workbook."""
     require_unique(tables, "the workbook")
     t = template or load_template()
     wb = Workbook()
     st = _styles(t)
     for s in st.values():
         wb.add_named_style(s)
-    contents = wb.active
-    contents.title = "Indhold"
+    contents_ws = wb.active
+    contents_ws.title = contents.CONTENTS
     taken = {"indhold", "proveniens"}
-    put_text(contents.cell(1, 1), "Indhold").style = st["title"]
-    for c, h in enumerate(["Tabel", "Titel", "Ark"], start=1):
-        put_text(contents.cell(3, c), h).style = st["stubhead"]
-    for k, table in enumerate(tables):
+    numbers = {x.key: x.number for x in tables}
+    figures = contents.figure_numbers(tables)
+    link_font = Font(name=t["font"], size=t["size"], color="0563C1", underline="single")
+    entries = []
+    for table in tables:
         name = safe_sheet_name(table.number or table.key, taken)
         ws = wb.create_sheet(name)
-        _write_table(ws, table, st, t)
-        r = 4 + k
-        put_text(contents.cell(r, 1), table.number or table.key)
-        link = put_text(contents.cell(r, 2), table.title)
-        link.style = st["label"]
-        link.hyperlink = f"#'{name}'!A1"
-        link.font = Font(name=t["font"], size=t["size"], color="0563C1", underline="single")
-        put_text(contents.cell(r, 3), name)
-    contents.column_dimensions["A"].width = 14
-    contents.column_dimensions["B"].width = 90
-    contents.column_dimensions["C"].width = 20
-    contents.freeze_panes = "A4"
-    _orient(contents, t)
-    layout.fit_sheet(contents, header_rows=range(3, 4), table_end=contents.max_row)
+        _write_table(ws, table, st, t, numbers=numbers, figure_number=figures.get(table.key, ""))
+        chapter = contents.chapter_of(table)
+        entries.append(contents.Entry(table.number or table.key, table.title, name, "A1", chapter))
+        fig = table.figure
+        if fig is not None and ws._charts and figures[table.key] != table.number:
+            entries.append(contents.Entry(figures[table.key], fig.title or table.title, name, ws._charts[0].anchor, chapter))
+    contents.write_contents(contents_ws, entries, st, link_font, chapters)
+    _orient(contents_ws, t)
+    layout.fit_sheet(contents_ws, header_rows=range(3, 4), table_end=contents_ws.max_row)
     _provenance_sheet(wb.create_sheet("Proveniens"), provenance, st)
     _orient(wb["Proveniens"], t)
     layout.fit_sheet(wb["Proveniens"], header_rows=range(0), table_end=wb["Proveniens"].max_row)
@@ -353,10 +357,11 @@ def _provenance_sheet(ws: Worksheet, prov: Provenance, st: dict[str, NamedStyle]
 
 
 def write_workbook(
-    tables: Sequence[Table], path: str | Path, provenance: Provenance, template: dict[str, Any] | None = None
+    tables: Sequence[Table], path: str | Path, provenance: Provenance, template: dict[str, Any] | None = None, *,
+    chapters: Mapping[str, str] | None = None,
 ) -> Path:
     """Build and save the workbook atomically: a failure leaves no (half-written) file behind."""
-    wb = build_workbook(tables, provenance, template)
+    wb = build_workbook(tables, provenance, template, chapters=chapters)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return Path(path)

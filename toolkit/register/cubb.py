@@ -14,7 +14,7 @@ from toolkit.core.cells import base, pct
 from toolkit.core.errors import DataError
 from toolkit.core.fmt import p_text
 from toolkit.core.stats import pearson_chi2
-from toolkit.core.table import Cell, Figure, Relation, Role, Table, body_then
+from toolkit.core.table import Cell, Figure, Relation, Role, Table, body_then, cite
 from toolkit.read.dream import Register
 from toolkit.register.status import Status, group_mask, monthly_status
 from toolkit.register.tables import (
@@ -307,13 +307,13 @@ def exit_table(t1: Target1, defs: Defs, jobs_table: Table) -> Table:
                  "afgangstyper; andelene kan derfor summere til mere end 100.", end,
                  f"Anm.: Chi²-test af forskellen, {between}, pr. afgangstype: {tests}."]
         if hidden:
-            notes.append(f"Anm.: Afgang til {', '.join(hidden)} fremgår af {jobs_table.number or 'tabellen ovenfor'} og indgår ikke her.")
+            notes.append(f"Anm.: Afgang til {', '.join(hidden)} fremgår af {cite(jobs_table.key)} og indgår ikke her.")
     else:
         p = pearson_chi2(np.array(counts).T).p
         notes = [f"Anm.: Afgang måles i den første måned efter sidst registrerede ydelse i målgruppen; hver person tælles én gang. "
                  f"Chi²-test af fordelingen, {between}: {p_text(p)}.", end]
         if hidden:
-            notes.append(f"Anm.: Afgang til {', '.join(hidden)} fremgår af {jobs_table.number or 'tabellen ovenfor'} og indgår ikke her; andelene summerer med den til 100.")
+            notes.append(f"Anm.: Afgang til {', '.join(hidden)} fremgår af {cite(jobs_table.key)} og indgår ikke her; andelene summerer med den til 100.")
     t = register_table(defs, "maal1_afgang", f"Andel af målgruppen til øvrige afgange i analyseperioden, {mu.rest_label.lower()} og {mu.programme_label} (i pct.)",
                        rows, [c[0] for c in cols], cells, notes=notes, row_roles=body_then(len(shown), Role.BASE))
     if t1.exit_after == "last_spell":
