@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 import hashlib
 from pathlib import Path
 
@@ -261,3 +262,13 @@ def test_note_cites_the_number_the_table_has_in_this_workbook(tmp_path: Path) ->
     ws = openpyxl.load_workbook(out)["Tabel 7.2"]
     notes = [c.value for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Anm.")]
     assert notes == ["Anm.: Afgang til job fremgår af Tabel 7.1."]
+
+
+def test_question_line_that_repeats_the_title_is_left_out(tmp_path: Path) -> None:
+    t = Table(id="o", number="Tabel 6.1", title="Respondenternes oprindelse", question="Oprindelse",
+              row_labels=["Dansk"], column_labels=["Procent"], cells=[[Cell(0.9, Kind.PERCENT)]])
+    u = replace(t, id="p", key="p", number="Tabel 6.2", question="Hvor er du født?")
+    wb = openpyxl.load_workbook(write_workbook([t, u], tmp_path / "q.xlsx", Provenance(command="t")))
+    texts = [c.value for row in wb["Tabel 6.1"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Oprindelse" not in texts
+    assert wb["Tabel 6.2"]["A2"].value == "Hvor er du født?"

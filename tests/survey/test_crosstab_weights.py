@@ -133,6 +133,8 @@ def test_weighted_multi_response_and_battery(files: dict[str, Path]) -> None:
     assert multi.value("Tilbud", "Procent") == pytest.approx((wb * raw.loc[base, "tick"]).sum() / wb.sum(), abs=1e-12)
     assert multi.value("Kvinde", "Procent") == pytest.approx((wb * raw.loc[base, "kvinde"]).sum() / wb.sum(), abs=1e-12)
     assert multi.value("I alt", "Antal") == int(base.sum())
+    assert multi.value("I alt", "Procent") is None  # the items overlap: no 100 % beside the base…
+    assert any(f"(N = {int(base.sum()):,})".replace(",", ".") in n for n in multi.notes)  # …which the note states
     assert multi.value("Tilbud", "Antal") == int(raw["tick"].sum())
     # battery rows are items; categories are the union of the items' scales in code order
     assert battery.column_labels == ["Nej", "Ja", "Total"]

@@ -146,7 +146,7 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
     put_text(ws.cell(row, 1), table.label).style = st["title"]
     wide = [(row, table.label, t["title"].get("size", t["size"]))]  # text rows wrapped across the table's width
     row += 1
-    if table.question:
+    if table.question and table.question.casefold().strip(" ?") not in table.title.casefold():  # never the title again
         put_text(ws.cell(row, 1), table.question).style = st["question"]
         wide.append((row, table.question, t["question"].get("size", t["size"])))
         row += 1

@@ -10,6 +10,7 @@ from toolkit.config.codebook import TableSpec, default_id
 from toolkit.core.cells import base, count, percent
 from toolkit.core.codes import Code, show_code
 from toolkit.core.errors import DataError
+from toolkit.core.fmt import dk
 from toolkit.core.table import Cell, Kind, Role, Table, body_then
 from toolkit.read.tabular import rows_text
 from toolkit.survey.design import column_letters, effective_n, letter
@@ -217,12 +218,14 @@ class TableBuilder:
         self.notes.append(MULTI_NOTE)
         base_note = ("Procenterne er beregnet blandt respondenter, der har valgt mindst én svarmulighed."
                      if self.spec.base == "answered" else "Procenterne er beregnet blandt alle, der har besvaret spørgsmålet.")
-        self.notes.append(f"Anm.: {base_note}")
+        ns = " og ".join(f"{g.label} N = {dk(n, 0, grouped=True)}" if len(self.groups) > 1 else f"N = {dk(n, 0, grouped=True)}"
+                         for g, (_, _, n, _) in zip(self.groups, per_group))
+        self.notes.append(f"Anm.: {base_note[:-1]} ({ns}).")
         k = len(items)
         if len(self.groups) == 1:
             counts, shares, n, _ = per_group[0]
             cells = [[count(counts[i]), percent(shares[i], int(counts[i]))] for i in range(k)]
-            cells.append([base(n), percent(1.0 if n else np.nan, n)])
+            cells.append([base(n), Cell(None, Kind.PERCENT)])  # the items overlap: no 100 % beside the base
             t = Table(id=self.id(), title="", row_labels=item_labels + [I_ALT], column_labels=["Antal", "Procent"], cells=cells,
                       row_roles=body_then(k, Role.BASE))  # the items overlap: N is the base, not their sum
             return self.finish(t, question or self.id(), question)
