@@ -120,7 +120,8 @@ def test_loss_report_gives_every_reason() -> None:
     assert len(j.sample) == 30 - 3 - 1 - 1
     lost = j.lost["aarsag"].to_dict()
     assert lost[103] == "mangler y"
-    assert lost[105] == "mangler værdi for ledere_q"
+    assert lost[105] == f"mangler værdi for {j.variables['ledere_q'].label}"  # the label a reader knows, not the name
+    assert j.variables["ledere_q"].label != "ledere_q"
     assert lost[128] == lost[129] == lost[130] == "intet svar fra ledere"
     assert lost[999] == "ingen registerdata"
     assert j.lost.loc[999, "navn"] == "Udland"

@@ -272,3 +272,12 @@ def test_question_line_that_repeats_the_title_is_left_out(tmp_path: Path) -> Non
     texts = [c.value for row in wb["Tabel 6.1"].iter_rows() for c in row if isinstance(c.value, str)]
     assert "Oprindelse" not in texts
     assert wb["Tabel 6.2"]["A2"].value == "Hvor er du født?"
+
+
+def test_small_coefficients_and_ses_show_two_significant_digits(tmp_path: Path) -> None:
+    cells = [[Cell(-0.00213, Kind.COEF), Cell(0.00041, Kind.SE)], [Cell(0.512, Kind.COEF), Cell(0.0, Kind.SE)]]
+    t = Table(id="m", title="Model", row_labels=["x", "y"], column_labels=["Koefficient", "SE"], cells=cells)
+    ws = openpyxl.load_workbook(write_workbook([t], tmp_path / "m.xlsx", Provenance(command="x")))["m"]
+    assert [ws.cell(4, c).number_format for c in (2, 3)] == ["0.0000", "0.00000"]  # -0,0021 and 0,00041
+    assert [ws.cell(5, c).number_format for c in (2, 3)] == ["0.000", "0.000"]  # the template's where it suffices
+    assert excel.significant_format(12.5, "0.000") == "0.000"

@@ -246,7 +246,7 @@ def _lost(frame: pd.DataFrame, reg: pd.DataFrame, sample: pd.Index, spec: ModelS
         missing = [c for c in candidates if variables[c].source not in silent and pd.isna(frame.at[k, c])
                    and not (no_reg and variables[c].source == REGISTER)]
         if missing:
-            shown = ", ".join(missing[:3]) + (f" og {len(missing) - 3} andre" if len(missing) > 3 else "")
+            shown = ", ".join(variables[c].label for c in missing[:3]) + (f" og {len(missing) - 3} andre" if len(missing) > 3 else "")
             why.append(f"mangler værdi for {shown}")
         rows.append({"kommune": int(k), "navn": names.get(int(k), f"Kommune {k}"), "ingen_register": no_reg,
                      "mangler": core, "tavse": silent, "uden_vaerdi": missing, "aarsag": "; ".join(why) or "ukendt"})

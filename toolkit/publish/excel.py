@@ -7,6 +7,7 @@ as integers with ``#,##0``; every text is stored as text (never a formula). Styl
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -138,6 +139,16 @@ def number_format(cell: Cell, default: str) -> str:
     return f"#,##0{digits}" if cell.kind in (Kind.COUNT, Kind.BASE, Kind.MEAN) else f"0{digits}"
 
 
+def significant_format(value: float, default: str, digits: int = 2) -> str:
+    """`default`, with more decimals where a small coefficient or SE would show fewer than
+    `digits` significant digits (-0,0021 with SE 0,00041, not -0,002 with SE 0,000)."""
+    if not math.isfinite(value) or value == 0:
+        return default
+    have = len(default.split(".")[1].rstrip(" %")) if "." in default else 0
+    need = digits - 1 - math.floor(math.log10(abs(value)))
+    return default if need <= have else "0." + "0" * min(need, 10)
+
+
 def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict[str, Any], *,
                  numbers: Mapping[str, str] | None = None, figure_number: str = "") -> bool:
     """Write one table (and its chart, numbered `figure_number`) on a sheet laid out for A4, the
@@ -203,6 +214,8 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
                 xc.style = st[f"{cell.kind.value}_total" if is_total else cell.kind.value]
                 if cell.display is not None:
                     xc.number_format = number_format(cell, t["formats"].get(cell.kind.value, "General"))
+                elif cell.kind in (Kind.COEF, Kind.SE):
+                    xc.number_format = significant_format(float(v), t["formats"].get(cell.kind.value, "0.000"))  # type: ignore[arg-type]
             else:
                 xc.style = st[cell.kind.value]
         row += 1
