@@ -177,3 +177,28 @@ def test_long_category_labels_get_horizontal_bars_with_every_label(tmp_path: Pat
                   cells=[[Cell(0.5, Kind.PERCENT)], [Cell(0.5, Kind.PERCENT)]], figure=Figure(kind="bar", title="Køn"))
     ch = openpyxl.load_workbook(write_workbook([short], tmp_path / "k.xlsx", Provenance(command="t")))["Tabel 5.4"]._charts[0]
     assert ch.type == "col"
+
+
+def test_goal_chart_observed_solid_projected_dashed_target_dotted(tmp_path: Path) -> None:
+    """Seed Figur 2.1: per goal one colour; observed quarters solid, projected dashed, the target level drawn."""
+    rows = ["3. kvt. 2021", "4. kvt. 2021", "1. kvt. 2022 (fremskrevet)"]
+    t = Table(id="g", number="Figur 2.1", title="Målene", row_labels=rows, column_labels=["Mål 1", "Mål 2"],
+              cells=[[Cell(0.05, Kind.PERCENT), Cell(0.07, Kind.PERCENT)], [Cell(0.08, Kind.PERCENT), Cell(0.15, Kind.PERCENT)],
+                     [Cell(0.10, Kind.PERCENT), Cell(0.2, Kind.PERCENT)]],
+              figure=Figure(kind="line", title="Målene", projected_from=2, targets=[0.25, None]))
+    wb = openpyxl.load_workbook(write_workbook([t], tmp_path / "g.xlsx", Provenance(command="t")))
+    ws = wb["Figur 2.1"]
+    ch = ws._charts[0]
+    names = [s.tx.v for s in ch.series]
+    assert names == ["Mål 1", "Mål 1 (fremskrevet)", "Mål 1: målsætning", "Mål 2", "Mål 2 (fremskrevet)"]
+    dashes = [s.graphicalProperties.line.prstDash for s in ch.series]
+    assert dashes == ["solid", "dash", "sysDot", "solid", "dash"]
+    colours = [s.graphicalProperties.line.solidFill.srgbClr for s in ch.series]
+    assert colours[0] == colours[1] == colours[2] != colours[3] == colours[4]
+    assert not any(s.smooth for s in ch.series)
+    # the pieces come from hidden columns: observed up to the last observed quarter, the projection from it on
+    helper = [[ws.cell(r, c).value for r in (4, 5, 6)] for c in range(5, 10)]
+    assert helper[0] == [0.05, 0.08, None] and helper[1] == [None, 0.08, 0.10] and helper[2] == [0.25] * 3
+    assert all(ws.column_dimensions[openpyxl.utils.get_column_letter(c)].hidden for c in range(5, 10))
+    assert ch.y_axis.scaling.max == pytest.approx(0.3)  # the target level (25 %) is inside the axis
+    assert layout.problems(wb) == []

@@ -110,6 +110,8 @@ class Figure:
     stacked: bool = False  # stacked bars (parts of a total, e.g. job + wage hours)
     y_title: str = ""
     number: str = ""  # "Figur 5.1"
+    projected_from: int | None = None  # line charts: rows from this one on are projections (drawn dashed)
+    targets: list[float | None] | None = None  # line charts: a target level per drawn column (drawn dotted)
 
 
 @dataclass

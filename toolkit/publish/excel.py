@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from toolkit import __version__
 from toolkit.config.template import load_template
 from toolkit.core.table import Cell, Display, Kind, Role, Table, require_unique, resolve
-from toolkit.publish import contents, layout
+from toolkit.publish import contents, layout, linechart
 from toolkit.publish.atomic import atomic_path
 from toolkit.read.tabular import sha256
 
@@ -280,10 +280,14 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
         per = [[table.cells[i][j] for i in rows] for j in cols] if fig.series_in == "rows" else [[table.cells[i][j] for j in cols] for i in rows]
         values = [sum(float(c.value) for c in cat if c.is_number and not c.suppressed) for cat in per]  # type: ignore[arg-type]
     percent = any(c.kind is Kind.PERCENT for c in drawn)
+    values += [v for v in (fig.targets or []) if v is not None]
     chart.y_axis.scaling.min, chart.y_axis.scaling.max = layout.value_axis(values, percent=percent)
     chart.y_axis.majorUnit = layout.major_unit(chart.y_axis.scaling.max - chart.y_axis.scaling.min, percent=percent)
     ra, rb = r0 + rows[0], r0 + rows[-1]
-    if fig.series_in == "columns":
+    if kind == "line" and (fig.projected_from is not None or fig.targets):
+        linechart.add_series(ws, chart, table, cols, r0, c0, c0 + len(table.column_labels) + 1,
+                             "0.0 %" if percent else "General")
+    elif fig.series_in == "columns":
         for j in cols:
             if fig.rows is None:  # the header cell names the series
                 chart.add_data(Reference(ws, min_col=c0 + j, min_row=header_row, max_row=r1), titles_from_data=True)

@@ -193,7 +193,8 @@ def development_table(series: list[GoalSeries], gc: GoalCohort, defs: Defs, ahea
     if targets:
         notes.append(f"Anm.: Målsætninger – {targets}.")
     return register_table(defs, "maal_udvikling", f"Udviklingen i målene for {defs.spec.name}", rows, [s.label for s in series], cells,
-                  notes=notes, stub_header="Kvartal", figure=Figure(kind="line", title=f"Udviklingen i målene for {defs.spec.name}"))
+                  notes=notes, stub_header="Kvartal", figure=Figure(kind="line", title=f"Udviklingen i målene for {defs.spec.name}",
+                                        projected_from=len(gc.quarters), targets=[s.target for s in series]))
 
 
 def _ranked(s: GoalSeries, defs: Defs) -> pd.DataFrame:
