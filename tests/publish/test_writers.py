@@ -281,3 +281,13 @@ def test_small_coefficients_and_ses_show_two_significant_digits(tmp_path: Path) 
     assert [ws.cell(4, c).number_format for c in (2, 3)] == ["0.0000", "0.00000"]  # -0,0021 and 0,00041
     assert [ws.cell(5, c).number_format for c in (2, 3)] == ["0.000", "0.000"]  # the template's where it suffices
     assert excel.significant_format(12.5, "0.000") == "0.000"
+
+
+def test_provenance_paths_are_normalised(tmp_path: Path) -> None:
+    (tmp_path / "registers").mkdir()
+    (tmp_path / "surveys" / "demo").mkdir(parents=True)
+    src = tmp_path / "registers" / "cubb.yaml"
+    src.write_text("a: 1\n", encoding="utf-8")
+    out = write_workbook([count_table()], tmp_path / "p.xlsx", Provenance(command="t", inputs=[tmp_path / "surveys" / "demo" / ".." / ".." / "registers" / "cubb.yaml"]))
+    files = [c.value for c in openpyxl.load_workbook(out)["Proveniens"]["A"] if isinstance(c.value, str) and c.value.endswith("cubb.yaml")]
+    assert files == [str(src)]

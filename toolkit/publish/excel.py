@@ -8,6 +8,7 @@ as integers with ``#,##0``; every text is stored as text (never a formula). Styl
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -365,7 +366,7 @@ def _provenance_sheet(ws: Worksheet, prov: Provenance, st: dict[str, NamedStyle]
     for item in prov.inputs:
         p, digest = (item[0], item[1]) if isinstance(item, tuple) else (item, sha256(item))
         r += 1
-        put_text(ws.cell(r, 1), str(p)).style = st["label"]
+        put_text(ws.cell(r, 1), os.path.normpath(p)).style = st["label"]  # surveys/demo/../../registers → registers
         put_text(ws.cell(r, 2), digest).style = st["text"]
         ws.cell(r, 3).value = Path(p).stat().st_size
         ws.cell(r, 3).style = st["count"]
