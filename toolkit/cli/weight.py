@@ -58,7 +58,7 @@ def weight(
     m = inputs.margins(margins)
     columns = weight_columns(m, id_column, base_weight)
     have = read_columns(data)
-    ds = inputs.data(data, [c for c in have if c in columns]) if all(c in have for c in columns) else inputs.data(data)
+    ds = inputs.data(data, [c for c in have if c in columns] if all(c in have for c in columns) else None, text=[id_column])
     run = run_weight(ds, m, id_column=id_column, base_weight=base_weight, scale=scale, trim=trim, tol=tol,  # type: ignore[arg-type]
                      max_iter=max_iter, inputs=inputs.files)
     echo_warnings(run.warnings)

@@ -66,10 +66,10 @@ class Inputs:
         return self._parsed[full]  # type: ignore[no-any-return]
 
     # ---------------------------------------------------------------- surveys and configs
-    def data(self, path: str | Path, columns: Sequence[str] | None = None) -> Dataset:
-        """A data file (.sav, .csv, .xlsx, …), optionally only some columns."""
+    def data(self, path: str | Path, columns: Sequence[str] | None = None, *, text: Sequence[str] = ()) -> Dataset:
+        """A data file (.sav, .csv, .xlsx, …), optionally only some columns; `text` columns (ids) kept as written."""
         cols = tuple(columns) if columns is not None else None
-        return self._once(("data", cols), path, lambda: read_data(path, list(cols) if cols is not None else None))
+        return self._once(("data", cols, tuple(text)), path, lambda: read_data(path, list(cols) if cols is not None else None, text=text))
 
     def margins(self, path: str | Path) -> "Margins":
         from toolkit.config.margins import read_margins

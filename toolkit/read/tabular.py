@@ -11,7 +11,7 @@ import csv
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -129,8 +129,11 @@ def _decimal_comma_to_float(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def read_csv(path: Path, columns: list[str] | None = None, **kw: Any) -> pd.DataFrame:
+def read_csv(path: Path, columns: list[str] | None = None, *, text: Sequence[str] = (), **kw: Any) -> pd.DataFrame:
+    """A CSV file as a frame; `text` columns (ids) are kept exactly as written (`0161…` stays so)."""
     enc, sep, dec = csv_dialect(path)
+    if text:
+        kw["dtype"] = {c: str for c in text}
     try:
         df = pd.read_csv(path, sep=sep, decimal=dec, encoding=enc, usecols=columns, **kw)
     except pd.errors.EmptyDataError:
@@ -144,7 +147,10 @@ def read_csv(path: Path, columns: list[str] | None = None, **kw: Any) -> pd.Data
     except pd.errors.ParserError as e:
         raise InputError(f"malformed CSV: {e}", path) from None
     df.columns = [str(c).strip() for c in df.columns]
-    return _decimal_comma_to_float(df)
+    keep = df[[c for c in text if c in df.columns]]
+    df = _decimal_comma_to_float(df)
+    df[keep.columns] = keep
+    return df
 
 
 def read_columns(path: str | Path) -> list[str]:
@@ -182,17 +188,20 @@ def _read_stat(path: Path, **kw: Any) -> tuple[pd.DataFrame, Any]:
         raise InputError(f"cannot read as {path.suffix} file: {msg}", path) from None
 
 
-def read_data(path: str | Path, columns: list[str] | None = None) -> Dataset:
-    """Read a data file of any supported format; `columns` limits what is read."""
+def read_data(path: str | Path, columns: list[str] | None = None, *, text: Sequence[str] = ()) -> Dataset:
+    """Read a data file of any supported format; `columns` limits what is read.
+
+    `text` names columns (respondent ids) kept as written in CSV and Excel files, so `01612910137588`
+    keeps its leading zero; files that store types (.sav, .parquet) keep theirs anyway."""
     p = _existing(path)
     ext = p.suffix.lower()
     var_labels: dict[str, str] = {}
     val_labels: dict[str, dict[Any, str]] = {}
     if ext in CSV_LIKE:
-        df = read_csv(p, columns)
+        df = read_csv(p, columns, text=text)
     elif ext in {".xlsx", ".xlsm"}:
         try:
-            df = pd.read_excel(p, usecols=columns, engine="openpyxl")
+            df = pd.read_excel(p, usecols=columns, engine="openpyxl", dtype={c: str for c in text} or None)
         except ValueError as e:
             raise DataError(f"cannot read the requested columns: {e}", p) from None
         except Exception as e:  # zip/xml errors from a corrupt workbook
