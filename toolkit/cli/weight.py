@@ -12,6 +12,7 @@ from toolkit.core.table import Cell, Kind, Table
 from toolkit.pipeline.inputs import Inputs
 from toolkit.pipeline.weight import run_weight, weight_columns
 from toolkit.publish.atomic import atomic_path, guard_outputs
+from toolkit.publish.tidy import write_csv
 from toolkit.read.tabular import read_columns
 from toolkit.survey.weighting import DEFAULT_MAX_ITER, DEFAULT_TOL
 
@@ -64,7 +65,7 @@ def weight(
     echo_warnings(run.warnings)
     assert run.result is not None
     with atomic_path(out) as tmp:
-        run.weights().to_csv(tmp, index=False)
+        write_csv(run.weights(), tmp)
     for t in run.tables:
         typer.echo(render(t) + "\n")
     typer.echo(f"wrote {out} ({run.result.n} weights summing to {run.result.weights.sum():,.1f})")
