@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import csv
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +86,108 @@ def test_tidy_csv_neutralises_labels_and_keeps_negative_numbers(tmp_path: Path) 
     assert back["row"].tolist() == ["'=1+1", "'@evil"]
     assert back["column"].tolist() == ["'--by", "'--by"]
     assert back["value"].tolist() == ["-2.5", "3"]
+
+
+# class 6: writing ---------------------------------------------------------------------------------
+
+def _weight_args(tmp_path: Path) -> list[object]:
+    df = _survey()
+    data = tmp_path / "s.csv"
+    df.to_csv(data, index=False)
+    return ["weight", data, "--margins", _margins(tmp_path / "m.csv", df), "--id", "id"]
+
+
+def test_output_in_a_read_only_folder_is_one_error_line(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **k: False if Path(p) == ro else real(p, mode, **k))
+    code, _, err = cli(*_weight_args(tmp_path), "-o", ro / "w.csv")
+    assert (code, err.strip()) == (2, f"error: cannot write here: permission denied on the folder ({ro})")
+    assert list(ro.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_output_in_a_chmod_read_only_folder(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    r = run_cli(*_weight_args(tmp_path), "-o", ro / "w.csv")
+    assert (r.returncode, r.stderr.strip()) == (2, f"error: cannot write here: permission denied on the folder ({ro})")
+
+
+def test_permission_denied_while_writing_is_an_error_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.core.errors import OutputError
+    from toolkit.publish import atomic
+
+    def denied(*a: object, **k: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", denied)
+    with pytest.raises(OutputError, match="permission denied"):
+        with atomic.atomic_path(tmp_path / "x.csv"):
+            pass
+
+
+def test_weight_report_failing_leaves_no_weights(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.core.errors import OutputError
+    from toolkit.publish import excel
+
+    def boom(*a: object, **k: object) -> None:
+        raise OutputError("workbook cannot be built")
+
+    monkeypatch.setattr(excel, "build_workbook", boom)
+    (tmp_path / "w.csv").write_text("previous run\n")
+    code, _, err = cli(*_weight_args(tmp_path), "-o", tmp_path / "w.csv", "--report", tmp_path / "r.xlsx")
+    assert (code, err.strip()) == (2, "error: workbook cannot be built")
+    assert (tmp_path / "w.csv").read_text() == "previous run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.csv", "s.csv", "w.csv"]
+
+
+def test_workbook_and_tidy_are_committed_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.cli.common import write_outputs
+    from toolkit.core.table import Cell, Kind, Table
+    from toolkit.publish import tidy
+
+    t = Table(id="t", title="x", row_labels=["a"], column_labels=["b"], cells=[[Cell(1, Kind.COUNT)]])
+    out, csv_out = tmp_path / "o.xlsx", tmp_path / "o.csv"
+    write_outputs([t], out, inputs=[], tidy=csv_out)
+    before = out.read_bytes(), csv_out.read_bytes()
+    monkeypatch.setattr(tidy, "tidy_rows", lambda tables: (_ for _ in ()).throw(RuntimeError("disk full")))
+    with pytest.raises(RuntimeError):
+        write_outputs([t], out, inputs=[], tidy=csv_out, parameters={"second": 1})
+    assert (out.read_bytes(), csv_out.read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.csv", "o.xlsx"]
+
+
+def test_stale_temp_files_of_a_killed_run_are_cleaned(tmp_path: Path) -> None:
+    from toolkit.publish.atomic import atomic_path
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".w.csv.{dead.pid}.abc123.tmp"
+    stale.write_text("half")
+    other = tmp_path / f".w.csv.{os.getpid()}.zzz.tmp"  # a live process's temp file is left alone
+    other.write_text("busy")
+    with atomic_path(tmp_path / "w.csv") as tmp:
+        tmp.write_text("new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "w.csv"]
+
+
+def test_sigterm_while_writing_removes_the_temp_files(tmp_path: Path) -> None:
+    script = (
+        "import time, sys\n"
+        "from toolkit.publish.atomic import atomic_paths\n"
+        f"with atomic_paths([{str(tmp_path / 'a.xlsx')!r}, {str(tmp_path / 'a.csv')!r}]) as temps:\n"
+        "    for t in temps: t.write_text('half')\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert p.stdout is not None and p.stdout.readline() == "writing\n"
+    assert len(list(tmp_path.iterdir())) == 2
+    p.send_signal(signal.SIGTERM)
+    assert p.wait() == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []

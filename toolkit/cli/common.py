@@ -5,14 +5,14 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import typer
 
 from toolkit.config.template import load_template
 from toolkit.core.table import Table
 from toolkit.pipeline.inputs import Input
-from toolkit.publish.atomic import guard_outputs
+from toolkit.publish.atomic import atomic_paths, guard_outputs
 from toolkit.publish.excel import Provenance, write_workbook
 from toolkit.publish.tidy import write_tidy
 
@@ -29,19 +29,26 @@ def write_outputs(
     tidy: Path | None = None,
     parameters: dict[str, Any] | None = None,
     template: Path | None = None,
+    also: Sequence[tuple[Path, Callable[[Path], object]]] = (),
 ) -> None:
-    """Write the workbook (and the tidy CSV) atomically, refusing to overwrite any input.
+    """Write the workbook, the tidy CSV and any `also` outputs (path, writer) as one commit: all or none,
+    refusing to overwrite any input.
 
     `inputs` are the files read, as `Input`s hashed by the read step (a bare path is hashed now)."""
     paths = [i.path if isinstance(i, Input) else Path(i) for i in inputs]
-    guard_outputs([out, tidy], paths)
+    extra = [p for p, _ in also]
+    guard_outputs([out, tidy, *extra], paths)
     prov = Provenance(command=command_line(), inputs=[i if isinstance(i, Input) else Path(i) for i in inputs],
                       parameters=parameters or {})
-    write_workbook(tables, out, prov, load_template(template))
-    typer.echo(f"wrote {out} ({len(tables)} tables)")
-    if tidy is not None:
-        write_tidy(tables, tidy)
-        typer.echo(f"wrote {tidy}")
+    targets = [out, *([tidy] if tidy is not None else []), *extra]
+    with atomic_paths(targets) as temps:
+        write_workbook(tables, temps[0], prov, load_template(template))
+        if tidy is not None:
+            write_tidy(tables, temps[1])
+        for (_, writer), tmp in zip(also, temps[len(temps) - len(also):]):
+            writer(tmp)
+    for p in [*extra, out, *([tidy] if tidy is not None else [])]:
+        typer.echo(f"wrote {p}" + (f" ({len(tables)} tables)" if p == out else ""))
 
 
 def echo_warnings(messages: Sequence[str]) -> None:

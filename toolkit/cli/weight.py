@@ -64,13 +64,17 @@ def weight(
                      max_iter=max_iter, inputs=inputs.files)
     echo_warnings(run.warnings)
     assert run.result is not None
-    with atomic_path(out) as tmp:
-        write_csv(run.weights(), tmp)
+    frame = run.weights()
     for t in run.tables:
         typer.echo(render(t) + "\n")
-    typer.echo(f"wrote {out} ({run.result.n} weights summing to {run.result.weights.sum():,.1f})")
-    if report is not None:
-        write_outputs(run.tables, report, inputs=run.inputs, parameters={"margins": margins, **run.parameters})
+    if report is None:
+        with atomic_path(out) as tmp:
+            write_csv(frame, tmp)
+        typer.echo(f"wrote {out}")
+    else:  # the weights and their report are committed together: a failing report leaves no weights
+        write_outputs(run.tables, report, inputs=run.inputs, parameters={"margins": margins, **run.parameters},
+                      also=[(out, lambda tmp: write_csv(frame, tmp))])
+    typer.echo(f"{run.result.n} weights summing to {run.result.weights.sum():,.1f}")
 
 
 def register(app: typer.Typer) -> None:
