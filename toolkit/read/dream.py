@@ -136,9 +136,9 @@ def read_plan(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int = 
             grad_parts.append(g)
         id_parts.append(batch.column(cols.id).to_pandas())
         attr_parts.append(pd.DataFrame({k: batch.column(v).to_pandas() for k, v in plan.attrs.items()}))
-        muni_parts.append(np.array([small_int(batch.column(v)) for v in plan.municipality.values()], dtype=np.int16).reshape(len(plan.municipality), b))
+        muni_parts.append(np.array([small_int(batch.column(v), v, p, offset, "municipality") for v in plan.municipality.values()], dtype=np.int16).reshape(len(plan.municipality), b))
         if plan.visitation:
-            vis_parts.append(np.array([small_int(batch.column(v)) for v in plan.visitation.values()], dtype=np.int8).reshape(len(plan.visitation), b))
+            vis_parts.append(np.array([small_int(batch.column(v), v, p, offset, "visitation") for v in plan.visitation.values()], dtype=np.int8).reshape(len(plan.visitation), b))
         offset += b
     if offset == 0:
         raise DataError("the extract has no rows", p)

@@ -65,9 +65,19 @@ def grad_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: i
     return v
 
 
-def small_int(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """An attribute column (municipality, visitation, sex …) → int32 with 0 for blank/non-numeric."""
-    s = pd.to_numeric(pd.Series(arr.to_pandas() if hasattr(arr, "to_pandas") else arr), errors="coerce")
+def small_int(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: int, what: str) -> np.ndarray:
+    """A code column (municipality, visitation) → int32 with 0 for blank; text such as municipality
+    *names* is refused with the count and first rows (it would silently empty the programme columns)."""
+    raw = pd.Series(arr.to_pandas() if hasattr(arr, "to_pandas") else arr)
+    s = pd.to_numeric(raw, errors="coerce")
+    blank = raw.isna().to_numpy() | (raw.astype("string").str.strip().fillna("") == "").to_numpy()
+    bad = s.isna().to_numpy() & ~blank
+    if bad.any():
+        idx = np.flatnonzero(bad)
+        shown = ", ".join(f"'{v}'" for v in list(dict.fromkeys(str(raw.iloc[i]) for i in idx[:50]))[:3])
+        rows = ", ".join(str(data_row(offset + int(i))) for i in idx[:5]) + (", …" if len(idx) > 5 else "")
+        raise DataError(f"{len(idx)} values in {what} column are not codes ({shown}; rows {rows}); "
+                        f"expected numeric {what} codes (e.g. 101), not names", path, row=data_row(offset + int(idx[0])), column=name)
     return s.fillna(0).to_numpy().astype(np.int32)
 
 
