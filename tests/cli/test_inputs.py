@@ -191,3 +191,52 @@ def test_sigterm_while_writing_removes_the_temp_files(tmp_path: Path) -> None:
     p.send_signal(signal.SIGTERM)
     assert p.wait() == 128 + signal.SIGTERM
     assert list(tmp_path.iterdir()) == []
+
+
+# class 5: crashes on ordinary inputs ----------------------------------------------------------------
+
+MULTI_CODEBOOK = """title: t
+tables:
+  - type: multi
+    id: tilbud
+    title: Modtagne tilbud
+    items: [t1, t2]
+    missing: [99]
+"""
+
+
+def test_multi_response_with_missing_codes_is_tabulated(tmp_path: Path, cli) -> None:
+    df = pd.DataFrame({"id": range(1, 9), "t1": [1, 0, 99, 1, 0, 1, 99, 0], "t2": [0, 0, 99, 1, 1, 1, 0, 0]})
+    df.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "c.yaml").write_text(MULTI_CODEBOOK, encoding="utf-8")
+    code, _, err = cli("crosstab", tmp_path / "d.csv", "-c", tmp_path / "c.yaml", "-o", tmp_path / "x.xlsx", "--tidy", tmp_path / "x.csv")
+    assert code == 0, err
+    tidy = pd.read_csv(tmp_path / "x.csv")
+    items = df[["t1", "t2"]].where(df[["t1", "t2"]] != 99)
+    base = int((items == 1).any(axis=1).sum())  # default base: who ticked at least one
+    got = tidy.set_index(["row", "stat"])["value"]
+    assert got[("I alt", "base")] == base
+    for c in ("t1", "t2"):
+        assert got[(c, "count")] == int((items[c] == 1).sum())
+        assert got[(c, "percent")] == pytest.approx(100 * (items[c] == 1).sum() / base)
+
+
+def test_text_in_a_multi_column_is_one_error_line(tmp_path: Path, cli) -> None:
+    pd.DataFrame({"id": [1, 2, 3], "t1": ["1", "ja", "0"], "t2": [0, 1, 0]}).to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "c.yaml").write_text(MULTI_CODEBOOK, encoding="utf-8")
+    code, _, err = cli("crosstab", tmp_path / "d.csv", "-c", tmp_path / "c.yaml", "-o", tmp_path / "x.xlsx")
+    assert (code, err.strip()) == (2, "error: multi-response column 't1' must hold 0 (not ticked) or 1 (ticked) (codebook tables[1]); "
+                                      f"found ja (row 3) ({tmp_path / 'd.csv'}, column t1)")
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_municipality_names_in_the_extract_are_refused(tmp_path: Path, demo_dir: Path, cli) -> None:
+    df = pd.read_parquet(demo_dir / "dream.parquet")
+    df["nykom2020"] = df["nykom2020"].astype(str)
+    df.loc[df.index[5:12], "nykom2020"] = ["København", "Aarhus"] * 3 + ["København"]
+    df.to_parquet(tmp_path / "d.parquet")
+    root = Path(__file__).resolve().parents[2]
+    code, _, err = cli("outcomes", tmp_path / "d.parquet", "-d", root / "registers/cubb.yaml", "-o", tmp_path / "o.xlsx")
+    assert (code, err.strip()) == (2, "error: 7 values in municipality column are not codes ('København', 'Aarhus'; rows 7, 8, 9, 10, 11, …); "
+                                      f"expected numeric municipality codes (e.g. 101), not names ({tmp_path / 'd.parquet'}, row 7, column nykom2020)")
+    assert not (tmp_path / "o.xlsx").exists()

@@ -159,6 +159,9 @@ def _records_from_yaml(path: Path) -> list[Record]:
 def read_margins(path: str | Path) -> Margins:
     """Read a margins file (.csv, or .yaml/.yml) and validate every line; every problem is listed."""
     p = Path(path)
+    if p.suffix.lower() not in YAML_SUFFIXES | {".csv", ".txt", ".tsv"}:
+        raise ConfigError(f"a margins file must be .csv or .yaml, not {p.suffix or 'a file without extension'}; "
+                          "save the sheet as CSV (columns variable, category, target)", p)
     records = _records_from_yaml(p) if p.suffix.lower() in YAML_SUFFIXES else _records_from_csv(p)
     return margins_from_records(records, str(p))
 

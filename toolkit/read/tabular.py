@@ -105,7 +105,15 @@ def csv_dialect(path: Path) -> tuple[str, str, str]:
     with open(path, "rb") as f:
         raw = f.read(1 << 16)
     enc = detect_encoding(raw)
-    text = raw.decode("utf-8" if enc == "utf-8-sig" else enc, errors="replace")
+    if b"\x00" in raw:
+        raise InputError("not a text (CSV) file: it holds binary data; export it as CSV, or give the original file", path)
+    try:
+        text = raw.decode("utf-8" if enc == "utf-8-sig" else enc)
+    except UnicodeDecodeError as e:
+        if enc != "cp1252" or e.start < len(raw) - 3:
+            raise InputError(f"not a text (CSV) file: byte 0x{raw[e.start]:02x} at position {e.start} is neither UTF-8 nor "
+                             "Windows-1252 text; export it as CSV (UTF-8)", path) from None
+        text = raw.decode(enc, errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
     sep = detect_separator(text)
@@ -163,7 +171,10 @@ def read_columns(path: str | Path) -> list[str]:
     if ext == ".parquet":
         import pyarrow.parquet as pq
 
-        return list(pq.read_schema(p).names)
+        try:
+            return list(pq.read_schema(p).names)
+        except Exception as e:  # truncated or not Parquet at all
+            raise InputError(f"cannot read as Parquet (truncated or not a Parquet file): {e}", p) from None
     if ext in SPSS_LIKE:
         return list(_read_stat(p, metadataonly=True)[0].columns)
     return list(read_data(p).data.columns)

@@ -248,12 +248,12 @@ class TableBuilder:
         for it in self.spec.items:
             s = src.ds.data[it]
             vals = pd.to_numeric(s, errors="coerce").to_numpy(float)
-            blank = s.isna().to_numpy()
+            blank = s.isna().to_numpy(copy=True)  # pandas may hand out a read-only view
             if not pd.api.types.is_numeric_dtype(s):
                 blank |= (s.astype(str).str.strip() == "").to_numpy()
             miss = self.ctx.missing(it, self.spec.missing)
             if miss:
-                blank |= np.isin(vals, [m for m in miss if isinstance(m, float)])
+                blank |= np.isin(vals, [float(m) for m in miss if isinstance(m, (int, float)) and not isinstance(m, bool)])
             bad = ~blank & ~np.isin(vals, [0.0, 1.0])
             if bad.any():
                 seen = ", ".join(sorted({str(x) for x in s[bad].tolist()})[:5])
