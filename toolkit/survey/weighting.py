@@ -366,9 +366,11 @@ def weight_dataset(ds: Dataset, margins: Margins, base_weight: str | None = None
 
 # ---------------------------------------------------------------- the weights file's contents
 def respondent_ids(ds: Dataset, column: str) -> pd.Series:
-    """The id column, checked: present, no blanks, no duplicates; whole-number floats become integers."""
+    """The id column, checked: present, no blanks, no duplicates; whole-number floats (17.0) become 17, text ids stay as written."""
     ds.require([column], "id column")
     ids = ds.data[column]
+    if not pd.api.types.is_numeric_dtype(ids) and ids.astype(str).str.fullmatch(r"\d+\.0+").all():
+        ids = ids.astype(str).str.replace(r"\.0+$", "", regex=True)  # a float export (17.0); zeros in front stay
     blank = ids.isna().to_numpy()
     if blank.any():
         raise DataError(f"{int(blank.sum())} respondents have no id (rows {first_rows(blank)})",
