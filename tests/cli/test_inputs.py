@@ -240,3 +240,50 @@ def test_municipality_names_in_the_extract_are_refused(tmp_path: Path, demo_dir:
     assert (code, err.strip()) == (2, "error: 7 values in municipality column are not codes ('København', 'Aarhus'; rows 7, 8, 9, 10, 11, …); "
                                       f"expected numeric municipality codes (e.g. 101), not names ({tmp_path / 'd.parquet'}, row 7, column nykom2020)")
     assert not (tmp_path / "o.xlsx").exists()
+
+
+# class 2: DREAM person fields ----------------------------------------------------------------------
+
+def _outcomes_tidy(cli, extract: Path, tmp_path: Path, name: str) -> tuple[int, str, str | None]:
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / f"{name}.csv"
+    code, _, err = cli("outcomes", extract, "-d", root / "registers/cubb.yaml", "-o", tmp_path / f"{name}.xlsx", "--tidy", out)
+    return code, "\n".join(ln for ln in err.splitlines() if not ln.startswith("warning:")), out.read_text() if out.exists() else None
+
+
+@pytest.mark.parametrize("fmt, as_number", [("%d.%m.%Y", False), ("%d/%m/%Y", False), ("%d%m%y", False), ("%d%m%y", True), ("%d-%m-%Y", False)])
+def test_danish_birth_date_formats_give_the_same_tables(tmp_path: Path, demo_dir: Path, cli, fmt: str, as_number: bool) -> None:
+    df = pd.read_parquet(demo_dir / "dream.parquet")
+    code, err, base = _outcomes_tidy(cli, demo_dir / "dream.parquet", tmp_path, "base")
+    assert code == 0, err
+    born = pd.to_datetime(df["foed_dato"]).dt.strftime(fmt)
+    df["foed_dato"] = born.astype(int) if as_number else born  # 010180 as a number is 10180
+    df.to_parquet(tmp_path / "d.parquet")
+    code, err, got = _outcomes_tidy(cli, tmp_path / "d.parquet", tmp_path, "got")
+    assert code == 0, err
+    assert got == base
+
+
+def test_unreadable_birth_dates_are_refused_with_count_and_rows(tmp_path: Path, demo_dir: Path, cli) -> None:
+    df = pd.read_parquet(demo_dir / "dream.parquet")
+    df["foed_dato"] = df["foed_dato"].astype(str)
+    df.loc[df.index[[3, 10, 11]], "foed_dato"] = "ukendt"
+    df.to_parquet(tmp_path / "d.parquet")
+    code, err, got = _outcomes_tidy(cli, tmp_path / "d.parquet", tmp_path, "got")
+    assert (code, err, got) == (2, "error: 3 values in birth date column are not dates ('ukendt'; rows 5, 12, 13); expected dates such as "
+                                   "1980-12-24, 24-12-1980, 24.12.1980, 24/12/1980, 19801224 or 241280; leave unknown dates blank "
+                                   f"({tmp_path / 'd.parquet'}, row 5, column foed_dato)", None)
+
+
+def test_sex_as_english_words_is_read_and_unknown_text_refused(tmp_path: Path, demo_dir: Path, cli) -> None:
+    df = pd.read_parquet(demo_dir / "dream.parquet")
+    code, err, base = _outcomes_tidy(cli, demo_dir / "dream.parquet", tmp_path, "base")
+    words = df.assign(kon=df["kon"].map({1: "Male", 2: "Female"}))
+    words.to_parquet(tmp_path / "d.parquet")
+    assert _outcomes_tidy(cli, tmp_path / "d.parquet", tmp_path, "got")[2] == base
+    df["kon"] = df["kon"].astype(str)
+    df.loc[df.index[0], "kon"] = "X"
+    df.to_parquet(tmp_path / "e.parquet")
+    code, err, got = _outcomes_tidy(cli, tmp_path / "e.parquet", tmp_path, "bad")
+    assert (code, err, got) == (2, "error: 1 values in sex column are not codes ('X'; rows 2); expected DST's 1 (man) / 2 (woman), "
+                                   f"or M/K, Mand/Kvinde, Male/Female ({tmp_path / 'e.parquet'}, row 2, column kon)", None)

@@ -25,6 +25,8 @@ from toolkit.read.dream_values import (
     codes_array,
     first_bad_row,
     grad_array,
+    blank_values,
+    refuse_unread,
     small_int,
 )
 from toolkit.read.tabular import _existing, data_row, first_rows
@@ -183,7 +185,12 @@ def _check_ids(ids: pd.Series, p: Path, name: str) -> None:
         raise DataError(f"duplicate person id '{ids.iloc[first]}' (rows {first_rows(dup)})", p, row=data_row(first), column=name)
 
 
-SEX_TEXT = {"M": "1", "MAND": "1", "K": "2", "KVINDE": "2"}
+SEX_TEXT = {"M": "1", "MAND": "1", "MALE": "1", "MAN": "1", "K": "2", "KVINDE": "2", "F": "2", "FEMALE": "2", "WOMAN": "2"}
+
+
+PERSON_FIELDS = {"sex": "sex", "origin": "origin", "match": "match group"}
+EXPECTED_CODES = {"sex": "DST's 1 (man) / 2 (woman), or M/K, Mand/Kvinde, Male/Female",
+                  "origin": "DST's numeric origin codes (1, 2, 3)", "match": "numeric match group codes"}
 
 
 def _persons(attrs: pd.DataFrame, p: Path, cols: Columns) -> pd.DataFrame:
@@ -194,19 +201,23 @@ def _persons(attrs: pd.DataFrame, p: Path, cols: Columns) -> pd.DataFrame:
         if key not in attrs:
             out[target] = np.int16(0)
             continue
-        values = attrs[key]
+        raw = values = attrs[key]
         if key == "sex" and not pd.api.types.is_numeric_dtype(values):
-            # some deliveries code sex as text: M/K or Mand/Kvinde → DST's 1/2
+            # some deliveries code sex as text: M/K, Mand/Kvinde or Male/Female → DST's 1/2
             values = values.astype("string").str.strip().str.upper().replace(SEX_TEXT)
-        out[target] = pd.to_numeric(values, errors="coerce").fillna(0).astype(np.int16)
+        num = pd.to_numeric(values, errors="coerce")
+        refuse_unread(raw, num.isna().to_numpy() & ~blank_values(raw), PERSON_FIELDS[key],
+                      ("codes", EXPECTED_CODES[key]), p, getattr(cols, key))
+        out[target] = num.fillna(0).astype(np.int16)
     if "birth" in attrs:
-        out["birth_month"] = birth_months(attrs["birth"])
+        out["birth_month"] = birth_months(attrs["birth"], p, str(cols.birth))
     elif "age" in attrs:
         if not cols.age_at:
             raise DataError("columns.age_at (YYYY-MM, the month the age refers to) is needed with columns.age", p, column=cols.age)
         from toolkit.core.calendar import month_index
 
         age = pd.to_numeric(attrs["age"], errors="coerce")
+        refuse_unread(attrs["age"], age.isna().to_numpy() & ~blank_values(attrs["age"]), "age", ("numbers", "whole years"), p, str(cols.age))
         # age in whole years at age_at: birth is assumed mid-way through that year of age
         bm = month_index(cols.age_at) - age * 12 - 6
         out["birth_month"] = bm.fillna(-1).astype(np.int32)

@@ -65,33 +65,83 @@ def grad_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: i
     return v
 
 
+def refuse_unread(raw: pd.Series, unread: np.ndarray, what: str, expected: str, path: Path, column: str, offset: int = 0) -> None:
+    """Raise when any non-blank value could not be read: the count, the first values and rows, and
+    what was expected – persons are never dropped or made "unknown" silently."""
+    if not unread.any():
+        return
+    idx = np.flatnonzero(unread)
+    shown = ", ".join(f"'{v}'" for v in list(dict.fromkeys(str(raw.iloc[i]) for i in idx[:50]))[:3])
+    rows = ", ".join(str(data_row(offset + int(i))) for i in idx[:5]) + (", …" if len(idx) > 5 else "")
+    raise DataError(f"{len(idx)} values in {what} column are not {expected[0]} ({shown}; rows {rows}); expected {expected[1]}",
+                    path, row=data_row(offset + int(idx[0])), column=column)
+
+
+def blank_values(raw: pd.Series) -> np.ndarray:
+    return raw.isna().to_numpy() | (raw.astype("string").str.strip().fillna("") == "").to_numpy()
+
+
 def small_int(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: int, what: str) -> np.ndarray:
     """A code column (municipality, visitation) → int32 with 0 for blank; text such as municipality
     *names* is refused with the count and first rows (it would silently empty the programme columns)."""
     raw = pd.Series(arr.to_pandas() if hasattr(arr, "to_pandas") else arr)
     s = pd.to_numeric(raw, errors="coerce")
-    blank = raw.isna().to_numpy() | (raw.astype("string").str.strip().fillna("") == "").to_numpy()
-    bad = s.isna().to_numpy() & ~blank
-    if bad.any():
-        idx = np.flatnonzero(bad)
-        shown = ", ".join(f"'{v}'" for v in list(dict.fromkeys(str(raw.iloc[i]) for i in idx[:50]))[:3])
-        rows = ", ".join(str(data_row(offset + int(i))) for i in idx[:5]) + (", …" if len(idx) > 5 else "")
-        raise DataError(f"{len(idx)} values in {what} column are not codes ({shown}; rows {rows}); "
-                        f"expected numeric {what} codes (e.g. 101), not names", path, row=data_row(offset + int(idx[0])), column=name)
+    refuse_unread(raw, s.isna().to_numpy() & ~blank_values(raw), what, ("codes", f"numeric {what} codes (e.g. 101), not names"), path, name, offset)
     return s.fillna(0).to_numpy().astype(np.int32)
 
 
-def birth_months(values: pd.Series) -> np.ndarray:
-    """Birth dates (date, 'YYYY-MM-DD', YYYYMMDD number or text, DD-MM-YYYY) → absolute month
-    index; -1 unknown. Parsed with pyarrow's strptime (millions of rows)."""
+BIRTH_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%d%m%Y", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d")
+MIN_AGE = 15  # nobody younger is in a labour-market programme: decides the century of DDMMYY
+FIRST_YEAR = 1880
+
+
+def _parse(txt: pa.Array, fmt: str) -> pa.Array:
+    """Dates in one format; years outside FIRST_YEAR..today (a two-digit year read as 0080) are not dates."""
+    import datetime
+
+    if "-" not in fmt and "/" not in fmt and "." not in fmt:  # compact formats: exactly 8 digits
+        txt = pc.if_else(pc.equal(pc.utf8_length(txt), 8), txt, pa.scalar(None, pa.string()))
+    d = pc.strptime(txt, format=fmt, unit="s", error_is_null=True)
+    year = pc.year(d)
+    ok = pc.and_(pc.greater_equal(year, FIRST_YEAR), pc.less_equal(year, datetime.date.today().year))
+    return pc.if_else(ok, d, pa.scalar(None, d.type))
+
+
+def _ddmmyy(txt: pa.Array) -> pa.Array:
+    """DDMMYY (CPR style, 241280) → dates; the century is the latest that makes the person at least MIN_AGE."""
+    import datetime
+
+    s = pd.Series(txt.to_pandas(), dtype="string")
+    six = s.str.fullmatch(r"\d{6}").fillna(False).astype(bool)
+    yy = pd.to_numeric(s.where(six).str[4:6], errors="coerce").to_numpy(float, na_value=np.nan)
+    pivot = (datetime.date.today().year - MIN_AGE) % 100
+    century = pd.Series(np.where(yy <= pivot, "20", "19"), index=s.index, dtype="string")
+    full = (s.str[0:4] + century + s.str[4:6]).where(six)
+    return _parse(pa.array(full, type=pa.string(), from_pandas=True), "%d%m%Y")
+
+
+def birth_months(values: pd.Series, path: Path, column: str) -> np.ndarray:
+    """Birth dates → absolute month index (-1 blank). Read: dates, YYYY-MM-DD, YYYYMMDD, DD-MM-YYYY,
+    DD.MM.YYYY, DD/MM/YYYY, DDMMYYYY and DDMMYY (as text or numbers); anything else is refused."""
     if pd.api.types.is_datetime64_any_dtype(values):
         d = pa.array(values)
     else:
-        txt = pa.array(values.astype("Int64").astype("string") if pd.api.types.is_numeric_dtype(values) else values.astype("string"))
+        if pd.api.types.is_numeric_dtype(values):  # 10180 was 010180, 1011980 was 01011980
+            digits = values.astype("Int64").astype("string")
+            digits = digits.mask(digits.str.len() == 5, digits.str.zfill(6)).mask(digits.str.len() == 7, digits.str.zfill(8))
+            txt = pa.array(digits)
+        else:
+            txt = pa.array(values.astype("string"))
         txt = pc.utf8_trim_whitespace(txt)
-        d = pc.strptime(txt, format="%Y-%m-%d", unit="s", error_is_null=True)
-        for fmt in ("%Y%m%d", "%d-%m-%Y", "%Y-%m-%d %H:%M:%S"):
+        txt = pc.if_else(pc.equal(txt, ""), pa.scalar(None, pa.string()), txt)
+        d = _parse(txt, BIRTH_FORMATS[0])
+        for fmt in BIRTH_FORMATS[1:]:
             if d.null_count > txt.null_count:
-                d = pc.coalesce(d, pc.strptime(txt, format=fmt, unit="s", error_is_null=True))
+                d = pc.coalesce(d, _parse(txt, fmt))
+        if d.null_count > txt.null_count:
+            d = pc.coalesce(d, _ddmmyy(txt))
+        unread = pc.and_(pc.is_null(d), pc.is_valid(txt)).to_numpy(zero_copy_only=False)
+        refuse_unread(values.reset_index(drop=True), unread, "birth date", ("dates", "dates such as 1980-12-24, 24-12-1980, 24.12.1980, "
+                      "24/12/1980, 19801224 or 241280; leave unknown dates blank"), path, column)
     months = pc.add(pc.multiply(pc.year(d), 12), pc.subtract(pc.month(d), 1))
     return pc.fill_null(months, -1).to_numpy(zero_copy_only=False).astype(np.int32)
