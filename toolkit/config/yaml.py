@@ -93,5 +93,11 @@ def read_yaml(path: str | Path) -> Any:
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        text = p.read_text(encoding="cp1252")
+        try:
+            text = p.read_text(encoding="cp1252")
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"not a text (YAML) file: byte 0x{e.object[e.start]:02x} at position {e.start} is neither "
+                              "UTF-8 nor Windows-1252 text", p) from None
+    if "\x00" in text:
+        raise ConfigError("not a text (YAML) file: it holds binary data", p)
     return parse_yaml(text, p)

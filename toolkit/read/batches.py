@@ -65,7 +65,10 @@ def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.R
         pf = pq.ParquetFile(p)
     except Exception as e:
         raise InputError(f"cannot read as Parquet: {e}", p) from None
-    yield from pf.iter_batches(batch_size=chunk_rows, columns=cols)
+    try:
+        yield from pf.iter_batches(batch_size=chunk_rows, columns=cols)
+    except (OSError, pa.ArrowException) as e:  # a damaged data page
+        raise InputError(f"cannot read as Parquet (damaged file): {e}", p) from None
 
 
 def _stat_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
