@@ -287,3 +287,51 @@ def test_sex_as_english_words_is_read_and_unknown_text_refused(tmp_path: Path, d
     code, err, got = _outcomes_tidy(cli, tmp_path / "e.parquet", tmp_path, "bad")
     assert (code, err, got) == (2, "error: 1 values in sex column are not codes ('X'; rows 2); expected DST's 1 (man) / 2 (woman), "
                                    f"or M/K, Mand/Kvinde, Male/Female ({tmp_path / 'e.parquet'}, row 2, column kon)", None)
+
+
+# class 3: margins readings decided from the whole file and stated ------------------------------------
+
+def _margins_csv(path: Path, targets: list[str], var: str = "koen") -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["variable", "category", "target"])
+        w.writerows([var, i + 1, t] for i, t in enumerate(targets))
+    return path
+
+
+def test_danish_thousands_are_read_as_counts_and_said(tmp_path: Path, cli) -> None:
+    df = _survey()
+    df.to_csv(tmp_path / "s.csv", index=False)
+    m = _margins_csv(tmp_path / "m.csv", ["7.448", "4.552"])
+    code, _, err = cli("weight", tmp_path / "s.csv", "--margins", m, "--id", "id", "-o", tmp_path / "w.csv")
+    assert code == 0, err
+    assert err == f"warning: targets such as '7.448' are read as Danish thousands (7448) ({m})\n"
+    w = pd.read_csv(tmp_path / "w.csv")["weight"].to_numpy()
+    men = (df["koen"] == 1).to_numpy()
+    assert w[men].sum() == pytest.approx(7448) and w[~men].sum() == pytest.approx(4552)
+
+
+@pytest.mark.parametrize("targets, message", [
+    (["7.448", "0.25"], "targets such as '7.448' could be thousands (Danish 7.448 = 7448) or decimals, and the file also has '0.25'; "
+                        "write counts without a thousands separator and shares as 0.25 or 25 % ({m})"),
+    (["inf", "5"], "target for koen = '1' is not a number: 'inf' ({m}, row 2, column target)"),
+])
+def test_ambiguous_or_infinite_targets_are_refused(tmp_path: Path, cli, targets: list[str], message: str) -> None:
+    args = _weight_args(tmp_path)[:2]
+    m = _margins_csv(tmp_path / "bad.csv", targets)
+    code, _, err = cli(*args, "--margins", m, "--id", "id", "-o", tmp_path / "w.csv")
+    assert (code, err.strip()) == (2, "error: " + message.format(m=m))
+    assert not (tmp_path / "w.csv").exists()
+
+
+@pytest.mark.parametrize("targets, shares, warning", [
+    (["0,51", "0,51"], [0.5, 0.5], "the shares of 'koen' sum to 1.02, not 1; they are normalised"),
+    (["62,1", "37,9"], [0.621, 0.379], "the targets of 'koen' sum to 100 and have decimals: read as percentages (write % to say so)"),
+])
+def test_shares_and_bare_percentages_are_read_as_shares(tmp_path: Path, targets: list[str], shares: list[float], warning: str) -> None:
+    from toolkit.config.margins import read_margins
+
+    m = read_margins(_margins_csv(tmp_path / "m.csv", targets))
+    assert m.margins[0].shares and m.count_total() is None
+    assert [t / m.margins[0].total for t in m.margins[0].targets] == pytest.approx(shares)
+    assert m.warnings == [warning]

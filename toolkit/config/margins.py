@@ -3,7 +3,9 @@
 A target is a population count or a share (a fraction such as 0.25, or a percentage written with
 a sign, "25 %"). Counts fix the population total and must agree between variables; shares are
 normalised to sum to 1 and scaled to that total (or to the sample's total when no variable has
-counts). Every line is validated by one strict model (`MarginLine`); all problems of a file are
+counts). Ambiguous writings are decided from the whole file and stated as warnings: `7.448` is
+Danish thousands when no target has other decimals (else refused), targets all below 1 are shares
+whatever their sum, decimals summing to 100 are percentages. Every line is validated by one strict model (`MarginLine`); all problems of a file are
 listed, each with its spreadsheet row and column (CSV) or its key path (YAML).
 """
 
@@ -53,11 +55,12 @@ class Margins:
     margins: list[Margin]
     source: str = "<margins>"
     normalised: dict[str, float] = field(default_factory=dict)  # variable → its shares' sum, when far from 1
+    readings: list[str] = field(default_factory=list)  # how ambiguous targets were read (thousands, bare percentages)
 
     @property
     def warnings(self) -> list[str]:
-        """What the user should know about the file (shares that did not sum to 1)."""
-        return [f"the shares of '{v}' sum to {s:.4g}, not 1; they are normalised" for v, s in self.normalised.items()]
+        """What the user should know about the file: the readings chosen, shares that did not sum to 1."""
+        return self.readings + [f"the shares of '{v}' sum to {s:.4g}, not 1; they are normalised" for v, s in self.normalised.items()]
 
     @property
     def variables(self) -> list[str]:
@@ -88,11 +91,40 @@ def _parse_target(raw: Any) -> tuple[float | None, bool]:
         return float(m.group(1).replace(",", ".")) / 100, True
     if re.fullmatch(r"-?\d+,\d+", text):  # Danish decimal comma
         text = text.replace(",", ".")
+    elif _THOUSANDS.fullmatch(text):  # 1.234,5: Danish thousands and decimal comma
+        text = text.replace(".", "").replace(",", ".")
     try:
         value = float(text)
     except ValueError:
         return None, False
-    return (None if math.isnan(value) else value), False
+    return (None if not math.isfinite(value) else value), False
+
+
+_THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+(,\d+)?")  # 7.448 or 1.234,5
+_DOTTED = re.compile(r"\d{1,3}(\.\d{3})+")  # 7.448: seven thousand or seven point four?
+
+
+def _written(target: Any) -> str | None:
+    """A target as the file wrote it (CSV text, a YAML number's text), None for other values."""
+    if isinstance(target, YamlFloat):
+        return target.text
+    return target.strip() if isinstance(target, str) else None
+
+
+def _thousands_reading(records: list["Record"], source: str) -> tuple[list["Record"], list[str]]:
+    """Decide from the whole file whether `7.448` means 7448 (Danish thousands): yes when every target
+    is a whole number or in that form and at least one is > 1 as written; refused when the file also
+    has other decimals (ambiguous). The reading used is returned as a note."""
+    texts = [w for *_, t in records if (w := _written(t)) is not None]
+    dotted = [t for t in texts if _DOTTED.fullmatch(t)]
+    if not dotted:
+        return records, []
+    others = [t for t in texts if not _DOTTED.fullmatch(t) and not re.fullmatch(r"\d+", t)]
+    if others:
+        raise ConfigError(f"targets such as '{dotted[0]}' could be thousands (Danish 7.448 = 7448) or decimals, and the file also has "
+                          f"'{others[0]}'; write counts without a thousands separator and shares as 0.25 or 25 %", source)
+    fixed = [(r, k, v, c, str(_written(t)).replace(".", "") if _DOTTED.fullmatch(str(_written(t))) else t) for r, k, v, c, t in records]
+    return fixed, [f"targets such as '{dotted[0]}' are read as Danish thousands ({dotted[0].replace('.', '')})"]
 
 
 Record = tuple[int | None, str, Any, Any, Any]  # (CSV row or None, YAML key path, variable, category, target)
@@ -176,6 +208,7 @@ def margins_from_records(records: list[Record], source: str) -> Margins:
     """Validate (row, key, variable, category, target) records into Margins, listing every problem."""
     if not records:
         raise ConfigError("the margins file has no lines", source)
+    records, readings = _thousands_reading(records, source)
     by_var: dict[str, Margin] = {}
     percent_vars: dict[str, set[bool]] = {}
     keys: dict[tuple[str, int], str] = {}  # (variable, position) → YAML key path
@@ -206,9 +239,16 @@ def margins_from_records(records: list[Record], source: str) -> Margins:
         if percent_vars[m.variable] == {True, False}:
             problems.append(problem(f"variable '{m.variable}' mixes percentages and plain numbers; write all its targets the same way",
                                     m.rows[0], keys[(m.variable, 0)], "target"))
-        m.shares = percent_vars[m.variable] == {True} or m.total <= SHARE_SUM_LIMIT
+        written_pct = percent_vars[m.variable] == {True}
+        fractions = all(t < 1 for t in m.targets)  # no category of a population has less than one person
+        bare_pct = not written_pct and not fractions and any(t != round(t) for t in m.targets) and abs(m.total - 100) <= 100 * SHARE_WARNING
+        if bare_pct:  # 62,1 / 37,9: percentages without the sign
+            m.targets = [t / 100 for t in m.targets]
+            readings.append(f"the targets of '{m.variable}' sum to {m.total * 100:.4g} and have decimals: read as percentages (write % to say so)")
+        m.shares = written_pct or bare_pct or fractions or m.total <= SHARE_SUM_LIMIT
         if m.shares and abs(m.total - 1) > SHARE_WARNING:
             out.normalised[m.variable] = m.total
+    out.readings = readings
     problems += _count_total_problems(out, keys)
     raise_problems(problems)
     return out
