@@ -64,7 +64,15 @@ def _dream(column: str, values: list[object]) -> Callable[[Path, Path], None]:
     return build
 
 
-WEIGHT = "weight {w}/data/borgere.sav --margins {w}/margins_borgere.csv --id id -o {d}/w.csv"
+def _dream_csv(column: str, value: object) -> Callable[[Path, Path], None]:
+    def build(w: Path, d: Path) -> None:
+        df = pd.read_parquet(w / "data" / "dream.parquet")
+        df[column] = df[column].astype(object)
+        df.loc[df.index[4], column] = value
+        df.to_csv(d / "x.csv", index=False)
+    return build
+
+
 CASES = [
     ("binary csv", "weight {d}/r.csv --margins {w}/margins_borgere.csv --id id -o {d}/w.csv", _random_csv,
      "not a text (CSV) file: it holds binary data; export it as CSV, or give the original file ({d}/r.csv)"),
@@ -92,6 +100,12 @@ CASES = [
     ("sex as text", f"outcomes {{d}}/x.parquet -d {CUBB} -o {{d}}/o.xlsx", _dream("kon", ["ukendt"]),
      "1 values in sex column are not codes ('ukendt'; rows 2); expected DST's 1 (man) / 2 (woman), or M/K, Mand/Kvinde, Male/Female "
      "({d}/x.parquet, row 2, column kon)"),
+    ("week code too large", f"outcomes {{d}}/x.csv -d {CUBB} -o {{d}}/o.xlsx", _dream_csv("y_2010", 40000),
+     "benefit code 40000 outside 1-999 ({d}/x.csv, row 6, column y_2010)"),
+    ("week code a fraction", f"outcomes {{d}}/x.csv -d {CUBB} -o {{d}}/o.xlsx", _dream_csv("y_2010", 730.5),
+     "benefit code 730.5 is not a whole number ({d}/x.csv, row 6, column y_2010)"),
+    ("grad quoted as written", f"outcomes {{d}}/x.csv -d {CUBB} -o {{d}}/o.xlsx", _dream_csv("grad_2020_01", "1.234,5"),
+     "non-numeric employment degree '1.234,5' ({d}/x.csv, row 6, column grad_2020_01)"),
 ]
 
 

@@ -55,7 +55,10 @@ def _arrow_error(e: Exception, p: Path, header: list[str], enc: str, sep: str) -
     values = pd.read_csv(p, sep=sep, encoding=enc, usecols=[col], dtype=str, keep_default_na=False)[col]
     hit = (values == bad.group(1)).to_numpy()
     what = "a numeric code" if col.startswith("y_") else "a number"
-    return DataError(f"non-numeric value '{bad.group(1)}' where {what} is expected", p, row=first_row(hit) if hit.any() else None, column=col)
+    row = first_row(hit) if hit.any() else None
+    if pd.notna(pd.to_numeric(bad.group(1), errors="coerce")):  # 40000 or 730.0: a number, just not a code
+        return DataError(f"value '{bad.group(1)}' is not {what} of the expected kind (whole number 1-999)", p, row=row, column=col)
+    return DataError(f"non-numeric value '{bad.group(1)}' where {what} is expected", p, row=row, column=col)
 
 
 def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:

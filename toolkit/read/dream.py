@@ -108,7 +108,8 @@ def read_plan(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int = 
     p = _existing(path)
     read = plan.columns(cols.id)
     read = [c for c in read if c]
-    types: dict[str, pa.DataType] = {w.name: pa.int16() for w in plan.weeks}
+    # codes as float32 (exact for any code): 730.0 and 40000 then get their own messages in codes_array
+    types: dict[str, pa.DataType] = {w.name: pa.float32() for w in plan.weeks}
     # grad as text in CSV: the decimal mark (',' or '.') is resolved per value in grad_array
     types.update({g: pa.string() if p.suffix.lower() in {".csv", ".txt", ".tsv"} else pa.float64() for g in plan.grad if g})
     types[cols.id] = pa.string()

@@ -49,15 +49,16 @@ def grad_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: i
     """A monthly employment-degree column → float32 (blank = 0); text or negatives are errors."""
     t = arr.type
     if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t) or pa.types.is_decimal(t)):
-        s = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
-        s = pc.replace_substring(s, ",", ".")
+        written = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
+        s = pc.replace_substring(written, ",", ".")
         s = pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
         try:
             arr = pc.cast(s, pa.float64())
         except pa.ArrowInvalid:
             vals = s.to_numpy(zero_copy_only=False)
             bad = np.array([v is not None and pd.isna(pd.to_numeric(v, errors="coerce")) for v in vals])
-            raise DataError(f"non-numeric employment degree '{vals[bad][0]}'", path, row=first_bad_row(bad, offset), column=name) from None
+            shown = written.to_numpy(zero_copy_only=False)[bad][0]  # as the cell says (1.234,5), not as converted
+            raise DataError(f"non-numeric employment degree '{shown}'", path, row=first_bad_row(bad, offset), column=name) from None
     v = arr.to_numpy(zero_copy_only=False).astype(np.float32) if not pa.types.is_null(arr.type) else np.zeros(len(arr), np.float32)
     v = np.nan_to_num(v, nan=0.0, copy=False)
     if len(v) and v.min() < 0:
