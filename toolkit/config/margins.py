@@ -100,8 +100,8 @@ def _parse_target(raw: Any) -> tuple[float | None, bool]:
     return (None if not math.isfinite(value) else value), False
 
 
-_THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+(,\d+)?")  # 7.448 or 1.234,5
-_DOTTED = re.compile(r"\d{1,3}(\.\d{3})+")  # 7.448: seven thousand or seven point four?
+_THOUSANDS = re.compile(r"-?[1-9]\d{0,2}(\.\d{3})+,\d+")  # 1.234,5 (7.448 alone is decided file-wide)
+_DOTTED = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")  # 7.448: seven thousand or seven point four?
 
 
 def _written(target: Any) -> str | None:
