@@ -335,21 +335,3 @@ def test_shares_and_bare_percentages_are_read_as_shares(tmp_path: Path, targets:
     assert m.margins[0].shares and m.count_total() is None
     assert [t / m.margins[0].total for t in m.margins[0].targets] == pytest.approx(shares)
     assert m.warnings == [warning]
-
-
-# class 4: SPSS user-missing declared in the .sav -------------------------------------------------------
-
-def test_declared_user_missing_code_is_left_out_of_the_base_not_a_zero_row(tmp_path: Path, cli) -> None:
-    rng = np.random.default_rng(1)
-    df = pd.DataFrame({"id": np.arange(1, 101, dtype=float), "q": rng.integers(1, 6, 100).astype(float)})
-    labels = {1: "Meget enig", 2: "Enig", 3: "Uenig", 4: "Meget uenig", 5: "Ved ikke"}
-    pyreadstat.write_sav(df, str(tmp_path / "s.sav"), variable_value_labels={"q": labels}, missing_ranges={"q": [5]})
-    code, _, err = cli("crosstab", tmp_path / "s.sav", "-o", tmp_path / "o.xlsx", "--tidy", tmp_path / "o.csv")
-    assert code == 0, err
-    tidy = pd.read_csv(tmp_path / "o.csv").set_index(["row", "stat"])["value"]
-    answered = df["q"][df["q"] != 5]
-    assert "Ved ikke" not in tidy.index.get_level_values("row")
-    assert tidy[("Total", "count")] == len(answered)
-    for c in range(1, 5):
-        assert tidy[(labels[c], "count")] == (answered == c).sum()
-        assert tidy[(labels[c], "percent")] == pytest.approx(100 * (answered == c).mean())

@@ -237,10 +237,6 @@ def read_data(path: str | Path, columns: list[str] | None = None, *, text: Seque
         df, meta = _read_stat(p, usecols=columns)
         var_labels = {k: v for k, v in zip(meta.column_names, meta.column_labels or []) if v}
         val_labels = {k: dict(v) for k, v in (meta.variable_value_labels or {}).items()}
-        missing = declared_missing(p)
-        for var, ranges in missing.items():  # declared user-missing codes are blanks: no label, so no "Ved ikke 0" row
-            if var in val_labels:
-                val_labels[var] = {c: lab for c, lab in val_labels[var].items() if not _within(c, ranges)}
     else:
         raise InputError(
             f"unsupported file type '{ext or p.name}'; use .csv, .xlsx, .sav, .dta, .sas7bdat or .parquet", p
@@ -248,13 +244,6 @@ def read_data(path: str | Path, columns: list[str] | None = None, *, text: Seque
     if df.shape[1] == 0:
         raise DataError("the file has no columns", p)
     return Dataset(df, p, var_labels, val_labels)
-
-
-def _within(code: Any, ranges: list[tuple[Any, Any]]) -> bool:
-    try:
-        return any(lo <= code <= hi for lo, hi in ranges)
-    except TypeError:  # text codes against numeric ranges
-        return any(code == lo for lo, _ in ranges)
 
 
 def data_row(index: int) -> int:
