@@ -311,3 +311,13 @@ def test_cubb_notes_state_the_counting_rule(two_runs: tuple[Path, Path]) -> None
     assert "én gang pr. afgangstype" in other and "summere til mere end 100" in other
     assert "uger med passiv ydelse tæller med" in cross and "en hvilken som helst" in cross
     assert "første dag i fødselsmåneden" in first and "første dag i fødselsmåneden" in cross
+
+
+def test_contents_sheet_heads_each_chapter_with_its_title_from_the_wave(two_runs: tuple[Path, Path], demo_wave: Path) -> None:
+    """`toolkit report` passes the wave's chapter titles to the contents sheet (not just "Kapitel N")."""
+    from toolkit.config.yaml import read_yaml
+
+    wave = read_yaml(demo_wave)
+    texts = {c.value for row in openpyxl.load_workbook(two_runs[0])["Indhold"].iter_rows() for c in row if c.value}
+    for ch in wave["chapters"]:
+        assert f"Kapitel {ch['number']} {ch['title']}" in texts, ch["title"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import typer
 
@@ -30,11 +30,13 @@ def write_outputs(
     parameters: dict[str, Any] | None = None,
     template: Path | None = None,
     also: Sequence[tuple[Path, Callable[[Path], object]]] = (),
+    chapters: Mapping[str, str] | None = None,
 ) -> None:
     """Write the workbook, the tidy CSV and any `also` outputs (path, writer) as one commit: all or none,
     refusing to overwrite any input.
 
-    `inputs` are the files read, as `Input`s hashed by the read step (a bare path is hashed now)."""
+    `inputs` are the files read, as `Input`s hashed by the read step (a bare path is hashed now);
+    `chapters` (number → title) gives the contents sheet its chapter headings."""
     paths = [i.path if isinstance(i, Input) else Path(i) for i in inputs]
     extra = [p for p, _ in also]
     guard_outputs([out, tidy, *extra], paths)
@@ -42,7 +44,7 @@ def write_outputs(
                       parameters=parameters or {})
     targets = [out, *([tidy] if tidy is not None else []), *extra]
     with atomic_paths(targets) as temps:
-        write_workbook(tables, temps[0], prov, load_template(template))
+        write_workbook(tables, temps[0], prov, load_template(template), chapters=chapters)
         if tidy is not None:
             write_tidy(tables, temps[1])
         for (_, writer), tmp in zip(also, temps[len(temps) - len(also):]):

@@ -42,7 +42,8 @@ def report(
         rep = build_report(w, progress)
         bar.advance(task)
     echo_warnings(rep.warnings)
-    write_outputs(rep.tables, out, inputs=rep.inputs, tidy=tidy, parameters=rep.parameters, template=template)
+    write_outputs(rep.tables, out, inputs=rep.inputs, tidy=tidy, parameters=rep.parameters, template=template,
+                  chapters={ch.number: ch.title for ch in w.spec.chapters})
 
 
 def check(
