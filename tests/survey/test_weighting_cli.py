@@ -47,6 +47,9 @@ def test_report_workbook_and_printed_table(demo_dir, weighted) -> None:
     out, stdout = weighted
     assert "Vægtning: stikprøve, mål og vægtet fordeling" in stdout
     assert "Effektiv stikprøvestørrelse (Kish)" in stdout
+    # the console speaks the workbook's Danish number style: 40,8 % (4897 of 12.000 in match group 5)
+    assert "40,8 %" in stdout and "40.8 %" not in stdout
+    assert "weights summing to 12.000,0" in stdout
     wb = load_workbook(out / "r.xlsx")
     texts = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None}
     assert "Matchgruppe 5" in texts and "Designeffekt (1 + CV²)" in texts

@@ -10,6 +10,7 @@ import typer
 from toolkit.cli.common import echo_warnings, write_outputs
 from toolkit.config.definitions import load_municipality_names
 from toolkit.core.errors import ConfigError, ToolkitError
+from toolkit.core.fmt import dk
 from toolkit.core.table import numbered
 from toolkit.pipeline.inputs import Inputs
 
@@ -60,7 +61,7 @@ def model(
     echo_warnings(run.warnings)
     assert run.result is not None
     f = run.result.fit
-    typer.echo(f"model: {spec.dependent} ~ {' + '.join(f.xs) or '1'}  (R² = {f.rsquared:.3f}, n = {f.n} municipalities)")
+    typer.echo(f"model: {spec.dependent} ~ {' + '.join(f.xs) or '1'}  (R² = {dk(f.rsquared, 3)}, n = {f.n} municipalities)")
     write_outputs(numbered(run.tables), out, inputs=run.inputs, tidy=tidy, parameters=run.parameters)
 
 

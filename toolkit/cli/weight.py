@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from toolkit.cli.common import echo_warnings, write_outputs
+from toolkit.core.fmt import dk
 from toolkit.core.table import Cell, Kind, Table
 from toolkit.pipeline.inputs import Inputs
 from toolkit.pipeline.weight import run_weight, weight_columns
@@ -21,13 +22,14 @@ def _show(cell: Cell) -> str:
     value, kind = cell.value, cell.kind
     if isinstance(value, str) or value is None:
         return str(value or "")
+    # the workbook's Danish style on the console too: 69,7 %, 12.000, 1,234, 6,7e-13
     if cell.display is not None and cell.display.notation == "scientific":
-        return f"{value:.{1 if cell.display.decimals is None else cell.display.decimals}e}"
+        return f"{value:.{1 if cell.display.decimals is None else cell.display.decimals}e}".replace(".", ",")
     if kind is Kind.PERCENT:
-        return f"{100 * value:.1f} %"
+        return f"{dk(100 * value, 1)} %"
     if kind in (Kind.COUNT, Kind.BASE):
-        return f"{int(value):,}"
-    return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.1f}"
+        return dk(int(value), 0, grouped=True)
+    return dk(value, 3, grouped=True) if abs(value) < 1000 else dk(value, 1, grouped=True)
 
 
 def render(table: Table) -> str:
@@ -74,7 +76,7 @@ def weight(
     else:  # the weights and their report are committed together: a failing report leaves no weights
         write_outputs(run.tables, report, inputs=run.inputs, parameters={"margins": margins, **run.parameters},
                       also=[(out, lambda tmp: write_csv(frame, tmp))])
-    typer.echo(f"{run.result.n} weights summing to {run.result.weights.sum():,.1f}")
+    typer.echo(f"{dk(run.result.n, 0, grouped=True)} weights summing to {dk(run.result.weights.sum(), 1, grouped=True)}")
 
 
 def register(app: typer.Typer) -> None:
