@@ -38,3 +38,17 @@ def test_an_unknown_definitions_name_is_one_line(tmp_path: Path, cli) -> None:
     assert code == 2
     assert err == "error: no shipped definitions named 'cub'; shipped: cubb, nychance (or give a path to a .yaml)\n"
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_demo_dream_refuses_to_overwrite_an_extract_without_force(tmp_path: Path) -> None:
+    """`toolkit demo-dream` never replaces an existing extract silently (issue 13, class 8)."""
+    target = tmp_path / "dream.csv"
+    target.write_text("pnr;y_2001\n1;730\n", encoding="utf-8")
+    before = target.read_bytes()
+    r = run_cli("demo-dream", tmp_path, "--persons", "100", "--csv")
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: refusing to overwrite an existing extract; use --force to replace it ({target})"
+    assert target.read_bytes() == before
+    r = run_cli("demo-dream", tmp_path, "--persons", "100", "--csv", "--force")
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_csv(target, sep=";")) == 100

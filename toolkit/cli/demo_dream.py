@@ -14,9 +14,10 @@ def demo_dream(
     seed: int = typer.Option(2024, help="Random seed (the shipped demo uses 2024)."),
     persons: int = typer.Option(30_000, min=100, help="Number of persons."),
     csv: bool = typer.Option(False, "--csv", help="Write a ';'-separated CSV instead of Parquet."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing extract of that name."),
 ) -> None:
     """Generate a synthetic DREAM extract (deterministic; the demo wave's has 30,000 persons)."""
-    typer.echo(f"wrote {write_demo_dream(folder, seed=seed, persons=persons, csv=csv)}")
+    typer.echo(f"wrote {write_demo_dream(folder, seed=seed, persons=persons, csv=csv, force=force)}")
 
 
 def register(app: typer.Typer) -> None:

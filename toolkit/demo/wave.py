@@ -120,13 +120,19 @@ def write_demo_wave(folder: Path, *, seed: int = 2024, force: bool = False, data
     return paths
 
 
-def write_demo_dream(folder: Path, *, seed: int = 2024, persons: int = 30_000, csv: bool = False) -> Path:
-    """Write dream.parquet (or dream.csv, ';'-separated with decimal commas) into the folder."""
+def write_demo_dream(folder: Path, *, seed: int = 2024, persons: int = 30_000, csv: bool = False,
+                     force: bool = True) -> Path:
+    """Write dream.parquet (or dream.csv, ';'-separated with decimal commas) into the folder;
+    without `force` an existing extract is refused before anything is generated."""
     from toolkit.demo.dream import synthetic_extract
 
+    path = folder / ("dream.csv" if csv else "dream.parquet")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError("exists and is not a folder; give a folder for the extract", folder)
+    if path.exists() and not force:
+        raise OutputError("refusing to overwrite an existing extract; use --force to replace it", path)
     folder.mkdir(parents=True, exist_ok=True)
     df = synthetic_extract(seed, persons)
-    path = folder / ("dream.csv" if csv else "dream.parquet")
     with atomic_path(path) as tmp:
         if csv:
             df.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8")
