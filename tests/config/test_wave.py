@@ -96,3 +96,16 @@ def test_reference_quarter_is_read_by_the_calendar_rule(tmp_path: Path) -> None:
     _, problems = parse_wave(write(tmp_path, GOOD.replace("disclosure_threshold: 5", "reference_quarter: 2022Q5")))
     assert [(p.key, p.message) for p in problems] == [
         ("parameters.reference_quarter", "expected a quarter as YYYY-Q (e.g. 2022-4), got '2022Q5'")]
+
+
+def test_disclosure_policy_from_the_parameters(tmp_path: Path) -> None:
+    from toolkit.pipeline.report import wave_policy
+    from toolkit.publish.disclosure import Policy
+
+    (tmp_path / "ledere.csv").write_text("id\n1\n", encoding="utf-8")
+    assert wave_policy(load_wave(write(tmp_path, GOOD))) == Policy(threshold=5, zeros="show", complements=True)
+    text = GOOD.replace("disclosure_threshold: 5", "disclosure_threshold: 10\n  disclosure_zeros: small-groups\n"
+                        "  disclosure_complements: false")
+    assert wave_policy(load_wave(write(tmp_path, text))) == Policy(threshold=10, zeros="small-groups", complements=False)
+    _, problems = parse_wave(write(tmp_path, GOOD.replace("disclosure_threshold: 5", "disclosure_zeros: never")))
+    assert [p.key for p in problems] == ["parameters.disclosure_zeros"]

@@ -111,9 +111,16 @@ def test_demo_figures_equal_an_independent_statsmodels_fit(demo_run: Path, demo_
     stdout = (demo_run / "stdout.txt").read_text()
     xs = stdout.split("~ ")[1].split("  (")[0].split(" + ")
     assert xs[:2] == ["anciennitet", "andel_match45"]
-    frame = inmodel[xs].astype(float)
-    for c in ("anciennitet", "andel_match45", "maal2"):
-        assert np.allclose(inmodel.get(c, reg.loc[inmodel.index, c]).astype(float), reg.loc[inmodel.index, c])
+    # the model uses the unrounded register values; survey indicators as the sheet shows them
+    frame = pd.DataFrame({x: reg.loc[inmodel.index, x] if x in reg else inmodel[x] for x in xs}).astype(float)
+    # the data sheet publishes register means as they are and register shares at one decimal of a
+    # per cent; a share whose complement describes fewer than 5 persons is suppressed ("x")
+    for c, digits in (("anciennitet", None), ("andel_match45", 3), ("maal2", 3)):
+        if c not in inmodel:
+            continue
+        shown = inmodel[c][inmodel[c] != "x"].astype(float)
+        want = reg.loc[shown.index, c] if digits is None else reg.loc[shown.index, c].round(digits)
+        assert np.allclose(shown, want, rtol=0, atol=1e-12) and len(shown) > 0
     ref = sm.OLS(reg.loc[inmodel.index, "maal2"], sm.add_constant(frame)).fit()
     res = t[(t["table"] == "model_resultat")]
     r2 = float(res[res["row"] == "R²"]["value"].iloc[0])
@@ -203,10 +210,19 @@ def test_register_only_model_from_parquet(tmp_path: Path) -> None:
                       "z": rng.normal(size=n)})
     d["maal2"] = 1 - 0.5 * d["anc"] + 0.8 * d["x"] + rng.normal(scale=0.5, size=n)
     d["maal1"] = 0.5 + 0.7 * d["x"] + rng.normal(scale=0.5, size=n)
+    d["personer"] = 40
     d.to_parquet(tmp_path / "reg.parquet")
-    cfg = _config(tmp_path, "dependent: maal2\nrobustness: [maal1]\ncontrols: [anc]\ncandidates: {register: [x, z]}\n"
-                            "register: {file: reg.parquet}\n")
+    spec = "dependent: maal2\nrobustness: [maal1]\ncontrols: [anc]\ncandidates: {register: [x, z]}\n"
+    cfg = _config(tmp_path, spec + "register: {file: reg.parquet}\n")
+    # register figures that do not say how many persons stand behind them cannot be published
+    from toolkit.publish.disclosure import DisclosureError
+
+    with pytest.raises(DisclosureError, match="model_data .* declares no persons"):
+        _run_in_process(cfg, tmp_path / "o.xlsx", ("municipalities", ROOT / "registers" / "municipalities.csv"))
+    assert not (tmp_path / "o.xlsx").exists()
+    cfg = _config(tmp_path, spec + "register: {file: reg.parquet, persons: personer}\n")
     out = _run_in_process(cfg, tmp_path / "o.xlsx", ("municipalities", ROOT / "registers" / "municipalities.csv"))
     assert out.startswith("model: maal2 ~ anc + x  (R² = ")
     wb = openpyxl.load_workbook(tmp_path / "o.xlsx")
-    assert len(wb.sheetnames) == 11  # contents + 9 tables + provenance
+    assert len(wb.sheetnames) == 12  # contents + 9 tables + provenance + Diskretionering
+    assert wb["Diskretionering"]["A1"].value == "Diskretionering"

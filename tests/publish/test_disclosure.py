@@ -42,8 +42,9 @@ def test_small_cell_and_its_total_partner(tmp_path: Path) -> None:
 def test_secondary_picks_the_smallest_part_that_reaches_the_threshold() -> None:
     t = counts("t", ["a", "b", "c", "d", "Total"], [[2], [1], [9], [50], [62]], row_roles=body_then(4, Role.TOTAL))
     suppress([t])
-    # a (2) and b (1) are primary: two hidden cells in the relation, nothing more needed
-    assert hidden(t) == {(0, 0), (1, 0)}
+    # a (2) and b (1) are primary; hidden together they still add up to 62 − 9 − 50 = 3, which pins
+    # each to 0-3 persons: the smallest other part (c, 9) goes too
+    assert hidden(t) == {(0, 0), (1, 0), (2, 0)}
     t = counts("t", ["a", "b", "c", "d", "Total"], [[2], [6], [9], [50], [67]], row_roles=body_then(4, Role.TOTAL))
     suppress([t])
     assert hidden(t) == {(0, 0), (1, 0)}  # 6 is the smallest part with 2 + 6 ≥ 5

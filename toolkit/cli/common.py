@@ -13,6 +13,8 @@ from toolkit.config.template import load_template
 from toolkit.core.table import Table
 from toolkit.pipeline.inputs import Input
 from toolkit.publish.atomic import atomic_paths, guard_outputs
+from toolkit.publish.audit import checked
+from toolkit.publish.disclosure import Policy
 from toolkit.publish.excel import Provenance, write_workbook
 from toolkit.publish.tidy import write_tidy
 
@@ -31,20 +33,25 @@ def write_outputs(
     template: Path | None = None,
     also: Sequence[tuple[Path, Callable[[Path], object]]] = (),
     chapters: Mapping[str, str] | None = None,
+    policy: Policy | None = None,
 ) -> None:
     """Write the workbook, the tidy CSV and any `also` outputs (path, writer) as one commit: all or none,
     refusing to overwrite any input.
 
     `inputs` are the files read, as `Input`s hashed by the read step (a bare path is hashed now);
-    `chapters` (number → title) gives the contents sheet its chapter headings."""
+    `chapters` (number → title) gives the contents sheet its chapter headings; with register tables
+    nothing is written unless the disclosure audit passes (`policy`: the rules, default the run's
+    `threshold` parameter, else 5)."""
     paths = [i.path if isinstance(i, Input) else Path(i) for i in inputs]
     extra = [p for p, _ in also]
     guard_outputs([out, tidy, *extra], paths)
+    params = parameters or {}
+    disclosure = checked(tables, policy or Policy(threshold=int(params.get("threshold") or params.get("disclosure_threshold") or 5)))
     prov = Provenance(command=command_line(), inputs=[i if isinstance(i, Input) else Path(i) for i in inputs],
-                      parameters=parameters or {})
+                      parameters=params)
     targets = [out, *([tidy] if tidy is not None else []), *extra]
     with atomic_paths(targets) as temps:
-        write_workbook(tables, temps[0], prov, load_template(template), chapters=chapters)
+        write_workbook(tables, temps[0], prov, load_template(template), chapters=chapters, disclosure=disclosure)
         if tidy is not None:
             write_tidy(tables, temps[1])
         for (_, writer), tmp in zip(also, temps[len(temps) - len(also):]):

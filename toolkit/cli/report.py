@@ -22,7 +22,7 @@ def report(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from toolkit.config.wave import load_wave
-    from toolkit.pipeline.report import build_report
+    from toolkit.pipeline.report import build_report, wave_policy
 
     tidy = tidy or out.with_name(out.stem + "_tidy.csv")
     guard_outputs([out, tidy], [wave])  # before the analyses: a bad path should not cost a whole run
@@ -43,7 +43,8 @@ def report(
         bar.advance(task)
     echo_warnings(rep.warnings)
     write_outputs(rep.tables, out, inputs=rep.inputs, tidy=tidy, parameters=rep.parameters, template=template,
-                  chapters={ch.number: ch.title for ch in w.spec.chapters})
+                  chapters={ch.number: ch.title for ch in w.spec.chapters},
+                  policy=wave_policy(w))
 
 
 def check(

@@ -52,6 +52,8 @@ class Parameters(Strict):
     """Run parameters; window, reference month and programme municipalities override the definitions."""
 
     disclosure_threshold: int = Field(5, ge=1)
+    disclosure_zeros: Literal["show", "small-groups", "all"] = "show"
+    disclosure_complements: bool = True
     window: Optional[Window] = None
     reference_month: Optional[Month] = None
     reference_quarter: Optional[Quarter] = None

@@ -8,14 +8,15 @@ import numpy as np
 from toolkit.core.table import Cell, Kind
 
 
-def percent(share: float | None, n: int) -> Cell:
-    """A percent cell holding a fraction (0.077, not 7.7) that describes n persons; None = no base."""
-    return Cell(None if share is None else float(share), Kind.PERCENT, n=int(n))
+def percent(share: float | None, n: int, of: int | None = None) -> Cell:
+    """A percent cell holding a fraction (0.077, not 7.7) that describes n persons (of `of`, when
+    known); None = no base."""
+    return Cell(None if share is None else float(share), Kind.PERCENT, n=int(n), of=None if of is None else int(of))
 
 
 def pct(k: int, n: int) -> Cell:
-    """k persons out of n as a percent cell (it describes the k); None when n is 0."""
-    return percent(k / n if n else None, k)
+    """k persons out of n as a percent cell (it describes the k, its complement the n − k); None when n is 0."""
+    return percent(k / n if n else None, k, n)
 
 
 def count(k: int) -> Cell:

@@ -54,13 +54,17 @@ class Display:
 
 @dataclass
 class Cell:
-    """One body cell. `n` is the number of persons it describes (used by disclosure control)."""
+    """One body cell. `n` is the number of persons it describes (used by disclosure control; None =
+    not a register-person cell); `of` the persons a share is of (its base; the complement `of − n`
+    is protected too); `primary` marks a cell suppressed for its own size (else for another's)."""
 
     value: float | int | str | None
     kind: Kind = Kind.COUNT
     n: int | None = None
     suppressed: bool = False
     display: Display | None = None
+    of: int | None = None
+    primary: bool = False
 
     @property
     def is_number(self) -> bool:

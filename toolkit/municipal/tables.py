@@ -264,8 +264,12 @@ def data_table(res: ModelResult) -> Table:
         row = [_text(str(k)), _text("Ja" if k in insample else "Nej")]
         for c in names:
             v = j.variables[c]
-            n = persons if v.source == REGISTER else None
-            row.append(_num(j.frame.at[k, c], Kind.PERCENT if v.percent else Kind.MEAN, n=n))
+            cell = _num(j.frame.at[k, c], Kind.PERCENT if v.percent else Kind.MEAN)
+            if v.source == REGISTER:  # a register share of the municipality's persons describes share × persons of them
+                cell.n = persons
+                if v.percent and persons is not None and cell.is_number:
+                    cell.n, cell.of = int(round(float(cell.value) * persons)), persons  # type: ignore[arg-type]
+            row.append(cell)
         cells.append(row)
     cols = ["Kode", "I modellen"] + names
     notes = [_source(res), "Anm.: Kolonnerne er variabelnavne; deres betydning står i oversigten over variable. Tom celle = ingen værdi."]

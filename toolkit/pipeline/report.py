@@ -309,6 +309,14 @@ class Report:
         return unique([w for it in self.items for w in it.run.warnings] + self.extra_warnings)
 
 
+def wave_policy(wave: Wave) -> Any:
+    """The disclosure rules of the wave (its `parameters`, defaults documented in publish.disclosure)."""
+    from toolkit.publish.disclosure import Policy
+
+    p = wave.spec.parameters
+    return Policy(threshold=p.disclosure_threshold, zeros=p.disclosure_zeros, complements=p.disclosure_complements)
+
+
 def build_report(wave: Wave, progress: Progress | None = None) -> Report:
     """Every chapter's tables, numbered, register tables disclosure-controlled; with the inputs used."""
     ctx = Context(wave)
@@ -329,6 +337,13 @@ def build_report(wave: Wave, progress: Progress | None = None) -> Report:
             items.append(ItemRun(ch.number, i + 1, item.kind, run, run.published(f"{ch.number}/{i + 1}")))
             chapter_tables += items[-1].tables
         renumber(chapter_tables, ch.number)
+    # each run protected its own tables; the whole output once more, as the items share persons
+    # (two profile items on one cohort, CUBB and NY CHANCE on one extract)
+    from toolkit.publish.disclosure import suppress
+
+    register_tables = [t for it in items for t in it.tables if t.register]
+    if register_tables:
+        suppress(register_tables, wave_policy(wave))
     # a survey weighted only for its cross-tabs still says what its margins file needs
     weight_warnings = [w for r in ctx.weight_runs.values() for w in r.warnings]
     params = {"wave": wave.spec.name, "disclosure_threshold": wave.spec.parameters.disclosure_threshold}

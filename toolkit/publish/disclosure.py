@@ -1,25 +1,62 @@
 """Disclosure control for register tables: small cells are suppressed, visibly, with secondary
 suppression so that a suppressed cell cannot be recovered from totals.
 
-Primary: every cell of a register table whose `Cell.n` (persons it describes) is below the
-threshold (default 5; zero cells are kept unless `zeros=True`) is suppressed.
-Secondary: for each linear relation of a table (`Table.relations`: parts adding up to a total,
-possibly across tables, cells referred to by keys; and each row (column) with the role TOTAL
-summing the body rows (columns) of its group above (before) it), a
-relation with exactly one suppressed cell gets a second one: the unsuppressed part with the
-fewest persons that brings the suppressed persons up to the threshold (else the largest), or the
-total. A derived cell (`Table.derived`: a change, projection, mean or copy of other cells) is
-suppressed when one of its inputs is. Repeated until no relation has a lone suppressed cell and
-no derived cell a suppressed input. This is the classic
-one-relation-at-a-time method; it protects the one- and two-way tables the toolkit produces,
-not arbitrary linked cubes.
+The rules (`Policy`, set in the wave file's `parameters`; defaults in brackets):
+- Primary: a register cell whose `Cell.n` (persons it describes) is below the threshold [5];
+  a share whose complement (`Cell.of − n`, the persons it does not describe) is below it
+  [complements: true]; zeros are shown [zeros: show] – a zero says "none of these", which the
+  reader learns from the base anyway – unless `small-groups` (a zero share of fewer than the
+  threshold persons) or `all`.
+- Secondary: for each linear relation of a table (`Table.relations`: parts adding up to a total,
+  possibly across tables, cells referred to by keys; and each row (column) with the role TOTAL
+  summing the body rows (columns) of its group above (before) it), a relation with exactly one
+  suppressed cell gets a second one: the unsuppressed part with the fewest persons that brings the
+  suppressed persons up to the threshold (else the largest), or the total. A derived cell
+  (`Table.derived`: a change, projection, mean or copy of other cells) is suppressed when one of
+  its inputs is. Repeated until no relation has a lone suppressed cell and no derived cell a
+  suppressed input.
+- Published precision: shown register percentages are rounded to the decimals shown [1], so
+  the workbook and the tidy CSV carry the same number and no common denominator can be inferred.
+- Tests: a note of a table with a suppressed cell shows no test statistic and no p-value.
+- Declaration: a register table must say which cells describe register persons (`Cell.n`); one
+  that declares none is refused.
+`publish.audit` then proves, over everything published, that no suppressed cell can be narrowed.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import re
+from dataclasses import dataclass
+from typing import Literal, Sequence
 
-from toolkit.core.table import Cell, Ref, Relation, Role, Table, require_unique
+from toolkit.core.errors import ToolkitError
+from toolkit.core.table import Cell, Kind, Ref, Relation, Role, Table, require_unique
+
+Zeros = Literal["show", "small-groups", "all"]
+
+
+class DisclosureError(ToolkitError):
+    """Register output that disclosure control cannot vouch for (undeclared cells, a failed audit)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The disclosure rules of a run; see the module docstring for what each means."""
+
+    threshold: int = 5
+    zeros: Zeros = "show"
+    complements: bool = True
+    decimals: int = 1  # register percentages are published with this many decimals (unless the cell says otherwise)
+
+    def small(self, c: Cell) -> bool:
+        """True when the cell must be suppressed for its own size (primary)."""
+        if c.n is None:
+            return False
+        if 0 < c.n < self.threshold:
+            return True
+        if c.n == 0:
+            return self.zeros == "all" or (self.zeros == "small-groups" and c.of is not None and c.of < self.threshold)
+        return self.complements and c.of is not None and 0 < c.of - c.n < self.threshold
 
 
 def _parts(roles: list[Role], groups: list[str], k: int) -> list[int]:
@@ -51,50 +88,88 @@ def implied_relations(t: Table) -> list[Relation]:
     return rels
 
 
-def _index(tables: dict[str, Table]) -> dict[Ref, Cell]:
+def index(tables: Sequence[Table]) -> dict[Ref, Cell]:
     """Every cell of the tables by its keys."""
-    return {t.ref(i, j): c for t in tables.values() for i, j, c in t.iter_cells()}
+    return {t.ref(i, j): c for t in tables for i, j, c in t.iter_cells()}
 
 
-def _hashable(r: Relation) -> Relation:
-    return Relation(r.total, tuple(r.parts))  # type: ignore[arg-type]
+def relations(tables: Sequence[Table]) -> list[Relation]:
+    """The declared and implied relations of the tables, without repeats, in order."""
+    seen: dict[tuple, Relation] = {}
+    for t in tables:
+        for r in t.relations + implied_relations(t):
+            seen.setdefault((r.total, tuple(r.parts)), r)
+    return list(seen.values())
 
 
-def suppress(tables: Sequence[Table], threshold: int = 5, zeros: bool = False) -> list[Table]:
+def require_declared(tables: Sequence[Table]) -> None:
+    """Refuse a register table with numbers none of which says how many persons it describes."""
+    for t in tables:
+        numbers = [c for _, _, c in t.iter_cells() if c.kind is not Kind.TEXT and c.value is not None]
+        if numbers and all(c.n is None for c in numbers):
+            raise DisclosureError(f"table {t.key} is built from register data but declares no persons behind its cells "
+                                  "(Cell.n; a model config: register.persons); it cannot be published in a register workbook")
+
+
+def policy_of(threshold: int | Policy = 5, zeros: bool | Zeros = False, complements: bool = True) -> Policy:
+    """A Policy from suppress()'s arguments (`zeros=True` is the old "suppress every zero")."""
+    if isinstance(threshold, Policy):
+        return threshold
+    z: Zeros = "all" if zeros is True else "show" if zeros is False else zeros
+    return Policy(threshold=int(threshold), zeros=z, complements=complements)
+
+
+def suppress(tables: Sequence[Table], threshold: int | Policy = 5, zeros: bool | Zeros = False,
+             complements: bool = True) -> list[Table]:
     """Suppress small cells (and what would reveal them) in the register tables, in place.
 
     Non-register tables pass untouched. Suppressed cells get `suppressed=True` and no value; a
-    table with suppressed cells gets an "Anm.:" line saying so. Two tables with one key are
-    refused (a bug: one would escape control). Returns the tables.
+    table with suppressed cells gets an "Anm.:" line saying so and its tests lose their p-values.
+    Two tables with one key are refused (a bug: one would escape control). Returns the tables.
     """
+    policy = policy_of(threshold, zeros, complements)
     require_unique(tables, "disclosure control")
-    reg = {t.key: t for t in tables if t.register}
+    reg = [t for t in tables if t.register]
     if not reg:
         return list(tables)
-    cells = _index(reg)
-
-    def small(c: Cell) -> bool:
-        return c.n is not None and (c.n < threshold) and (zeros or c.n > 0)
-
+    require_declared(reg)
+    cells = index(reg)
     for c in cells.values():
-        if small(c):
-            c.suppressed = True
-    relations: dict[Relation, None] = {}  # ordered, without repeats
-    for t in reg.values():
-        relations.update(dict.fromkeys(_hashable(r) for r in t.relations + implied_relations(t)))
+        if policy.small(c):
+            c.suppressed = c.primary = True
     # a relation with a part or total in a table not being written cannot be used to recover
     usable: list[tuple[Cell | None, list[Cell]]] = []
-    for tot, parts in relations:
-        members = [cells.get(Ref(*r)) for r in parts]
-        total = None if tot is None else cells.get(Ref(*tot))
+    for tot, parts in relations(reg):
+        members = [cells.get(r) for r in parts]
+        total = None if tot is None else cells.get(tot)
         if all(m is not None for m in members) and (tot is None or total is not None):
             usable.append((total, members))  # type: ignore[arg-type]
     derived: list[tuple[Cell, list[Cell]]] = []
-    for t in reg.values():
+    for t in reg:
         for ref, inputs in t.derived:
-            c = cells.get(Ref(*ref))
+            c = cells.get(ref)
             if c is not None:  # an input not being written is not shown: it cannot be given away
-                derived.append((c, [x for i in inputs if (x := cells.get(Ref(*i))) is not None]))
+                derived.append((c, [x for i in inputs if (x := cells.get(i)) is not None]))
+    _secondary(usable, derived, policy.threshold)
+    _until_audited(reg, usable, derived, policy.threshold)
+    note = (f"Anm.: x = diskretioneret: cellen omfatter færre end {policy.threshold} personer eller er skjult, "
+            "så den ikke kan tilbageregnes.")
+    for t in reg:
+        hit = False
+        for _, _, c in t.iter_cells():
+            if c.suppressed:
+                c.value = None
+                hit = True
+            elif c.kind is Kind.PERCENT and c.n is not None and c.is_number:
+                c.value = published(float(c.value), c, policy)  # type: ignore[arg-type]
+        if hit:
+            t.notes = [blind_tests(n) for n in t.notes]
+            if note not in t.notes:
+                t.notes.append(note)
+    return list(tables)
+
+
+def _secondary(usable: list[tuple[Cell | None, list[Cell]]], derived: list[tuple[Cell, list[Cell]]], threshold: int) -> None:
     changed = True
     while changed:
         changed = False
@@ -116,13 +191,55 @@ def suppress(tables: Sequence[Table], threshold: int = 5, zeros: bool = False) -
             if not c.suppressed and any(i.suppressed for i in inputs):
                 c.suppressed = True
                 changed = True
-    note = f"Anm.: x = diskretioneret: cellen omfatter færre end {threshold} personer eller er skjult, så den ikke kan tilbageregnes."
-    for t in reg.values():
-        hit = False
-        for _, _, c in t.iter_cells():
-            if c.suppressed:
-                c.value = None
-                hit = True
-        if hit and note not in t.notes:
-            t.notes.append(note)
-    return list(tables)
+
+
+def _until_audited(reg: list[Table], usable: list[tuple[Cell | None, list[Cell]]],
+                   derived: list[tuple[Cell, list[Cell]]], threshold: int) -> None:
+    """Linked relations (a two-way table with both totals, pooled beside per-municipality columns)
+    can pin a cell no single relation does: while the audit narrows a suppressed cell, suppress
+    the smallest shown cell sharing a relation with it (else the smallest that pins it), and
+    propagate again."""
+    from toolkit.publish.audit import audit  # the audit builds on this module
+
+    cells = index(reg)
+    members: dict[Ref, list[Ref]] = {}
+    for tot, parts in relations(reg):
+        group = list(parts) + ([tot] if tot is not None else [])
+        for r in group:
+            members.setdefault(r, []).extend(g for g in group if g != r)
+    for _ in range(len(cells)):
+        res = audit(reg, threshold)
+        if res.ok:
+            return
+        picked: set[Ref] = set()
+        for f in res.findings:
+            for near in (members.get(f.cell, []), f.pins):
+                if picked & set(near):
+                    break  # a cell hidden for another finding of this round may be enough
+                open_ = [r for r in near if r in cells and not cells[r].suppressed and cells[r].n is not None]
+                if open_:
+                    pick = min(open_, key=lambda r: (not (cells[r].n or 0) > 0, cells[r].n or 0))
+                    cells[pick].suppressed = True
+                    picked.add(pick)
+                    break
+        if not picked:
+            return  # nothing left to hide: the writer's audit names the cell
+        _secondary(usable, derived, threshold)
+
+
+def published(share: float, c: Cell, policy: Policy) -> float:
+    """A register share rounded to the decimals it is shown with (0.07692 → 0.077 at one decimal)."""
+    d = c.display.decimals if c.display is not None and c.display.decimals is not None else policy.decimals
+    return round(share, d + 2)
+
+
+_STATISTIC = re.compile(r"(χ²|t|F) = [−\-]?[\d.,]+( \(df = [^)]*\))?, ")
+_P = re.compile(r"p ?(<|=|≥|>) ?\d[\d,]*")
+
+
+def blind_tests(note: str) -> str:
+    """A note with its test statistics and p-values taken out (for a table with a suppressed cell:
+    an exact p, or even its side of 0,05, can narrow the hidden count)."""
+    if not _P.search(note):
+        return note
+    return _P.sub("p vises ikke (diskretionering)", _STATISTIC.sub("", note))

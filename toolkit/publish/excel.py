@@ -28,6 +28,8 @@ from toolkit.config.template import load_template
 from toolkit.core.table import Cell, Display, Kind, Role, Table, require_unique, resolve
 from toolkit.publish import contents, layout, linechart
 from toolkit.publish.atomic import atomic_path
+from toolkit.publish.audit import Audit
+from toolkit.publish.disclosure import Policy
 from toolkit.read.tabular import sha256
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -318,10 +320,10 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
 
 
 def build_workbook(tables: Sequence[Table], provenance: Provenance, template: dict[str, Any] | None = None, *,
-                   chapters: Mapping[str, str] | None = None) -> Workbook:
+                   chapters: Mapping[str, str] | None = None, disclosure: tuple[Policy, Audit] | None = None) -> Workbook:
     """The workbook in memory: contents sheet (by chapter; `chapters` maps a chapter number to its
-    title), one sheet per table, provenance sheet. Figure numbers and the table numbers notes cite
-    are those of this workbook."""
+    title), one sheet per table, provenance sheet (and, with register tables, the Diskretionering
+    sheet). Figure numbers and the table numbers notes cite are those of this workbook."""
     require_unique(tables, "the workbook")
     t = template or load_template()
     wb = Workbook()
@@ -350,7 +352,49 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
     _provenance_sheet(wb.create_sheet("Proveniens"), provenance, st)
     _orient(wb["Proveniens"], t)
     layout.fit_sheet(wb["Proveniens"], header_rows=range(0), table_end=wb["Proveniens"].max_row)
+    if disclosure is not None:
+        _disclosure_sheet(wb.create_sheet("Diskretionering"), tables, *disclosure, st)
+        _orient(wb["Diskretionering"], t)
+        layout.fit_sheet(wb["Diskretionering"], header_rows=range(0), table_end=wb["Diskretionering"].max_row)
     return wb
+
+
+def _disclosure_sheet(ws: Worksheet, tables: Sequence[Table], policy: Policy, result: Audit, st: dict[str, NamedStyle]) -> None:
+    """For the output checker: the rules, the suppressed cells per table (how many, primary or
+    secondary) and the audit's verdict – counts of cells only, never persons or intervals."""
+    put_text(ws.cell(1, 1), "Diskretionering").style = st["title"]
+    zeros = {"show": "vises", "small-groups": "skjules, når gruppen har færre end tærsklen", "all": "skjules altid"}[policy.zeros]
+    rules = [
+        ("Tærskel", f"celler med færre end {policy.threshold} personer skjules (primær diskretionering)"),
+        ("Komplement", "en andel, hvis komplement har færre end tærsklen, skjules også" if policy.complements else "ikke beskyttet"),
+        ("Nuller", zeros),
+        ("Sekundær", "en celle mere skjules i hver sum (totaler, landstal mod kommuner) med én skjult celle; "
+                     "beregnede tal (fremskrivning, ændring, gennemsnit, kopier) skjules med deres input"),
+        ("Præcision", f"registerandele offentliggøres med {policy.decimals} decimal, også i den lange CSV"),
+        ("Test", "noter til tabeller med skjulte celler viser hverken teststørrelse eller p-værdi"),
+        ("Revision", f"{result.checked} skjulte celler kontrolleret mod alle offentliggjorte tal (heltals-LP): "
+                     + ("ingen kan indsnævres til færre end tærsklen" if result.ok else f"{len(result.findings)} kan indsnævres")),
+    ]
+    r = 3
+    for k, v in rules:
+        put_text(ws.cell(r, 1), k).style = st["stubhead"]
+        put_text(ws.cell(r, 2), v)
+        r += 1
+    r += 1
+    for c, h in enumerate(["Tabel", "Nøgle", "Registerceller", "Primært skjult", "Sekundært skjult"], start=1):
+        put_text(ws.cell(r, c), h).style = st["stubhead"]
+    for table in tables:
+        if not table.register:
+            continue
+        cells = [c for _, _, c in table.iter_cells() if c.n is not None]
+        r += 1
+        put_text(ws.cell(r, 1), table.number)
+        put_text(ws.cell(r, 2), table.key)
+        ws.cell(r, 3).value = len(cells)
+        ws.cell(r, 4).value = sum(c.suppressed and c.primary for c in cells)
+        ws.cell(r, 5).value = sum(c.suppressed and not c.primary for c in cells)
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 90
 
 
 def _provenance_sheet(ws: Worksheet, prov: Provenance, st: dict[str, NamedStyle]) -> None:
@@ -376,10 +420,10 @@ def _provenance_sheet(ws: Worksheet, prov: Provenance, st: dict[str, NamedStyle]
 
 def write_workbook(
     tables: Sequence[Table], path: str | Path, provenance: Provenance, template: dict[str, Any] | None = None, *,
-    chapters: Mapping[str, str] | None = None,
+    chapters: Mapping[str, str] | None = None, disclosure: tuple[Policy, Audit] | None = None,
 ) -> Path:
     """Build and save the workbook atomically: a failure leaves no (half-written) file behind."""
-    wb = build_workbook(tables, provenance, template, chapters=chapters)
+    wb = build_workbook(tables, provenance, template, chapters=chapters, disclosure=disclosure)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return Path(path)

@@ -1,0 +1,168 @@
+"""The intruder's audit and the disclosure policy, tried as an intruder would: each attack builds
+the situation, shows that the unprotected output gives the cell away, and that the protected one
+does not (the audit's interval for every suppressed cell is at least the threshold wide)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from toolkit.core.cells import base, count, pct
+from toolkit.core.table import Cell, Derived, Kind, Relation, Role, Table, body_then, keyed
+from toolkit.publish.audit import audit, checked
+from toolkit.publish.disclosure import DisclosureError, Policy, blind_tests, suppress
+from toolkit.publish.tidy import tidy_rows
+
+
+def counts(tid: str, rows: list[str], values: list[list[int]], **kw: object) -> Table:
+    cells = [[count(v) for v in row] for row in values]
+    return Table(tid, tid, rows, [f"k{j}" for j in range(len(values[0]))], cells, register=True, **kw)  # type: ignore[arg-type]
+
+
+def hide(t: Table, *cells: tuple[int, int]) -> Table:
+    """A naive publisher: only the given cells blanked, nothing else."""
+    t = copy.deepcopy(t)
+    for i, j in cells:
+        t.cells[i][j].suppressed, t.cells[i][j].value = True, None
+    return t
+
+
+def interval(tables: list[Table], row: str, column: str) -> tuple[float, float]:
+    """What the intruder derives for one cell: [low, high] persons (a finding, or the full width)."""
+    res = audit(tables, threshold=10**6)  # every suppressed cell becomes a finding: read its interval
+    f = next(f for f in res.findings if f.cell.row == row and f.cell.column == column)
+    return f.low, f.high
+
+
+def test_three_person_programme_municipality_against_the_pooled_column() -> None:
+    """Pooled 30 = Holstebro 3 + Herning 12 + Ikast 15: blanking the 3 alone leaves 30 − 12 − 15."""
+    pooled = counts("pooled", ["job"], [[30]])
+    muni = counts("muni", ["job"], [[3, 12, 15]])
+    muni.relations = [Relation(pooled.ref(0, 0), [muni.ref(0, j) for j in range(3)])]
+    naive = [pooled, hide(muni, (0, 0))]
+    assert interval(naive, "job", "k0") == (3, 3)
+    res = audit(naive)
+    assert not res.ok and "muni/job/k0" in res.findings[0].text() and "pooled/job/k0" in res.findings[0].text()
+    with pytest.raises(DisclosureError, match="nothing written: cell muni/job/k0 can be narrowed to 3–3 persons"):
+        checked(naive, Policy())
+    suppress([pooled, muni])
+    res = audit([pooled, muni])
+    assert res.ok and res.checked == 2
+    assert interval([pooled, muni], "job", "k0") == (0, 15)  # 3 + 12 = 15 between them: anything from 0 to 15
+
+
+def test_a_p_value_in_the_note_of_a_table_with_a_suppressed_cell_is_taken_out() -> None:
+    """'p < 0,001' for a 3-person municipality against the country leaves only '3 of 3'."""
+    t = counts("t", ["job", "ikke job", "I alt"], [[3, 40], [0, 60], [3, 100]], row_roles=body_then(2, Role.TOTAL))
+    t.notes = ["Anm.: Chi²-test, Holstebro mod landet: p < 0,001; Herning p = 0,412.",
+               "Anm.: Forskellen er testet med Pearsons χ²-test: χ² = 12,34 (df = 1), p = 0,013.",
+               "Anm.: Welchs t-test: t = −2,10 (df = 45,6), p < 0,05 (kun signifikansen vises)."]
+    suppress([t])
+    assert t.notes[:3] == ["Anm.: Chi²-test, Holstebro mod landet: p vises ikke (diskretionering); Herning p vises ikke (diskretionering).",
+                           "Anm.: Forskellen er testet med Pearsons χ²-test: p vises ikke (diskretionering).",
+                           "Anm.: Welchs t-test: p vises ikke (diskretionering) (kun signifikansen vises)."]
+    clean = counts("c", ["a", "b"], [[30], [40]], notes=["Anm.: p = 0,412."])
+    suppress([clean])
+    assert clean.notes == ["Anm.: p = 0,412."]  # nothing suppressed: the test stays
+    assert blind_tests("Kilde: DREAM") == "Kilde: DREAM"
+
+
+def test_unrounded_shares_against_a_suppressed_base_and_the_pooled_total() -> None:
+    """Shares 72/195, 40/195 … of a suppressed base with the pooled total: unrounded, the common
+    denominator and then the other municipality follow; at one decimal they do not."""
+    def tables() -> list[Table]:
+        muni = Table("muni", "muni", ["a", "b", "N"], ["Holstebro", "Herning"],
+                     [[pct(72, 195), pct(2, 7)], [pct(40, 195), pct(1, 7)], [base(195), base(7)]],
+                     register=True, row_roles=body_then(2, Role.BASE))
+        pooled = counts("pooled", ["N"], [[202]])
+        muni.relations = [Relation(pooled.ref(0, 0), [muni.ref(2, 0), muni.ref(2, 1)])]
+        return [muni, pooled]
+
+    naive = tables()
+    for i in range(3):
+        naive[0].cells[i][1].suppressed, naive[0].cells[i][1].value = True, None  # Herning's 7 persons
+    assert not audit(naive).ok  # 202 − 195 = 7 and then 2 of 7, 1 of 7 (the shares are exact)
+    protected = tables()
+    suppress(protected)
+    res = audit(protected)
+    assert res.ok, [f.text() for f in res.findings]
+    shown = [float(r[-1]) for r in tidy_rows(protected) if r[-2] == "percent" and r[-1]]
+    assert shown and all(round(v, 1) == v for v in shown)  # the tidy CSV carries what the workbook shows
+
+
+def test_a_suppressed_member_of_a_ranking_hides_the_mean_and_the_projection() -> None:
+    """Gennemsnit of ten shown beside nine is the tenth; last = projection − k × change."""
+    muni = counts("muni", ["A", "B", "C"], [[30, 3, 40, 2], [30, 40, 40, 1], [20, 25, 30, 1]])  # first, last, projection, change
+    muni.derived = [Derived(muni.ref(i, j), [muni.ref(i, 0), muni.ref(i, 1)]) for i in range(3) for j in (2, 3)]
+    top = counts("top", ["B", "A", "C", "Gennemsnit"], [[40], [3], [25], [23]])
+    top.derived = [Derived(top.ref(0, 0), [muni.ref(1, 1)]), Derived(top.ref(1, 0), [muni.ref(0, 1)]),
+                   Derived(top.ref(2, 0), [muni.ref(2, 1)]), Derived(top.ref(3, 0), [top.ref(k, 0) for k in range(3)])]
+    tables = keyed([muni, top], "2/1")
+    suppress(tables)
+    m, tp = tables
+    assert [m.cells[0][j].suppressed for j in range(4)] == [False, True, True, True]  # the quarter and what is built on it
+    assert tp.cells[1][0].suppressed and tp.cells[3][0].suppressed and not tp.cells[0][0].suppressed
+    assert audit(tables).ok
+
+
+def test_two_items_and_two_definitions_files_share_persons() -> None:
+    """The same cohort published twice (two profile items, or -d cubb -d nychance): both copies are
+    suppressed alike, so neither completes the other."""
+    def item() -> Table:
+        return counts("profil_koen", ["Mænd", "Kvinder", "I alt"], [[3, 40], [20, 45], [23, 85]], row_roles=body_then(2, Role.TOTAL))
+
+    tables = keyed([item()], "5/1") + keyed([item()], "5/2")
+    suppress(tables)
+    assert [[c.suppressed for c in r] for r in tables[0].cells] == [[c.suppressed for c in r] for r in tables[1].cells]
+    assert audit(tables).ok
+    # a naive second copy that shows what the first hid gives it away
+    leaky = keyed([item()], "5/1") + keyed([item()], "5/2")
+    suppress(leaky[:1])
+    assert leaky[0].cells[0][0].suppressed and not leaky[1].cells[0][0].suppressed
+
+
+def test_complements_and_zeros_follow_the_policy() -> None:
+    t = Table("t", "t", ["job", "N"], ["a", "b", "c"], [[pct(97, 100), pct(0, 3), pct(40, 50)], [base(100), base(3), base(50)]],
+              register=True, row_roles=body_then(1, Role.BASE))
+    suppress([copy.deepcopy(t)])
+    p = copy.deepcopy(t)
+    suppress([p], Policy(threshold=5))
+    assert p.cells[0][0].suppressed and p.cells[0][0].primary  # 97 of 100 tells the 3 others
+    assert p.cells[1][1].suppressed and p.cells[1][1].primary  # a base of 3
+    p = copy.deepcopy(t)
+    suppress([p], Policy(complements=False))
+    assert not p.cells[0][0].suppressed
+    p = copy.deepcopy(t)
+    suppress([p], Policy(complements=False, zeros="small-groups"))
+    assert p.cells[0][1].suppressed  # 0 of a group of 3
+    p = copy.deepcopy(t)
+    suppress([p], Policy(complements=False, zeros="show"))
+    assert not p.cells[0][1].suppressed and p.cells[1][1].suppressed
+
+
+def test_a_register_table_that_declares_no_persons_is_refused() -> None:
+    t = Table("t", "t", ["a"], ["k"], [[Cell(0.25, Kind.PERCENT)]], register=True)
+    with pytest.raises(DisclosureError, match="table t is built from register data but declares no persons"):
+        suppress([t])
+    survey = Table("s", "s", ["a"], ["k"], [[Cell(0.25, Kind.PERCENT)]])
+    assert suppress([survey])[0].cells[0][0].value == 0.25  # survey tables keep full precision
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_extracts_show_no_small_cell_and_pass_the_audit(seed: int) -> None:
+    """Property: random municipality × outcome counts with row/column totals and a pooled column."""
+    rng = np.random.default_rng(seed)
+    k, m = int(rng.integers(2, 5)), int(rng.integers(2, 6))
+    body = rng.integers(0, 12, size=(k, m)) * (rng.random((k, m)) < 0.8)
+    values = [list(r) + [int(r.sum())] for r in body] + [[int(x) for x in body.sum(axis=0)] + [int(body.sum())]]
+    t = counts("t", [f"r{i}" for i in range(k)] + ["I alt"], values,
+               row_roles=body_then(k, Role.TOTAL), column_roles=body_then(m, Role.TOTAL))
+    pooled = counts("pooled", [f"r{i}" for i in range(k)], [[int(x)] for x in body.sum(axis=1)])
+    pooled.relations = [Relation(pooled.ref(i, 0), [t.ref(i, j) for j in range(m)]) for i in range(k)]
+    suppress([t, pooled])
+    shown = [c for tb in (t, pooled) for _, _, c in tb.iter_cells() if not c.suppressed]
+    assert all(c.n == 0 or c.n >= 5 for c in shown)
+    res = audit([t, pooled])
+    assert res.ok, [f.text() for f in res.findings]
