@@ -28,7 +28,9 @@ def two_runs(demo_wave: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
 def test_workbook_holds_every_chapter_of_the_spec(demo_wave: Path, two_runs: tuple[Path, Path]) -> None:
     wb = openpyxl.load_workbook(two_runs[0])
     names = wb.sheetnames
-    assert names[0] == "Indhold" and names[-1] == "Proveniens"
+    assert names[0] == "Indhold" and names[-3:] == ["Diskretionering", "Diskretionering_struktur", "Proveniens"]
+    assert wb["Diskretionering_struktur"].sheet_state == "hidden"
+    names = names[:-3] + names[-1:]
     chapters = {n.split()[1].split(".")[0] for n in names[1:-1]}
     assert chapters == {"1", "2", "3", "4", "5", "6", "7"}
     titles = [wb[n]["A1"].value for n in names[1:-1]]
@@ -39,6 +41,8 @@ def test_workbook_holds_every_chapter_of_the_spec(demo_wave: Path, two_runs: tup
     assert {"Figur 2.1", "Figur 5.1", "Figur 4.1"} <= set(charts)
     prov = {r[0]: r[1] for r in wb["Proveniens"].iter_rows(values_only=True) if r[0]}
     assert any(str(k).endswith("dream.parquet") for k in prov) and any(str(k).endswith("wave.yaml") for k in prov)
+    checker = {r[0]: r[1] for r in wb["Diskretionering"].iter_rows(values_only=True) if r[0]}
+    assert checker["Revision"].endswith("ingen kan indsnævres til færre end tærsklen")
     # the self-contained wave: every input lies in its folder, the definitions are its copies
     inputs = [Path(k) for k in list(prov)[list(prov).index("Inputfil") + 1:]]
     assert all(p.is_relative_to(demo_wave.parent) for p in inputs), inputs
@@ -321,3 +325,9 @@ def test_contents_sheet_heads_each_chapter_with_its_title_from_the_wave(two_runs
     texts = {c.value for row in openpyxl.load_workbook(two_runs[0])["Indhold"].iter_rows() for c in row if c.value}
     for ch in wave["chapters"]:
         assert f"Kapitel {ch['number']} {ch['title']}" in texts, ch["title"]
+
+
+def test_toolkit_audit_passes_the_demo_workbook(two_runs: tuple[Path, Path]) -> None:
+    r = run_cli("audit", two_runs[0])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("audit passed: ") and "none can be narrowed below 5 persons" in r.stdout

@@ -5,6 +5,7 @@ does not (the audit's interval for every suppressed cell is at least the thresho
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -166,3 +167,37 @@ def test_random_extracts_show_no_small_cell_and_pass_the_audit(seed: int) -> Non
     assert all(c.n == 0 or c.n >= 5 for c in shown)
     res = audit([t, pooled])
     assert res.ok, [f.text() for f in res.findings]
+
+
+def test_toolkit_audit_reads_a_workbook_back_and_finds_what_a_careless_edit_reveals(tmp_path: Path) -> None:
+    """The workbook carries a hidden structure sheet (keys, sums, bases – no numbers); `toolkit audit`
+    audits what the reader sees. Writing one hidden count back in by hand is found."""
+    import openpyxl
+
+    from toolkit.publish.excel import Provenance, write_workbook
+    from toolkit.publish.workbook_audit import audit_workbook
+
+    t = counts("t", ["Mænd", "Kvinder", "I alt"], [[3, 40], [20, 45], [23, 85]], row_roles=body_then(2, Role.TOTAL))
+    shares = Table("s", "s", ["job", "N"], ["a", "b"], [[pct(72, 195), pct(30, 60)], [base(195), base(60)]],
+                   register=True, row_roles=body_then(1, Role.BASE))
+    survey = Table("survey", "survey", ["a"], ["k"], [[Cell(0.123456, Kind.PERCENT)]])
+    tables = [t, shares, survey]
+    suppress(tables)
+    path = tmp_path / "o.xlsx"
+    write_workbook(tables, path, Provenance(command="test"), disclosure=checked(tables, Policy()))
+    wb = openpyxl.load_workbook(path)
+    assert wb["Diskretionering_struktur"].sheet_state == "hidden"
+    assert all(not isinstance(c, (int, float)) for r in wb["Diskretionering_struktur"].iter_rows(values_only=True) for c in r)
+    sheet = wb["Diskretionering"]
+    per_table = {r[1]: list(r[2:5]) for r in sheet.iter_rows(values_only=True) if r[1] in ("t", "s", "survey")}
+    assert per_table == {"t": [6, 1, 1], "s": [4, 0, 0]}  # register cells, primary, secondary; no survey table
+    res = audit_workbook(path)
+    assert res.ok and res.checked == 2
+    ws = wb["t"]
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value == "x" and c.row == ws[ws.freeze_panes].row:  # Mænd's 3
+                c.value = 3
+    wb.save(path)
+    res = audit_workbook(path)
+    assert not res.ok and res.findings[0].cell == ("t", "Kvinder", "k0") and (res.findings[0].low, res.findings[0].high) == (20, 20)

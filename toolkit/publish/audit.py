@@ -95,7 +95,7 @@ class _Problem:
         return self.var[key]
 
 
-def _build(tables: Sequence[Table], threshold: int) -> tuple[_Problem, list[int]]:
+def _build(tables: Sequence[Table], threshold: int, bases: dict[Ref, Ref] | None = None) -> tuple[_Problem, list[int]]:
     pb = _Problem()
     hidden: list[int] = []
     for t in tables:
@@ -109,9 +109,9 @@ def _build(tables: Sequence[Table], threshold: int) -> tuple[_Problem, list[int]
             elif c.kind in (Kind.COUNT, Kind.BASE) and c.is_number:
                 pb.lo[x] = pb.hi[x] = float(c.value)  # type: ignore[arg-type]
             elif c.kind is Kind.PERCENT and c.is_number:
-                b = _base(t, i, j, c)
+                b = bases.get(ref) if bases is not None else (None if (ij := _base(t, i, j, c)) is None else t.ref(*ij))
                 if b is not None:
-                    B = pb.v(t.ref(*b), t.ref(*b))
+                    B = pb.v(b, b)
                 elif c.of is not None:
                     B = pb.v(("base", ref))
                 else:
@@ -128,7 +128,7 @@ def _build(tables: Sequence[Table], threshold: int) -> tuple[_Problem, list[int]
         row = {pb.v(p, p): 1.0 for p in parts}
         if tot is None:  # a public sum (a base shown elsewhere); one below the threshold is never shown
             public = sum(m.n for m in members)  # type: ignore[union-attr,misc]
-            if public >= threshold:
+            if public >= threshold and bases is None:  # (a workbook read back does not know it)
                 pb.eq.append((row, float(public)))
         elif (tc := cells.get(tot)) is not None and tc.n is not None:
             row[pb.v(tot, tot)] = row.get(pb.v(tot, tot), 0.0) - 1.0
@@ -182,11 +182,12 @@ def _solve(pb: _Problem, members: list[int], target: int, sense: float) -> float
     return math.inf if x > POPULATION - 1 else x
 
 
-def audit(tables: Sequence[Table], threshold: int = 5) -> Audit:
+def audit(tables: Sequence[Table], threshold: int = 5, bases: dict[Ref, Ref] | None = None) -> Audit:
     """For each suppressed cell of the register tables, what an intruder can derive; a cell
-    narrowed to fewer than `threshold` possible persons is a finding."""
+    narrowed to fewer than `threshold` possible persons is a finding. `bases`: each share's base
+    cell, when read back from a workbook (else found by `Cell.of`)."""
     reg = [t for t in tables if t.register]
-    pb, hidden = _build(reg, threshold)
+    pb, hidden = _build(reg, threshold, bases)
     result = Audit(threshold, checked=len(hidden))
     if not hidden:
         return result
@@ -214,3 +215,28 @@ def checked(tables: Sequence[Table], policy: Policy) -> tuple[Policy, Audit] | N
         more = f" (and {len(result.findings) - 5} more)" if len(result.findings) > 5 else ""
         raise DisclosureError(f"disclosure audit failed, nothing written: {shown}{more}")
     return policy, result
+
+
+STRUCTURE_SHEET = "Diskretionering_struktur"
+
+
+def structure(tables: Sequence[Table], sheets: dict[str, str]) -> list[str]:
+    """The register tables' structure as JSON lines (sheet, keys, roles, kinds, bases, sums) for
+    `toolkit audit` to read a workbook back with – no numbers, so it discloses nothing."""
+    import json
+
+    reg = [t for t in tables if t.register]
+    lines = []
+    for t in reg:
+        cells = []
+        for i, j, c in t.iter_cells():
+            if c.n is not None and c.kind is not Kind.TEXT:
+                b = _base(t, i, j, c) if c.kind is Kind.PERCENT else None
+                cells.append([i, j, c.kind.value] + (list(b) if b else []))
+        lines.append(json.dumps({"table": t.key, "sheet": sheets.get(t.key, ""), "rows": t.row_keys, "columns": t.column_keys,
+                                 "cells": cells}, ensure_ascii=False))
+    known = index(reg)
+    for tot, parts in relations(reg):
+        if tot is not None and tot in known and all(p in known for p in parts):
+            lines.append(json.dumps({"total": list(tot), "parts": [list(p) for p in parts]}, ensure_ascii=False))
+    return lines

@@ -28,7 +28,7 @@ from toolkit.config.template import load_template
 from toolkit.core.table import Cell, Display, Kind, Role, Table, require_unique, resolve
 from toolkit.publish import contents, layout, linechart
 from toolkit.publish.atomic import atomic_path
-from toolkit.publish.audit import Audit
+from toolkit.publish.audit import STRUCTURE_SHEET, Audit, structure
 from toolkit.publish.disclosure import Policy
 from toolkit.read.tabular import sha256
 
@@ -332,13 +332,15 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
         wb.add_named_style(s)
     contents_ws = wb.active
     contents_ws.title = contents.CONTENTS
-    taken = {"indhold", "proveniens"}
+    taken = {"indhold", "proveniens", "diskretionering", STRUCTURE_SHEET.lower()}
+    sheets: list[str] = []
     numbers = {x.key: x.number for x in tables}
     figures = contents.figure_numbers(tables)
     link_font = Font(name=t["font"], size=t["size"], color="0563C1", underline="single")
     entries = []
     for table in tables:
         name = safe_sheet_name(table.number or table.key, taken)
+        sheets.append(name)
         ws = wb.create_sheet(name)
         _write_table(ws, table, st, t, numbers=numbers, figure_number=figures.get(table.key, ""))
         chapter = contents.chapter_of(table)
@@ -349,17 +351,19 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
     contents.write_contents(contents_ws, entries, st, link_font, chapters)
     _orient(contents_ws, t)
     layout.fit_sheet(contents_ws, header_rows=range(3, 4), table_end=contents_ws.max_row)
+    if disclosure is not None:
+        _disclosure_sheet(wb.create_sheet("Diskretionering"), tables, sheets, *disclosure, st)
+        for name in ("Diskretionering", STRUCTURE_SHEET):
+            _orient(wb[name], t)
+            layout.fit_sheet(wb[name], header_rows=range(0), table_end=wb[name].max_row)
     _provenance_sheet(wb.create_sheet("Proveniens"), provenance, st)
     _orient(wb["Proveniens"], t)
     layout.fit_sheet(wb["Proveniens"], header_rows=range(0), table_end=wb["Proveniens"].max_row)
-    if disclosure is not None:
-        _disclosure_sheet(wb.create_sheet("Diskretionering"), tables, *disclosure, st)
-        _orient(wb["Diskretionering"], t)
-        layout.fit_sheet(wb["Diskretionering"], header_rows=range(0), table_end=wb["Diskretionering"].max_row)
     return wb
 
 
-def _disclosure_sheet(ws: Worksheet, tables: Sequence[Table], policy: Policy, result: Audit, st: dict[str, NamedStyle]) -> None:
+def _disclosure_sheet(ws: Worksheet, tables: Sequence[Table], sheets: list[str], policy: Policy, result: Audit,
+                      st: dict[str, NamedStyle]) -> None:
     """For the output checker: the rules, the suppressed cells per table (how many, primary or
     secondary) and the audit's verdict – counts of cells only, never persons or intervals."""
     put_text(ws.cell(1, 1), "Diskretionering").style = st["title"]
@@ -395,6 +399,12 @@ def _disclosure_sheet(ws: Worksheet, tables: Sequence[Table], policy: Policy, re
         ws.cell(r, 5).value = sum(c.suppressed and not c.primary for c in cells)
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 90
+    # for `toolkit audit`: where each register table's body is and how its cells relate (keys,
+    # roles, kinds, bases, sums) – structure only, no numbers; hidden from the reader
+    hidden = ws.parent.create_sheet(STRUCTURE_SHEET)
+    hidden.sheet_state = "hidden"
+    for k, line in enumerate(structure(tables, {table.key: name for table, name in zip(tables, sheets)}), start=1):
+        put_text(hidden.cell(k, 1), line)
 
 
 def _provenance_sheet(ws: Worksheet, prov: Provenance, st: dict[str, NamedStyle]) -> None:

@@ -1,0 +1,27 @@
+"""`toolkit audit`: the disclosure audit of a written workbook, as an output checker runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from toolkit.publish.disclosure import DisclosureError
+
+
+def audit(
+    workbook: Path = typer.Argument(..., help="A workbook written by toolkit report/outcomes/profile/model."),
+    threshold: int = typer.Option(5, "--threshold", min=1, help="Fewest persons a suppressed cell must stay uncertain by."),
+) -> None:
+    """For every suppressed register cell, the interval of persons an intruder can derive from the published numbers."""
+    from toolkit.publish.workbook_audit import audit_workbook
+
+    res = audit_workbook(workbook, threshold)
+    if not res.ok:
+        lines = "\n".join(f"  {f.text()}" for f in res.findings)
+        raise DisclosureError(f"{len(res.findings)} of {res.checked} suppressed cells can be narrowed below {threshold} persons:\n{lines}", workbook)
+    typer.echo(f"audit passed: {res.checked} suppressed cells, none can be narrowed below {threshold} persons ({workbook})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit)

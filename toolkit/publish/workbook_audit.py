@@ -1,0 +1,56 @@
+"""`toolkit audit OUTPUT.xlsx`: the intruder's audit on a written workbook – the numbers as the
+reader sees them (shown values, `x` for suppressed) and the structure the toolkit stored in the
+hidden Diskretionering_struktur sheet (keys, kinds, bases, sums; no numbers)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+from toolkit.core.errors import InputError
+from toolkit.core.table import Cell, Kind, Ref, Relation, Table
+from toolkit.publish.audit import STRUCTURE_SHEET, Audit, audit
+
+
+def read_back(path: str | Path) -> tuple[list[Table], dict[Ref, Ref]]:
+    """The register tables of a toolkit workbook as the reader sees them, and each share's base cell."""
+    try:
+        wb = load_workbook(path, data_only=True)
+    except (OSError, ValueError, KeyError) as e:
+        raise InputError(f"cannot read the workbook: {e}", path) from None
+    if STRUCTURE_SHEET not in wb.sheetnames:
+        raise InputError(f"no {STRUCTURE_SHEET} sheet: the workbook has no register tables, or was written by a "
+                         "toolkit before the disclosure audit; rerun it with this version", path)
+    tables: list[Table] = []
+    bases: dict[Ref, Ref] = {}
+    rels: list[Relation] = []
+    for (line,) in wb[STRUCTURE_SHEET].iter_rows(values_only=True):
+        d = json.loads(str(line))
+        if "table" not in d:
+            rels.append(Relation(Ref(*d["total"]), [Ref(*p) for p in d["parts"]]))
+            continue
+        ws = wb[d["sheet"]]
+        col, row = coordinate_from_string(ws.freeze_panes)  # the top-left body cell
+        r0, c0 = row, column_index_from_string(col)
+        nrow, ncol = len(d["rows"]), len(d["columns"])
+        grid = [[Cell(None, Kind.TEXT) for _ in range(ncol)] for _ in range(nrow)]
+        for i, j, kind, *b in d["cells"]:
+            v = ws.cell(r0 + i, c0 + j).value
+            hidden = isinstance(v, str)
+            grid[i][j] = Cell(None if hidden else v, Kind(kind), n=0, suppressed=hidden)
+            if b:
+                bases[Ref(d["table"], d["rows"][i], d["columns"][j])] = Ref(d["table"], d["rows"][b[0]], d["columns"][b[1]])
+        tables.append(Table(d["table"], d["table"], [str(k) for k in d["rows"]], [str(k) for k in d["columns"]], grid,
+                            row_keys=d["rows"], column_keys=d["columns"], register=True))
+    for t in tables:
+        t.relations = rels if t is tables[0] else []
+    return tables, bases
+
+
+def audit_workbook(path: str | Path, threshold: int = 5) -> Audit:
+    """Audit what a workbook publishes: every suppressed register cell's interval from its numbers."""
+    tables, bases = read_back(path)
+    return audit(tables, threshold, bases)
