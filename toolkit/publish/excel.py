@@ -382,7 +382,7 @@ def _disclosure_sheet(ws: Worksheet, tables: Sequence[Table], sheets: list[str],
     r = 3
     for k, v in rules:
         put_text(ws.cell(r, 1), k).style = st["stubhead"]
-        put_text(ws.cell(r, 2), v)
+        put_text(ws.cell(r, 2), v).style = st["label"]
         r += 1
     r += 1
     for c, h in enumerate(["Tabel", "Nøgle", "Registerceller", "Primært skjult", "Sekundært skjult"], start=1):
@@ -392,13 +392,16 @@ def _disclosure_sheet(ws: Worksheet, tables: Sequence[Table], sheets: list[str],
             continue
         cells = [c for _, _, c in table.iter_cells() if c.n is not None]
         r += 1
-        put_text(ws.cell(r, 1), table.number)
-        put_text(ws.cell(r, 2), table.key)
-        ws.cell(r, 3).value = len(cells)
-        ws.cell(r, 4).value = sum(c.suppressed and c.primary for c in cells)
-        ws.cell(r, 5).value = sum(c.suppressed and not c.primary for c in cells)
+        put_text(ws.cell(r, 1), table.number).style = st["label"]
+        put_text(ws.cell(r, 2), table.key).style = st["label"]
+        for c, v in enumerate((len(cells), sum(c.suppressed and c.primary for c in cells),
+                               sum(c.suppressed and not c.primary for c in cells)), start=3):
+            ws.cell(r, c).value = v
+            ws.cell(r, c).style = st["count"]
     ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["B"].width = 90
+    ws.column_dimensions["B"].width = 60
+    for c in "CDE":
+        ws.column_dimensions[c].width = 16
     # for `toolkit audit`: where each register table's body is and how its cells relate (keys,
     # roles, kinds, bases, sums) – structure only, no numbers; hidden from the reader
     hidden = ws.parent.create_sheet(STRUCTURE_SHEET)

@@ -211,6 +211,8 @@ def problems(wb: Workbook) -> list[str]:
     than its cell or taller than its row, a column page wider than the paper, a font below 8 pt."""
     out: list[str] = []
     for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue  # a hidden sheet (the audit's structure) is never printed
         s = scale(ws)
         pw, ph = page_area(ws)
         where = f"sheet {ws.title!r}"
