@@ -15,6 +15,7 @@ import statsmodels.api as sm
 from conftest import ROOT, run_cli
 
 from toolkit.demo.model import PLANTED
+from toolkit.publish.workbook_audit import audit_workbook
 from toolkit.read.tabular import read_data
 
 
@@ -224,5 +225,27 @@ def test_register_only_model_from_parquet(tmp_path: Path) -> None:
     out = _run_in_process(cfg, tmp_path / "o.xlsx", ("municipalities", ROOT / "registers" / "municipalities.csv"))
     assert out.startswith("model: maal2 ~ anc + x  (R² = ")
     wb = openpyxl.load_workbook(tmp_path / "o.xlsx")
-    assert len(wb.sheetnames) == 12  # contents + 9 tables + provenance + Diskretionering
+    assert len(wb.sheetnames) == 13  # contents + 9 tables + Diskretionering (+ its hidden structure) + provenance
     assert wb["Diskretionering"]["A1"].value == "Diskretionering"
+
+
+def test_descriptives_of_a_register_variable_are_hidden_with_a_hidden_municipality(tmp_path: Path) -> None:
+    """The overview's mean (or minimum) of 50 municipalities beside 49 shown gives the 50th away:
+    a municipality of 3 persons hides its register values, and with them the descriptives."""
+    rng = np.random.default_rng(5)
+    n = 50
+    d = pd.DataFrame({"kommune": np.arange(101, 101 + n), "anc": rng.normal(size=n), "x": rng.normal(size=n)})
+    d["maal2"] = 1 - 0.5 * d["anc"] + 0.8 * d["x"] + rng.normal(scale=0.5, size=n)
+    d["personer"] = 40
+    d.loc[7, "personer"] = 3
+    d.to_parquet(tmp_path / "reg.parquet")
+    cfg = _config(tmp_path, "dependent: maal2\ncontrols: [anc]\ncandidates: {register: [x]}\n"
+                            "register: {file: reg.parquet, persons: personer}\n")
+    _run_in_process(cfg, tmp_path / "o.xlsx", ("municipalities", ROOT / "registers" / "municipalities.csv"),
+                    ("tidy", tmp_path / "o.csv"))
+    t = pd.read_csv(tmp_path / "o.csv", dtype=str, keep_default_na=False)
+    data = t[t["table"] == "model_data"]
+    assert set(data[data["row"] == "Kommune 108"]["value"]) == {""}  # the 3-person municipality
+    desc = t[(t["table"] == "model_variable") & t["column"].isin(["Gennemsnit", "Std.afv.", "Min.", "Maks."])]
+    assert len(desc) == 12 and set(desc["value"]) == {""}  # anc, x and maal2: every descriptive hidden
+    assert audit_workbook(tmp_path / "o.xlsx").ok

@@ -9,7 +9,7 @@ import pandas as pd
 
 from toolkit.config.model import DIRECTIONS, ModelSpec
 from toolkit.core.fmt import dk
-from toolkit.core.table import Cell, Figure, Kind, Table
+from toolkit.core.table import Cell, Derived, Figure, Kind, Table
 from toolkit.municipal.join import REGISTER, describe
 from toolkit.municipal.model import ModelResult, run_model
 from toolkit.municipal.ols import CONST, Fit
@@ -277,10 +277,30 @@ def data_table(res: ModelResult) -> Table:
                  notes=notes, register=True)
 
 
+def derive_descriptives(variables: Table, data: Table, res: ModelResult) -> None:
+    """The register rows' mean, sd, min and max are computed from the data sheet's cells of the
+    model's municipalities: hidden with any of them (a mean of n beside n − 1 shown, or a minimum,
+    gives a hidden one away)."""
+    j = res.joined
+    row = {k: i for i, k in enumerate(j.frame.index)}  # the data sheet has one row per municipality, in this order
+    sample = [row[k] for k in j.sample if k in row]
+    persons = int(j.persons.reindex(j.sample).fillna(0).sum()) if j.persons is not None else None
+    for i, name in enumerate(j.variables):
+        if j.variables[name].source != REGISTER or persons is None:
+            continue
+        inputs = [data.ref(r, data.column_keys.index(name)) for r in sample]
+        for k in range(3, 7):  # Gennemsnit, Std.afv., Min., Maks.
+            variables.cells[i][k].n = persons
+            variables.derived.append(Derived(variables.ref(i, k), inputs))
+        variables.register = True
+
+
 def result_tables(res: ModelResult, figure_number: str = "") -> list[Table]:
     """All model tables in reading order."""
-    return [basis_table(res), lost_table(res), variables_table(res), screen_table(res), trace_table(res),
-            model_table(res), figure_table(res, figure_number), robustness_table(res), data_table(res)]
+    variables, data = variables_table(res), data_table(res)
+    derive_descriptives(variables, data, res)
+    return [basis_table(res), lost_table(res), variables, screen_table(res), trace_table(res),
+            model_table(res), figure_table(res, figure_number), robustness_table(res), data]
 
 
 def model_tables(
