@@ -219,10 +219,6 @@ class Wave:
         p = Path(rel)
         return p if p.is_absolute() else (self.folder / p)
 
-    def input_files(self) -> list[tuple[str, Path]]:
-        """(key, path) of every file the wave names, for existence checks and provenance."""
-        return [(key, self.resolve(rel)) for key, rel in named_files(self.raw)]
-
 
 def named_files(raw: dict[str, Any]) -> list[tuple[str, str]]:
     """(key, relative path) of every input file a wave mapping names; tolerant of a broken wave
