@@ -4,11 +4,7 @@
 # subset(design, …) keeps the whole design in the variance: respondents outside the domain contribute zeros.
 suppressMessages(library(survey))
 options(digits = 12)
-show <- function(label, t) {
-  cat(sprintf("%s statistic=%.10f", label, unname(t$statistic)))
-  if (!is.null(t$parameter)) cat(sprintf(" %s=%.10f", names(t$parameter), t$parameter))
-  cat(sprintf(" p=%.12g\n", t$p.value))
-}
+source("svychisq_show.R")
 d <- read.csv("raoscott_weights.csv")
 des <- svydesign(ids = ~1, weights = ~w, data = d)
 show("domain koen==1 vejledning x lyst F", svychisq(~vejledning + lyst, subset(des, koen == 1), statistic = "F"))

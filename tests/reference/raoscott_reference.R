@@ -3,11 +3,7 @@
 # (R 4.2.2 and survey 4.1.1 from Debian: apt-get install r-base-core r-cran-survey)
 suppressMessages(library(survey))
 options(digits = 12)
-show <- function(label, t) {
-  cat(sprintf("%s statistic=%.10f", label, unname(t$statistic)))
-  if (!is.null(t$parameter)) cat(sprintf(" %s=%.10f", names(t$parameter), t$parameter))
-  cat(sprintf(" p=%.12g\n", t$p.value))
-}
+source("svychisq_show.R")
 
 # 1. weights-only design (ids=~1): the design every weighted questionnaire table uses
 d <- read.csv("raoscott_weights.csv")
