@@ -13,8 +13,11 @@ from toolkit.core.calendar import month_index
 from toolkit.core.resources import registers_file
 from toolkit.demo.dream import synthetic_extract
 from toolkit.publish.tidy import tidy_rows
+from toolkit.read.dream import read_plan
 from toolkit.register import monthly_status, register_tables
-from toolkit.register.extract import read_for, read_shared
+from toolkit.register.extract import _key, read_for, read_shared
+from toolkit.register.extract import view as view_of
+from toolkit.register.outcomes import tables_of
 
 
 def first_month(defs) -> int:
@@ -38,12 +41,29 @@ def both() -> list:
     return [load_definitions(registers_file("cubb.yaml")), load_definitions(registers_file("nychance.yaml"))]
 
 
+def declare(shared, definitions: list) -> None:
+    """Declare the tables' analyses of every definitions file, so one pass computes them all."""
+    for defs in definitions:
+        if defs.spec.target_group:
+            shared.want(defs, "cubb")
+        if defs.spec.goals:
+            shared.want(defs, "goals")
+
+
+def streamed_tables(shared, defs) -> list:
+    """The register tables of a definitions file from a streamed read (all batches combined)."""
+    return tables_of(defs, shared.code_counts(defs), cubb=shared.cubb(defs) if defs.spec.target_group else None,
+                     goals=shared.goals(defs) if defs.spec.goals else None, path=shared.path)
+
+
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_each_view_holds_the_arrays_of_its_own_read(extracts: dict[str, Path], both: list, fmt: str) -> None:
     shared = read_shared(extracts[fmt], both, chunk_rows=1500)  # several batches
     assert len(shared.reads) == 1  # both files name the same extract columns: one read
+    cols, merged_plan = shared.reads[0]
+    merged = read_plan(extracts[fmt], cols, merged_plan, chunk_rows=1500)
     for defs in both:
-        own, view = read_for(extracts[fmt], defs, chunk_rows=1500), shared.register(defs)
+        own, view = read_for(extracts[fmt], defs, chunk_rows=1500), view_of(merged, shared.plans[_key(defs)][1])
         assert [w.key for w in view.weeks] == [w.key for w in own.weeks]
         assert view.month0 == own.month0 and view.n_months == own.n_months
         np.testing.assert_array_equal(view.codes, own.codes)
@@ -51,6 +71,7 @@ def test_each_view_holds_the_arrays_of_its_own_read(extracts: dict[str, Path], b
         np.testing.assert_array_equal(view.ids, own.ids)
         np.testing.assert_array_equal(view.municipality, own.municipality)
         np.testing.assert_array_equal(view.code_counts, own.code_counts)
+        np.testing.assert_array_equal(shared.code_counts(defs), own.code_counts)
         assert view.municipality_years == own.municipality_years
         assert view.visitation_quarters == own.visitation_quarters
         assert (view.visitation is None) == (own.visitation is None)
@@ -59,26 +80,45 @@ def test_each_view_holds_the_arrays_of_its_own_read(extracts: dict[str, Path], b
         assert view.persons.equals(own.persons)
         np.testing.assert_array_equal(view.grad, own.grad)
         assert own.grad.any() and own.codes.any()
+    # the batches joined are the read of the whole extract at once
+    whole = read_plan(extracts[fmt], cols, merged_plan, chunk_rows=10**6)
+    np.testing.assert_array_equal(merged.codes, whole.codes)
+    np.testing.assert_array_equal(merged.grad, whole.grad)
+    assert merged.persons.equals(whole.persons)
 
 
 def test_shared_status_and_tables_equal_those_of_separate_reads(extracts: dict[str, Path], both: list) -> None:
     shared = read_shared(extracts["parquet"], both)
+    cols, merged_plan = shared.reads[0]
+    merged = read_plan(extracts["parquet"], cols, merged_plan)
     for defs in both:
         own = read_for(extracts["parquet"], defs)
-        st, own_st = shared.status(defs), monthly_status(own, defs.codes, defs.spec.employment)
-        assert st.month0 == own_st.month0 and st.group.shape == own_st.group.shape
+        # the status of the merged read, sliced to a file's months, is that file's own
+        st, own_st = monthly_status(merged, defs.codes, defs.spec.employment), monthly_status(own, defs.codes, defs.spec.employment)
+        mine = view_of(merged, shared.plans[_key(defs)][1])
+        a = mine.month0 - st.month0
         full = slice(first_month(defs) - own.month0, None)  # before: history weeks only, partly read
         for part in ("group", "benefit", "activation"):
-            np.testing.assert_array_equal(getattr(st, part)[:, full], getattr(own_st, part)[:, full])
-        shared_tables = register_tables(shared.register(defs), defs, st=st, gc=shared.cohort(defs) if defs.spec.goals else None,
-                                        coh=shared.target_group(defs) if defs.spec.target_group else None)
+            np.testing.assert_array_equal(getattr(st, part)[:, a:a + own.n_months][:, full], getattr(own_st, part)[:, full])
+        shared_tables = streamed_tables(shared, defs)
         own_tables = register_tables(own, defs)
         assert len(shared_tables) >= 3
         assert list(tidy_rows(shared_tables)) == list(tidy_rows(own_tables))
         assert [t.notes for t in shared_tables] == [t.notes for t in own_tables]
 
 
-def test_status_and_cohort_are_computed_once(extracts: dict[str, Path], both: list, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_tables_are_identical_for_any_batch_size(extracts: dict[str, Path], both: list, fmt: str) -> None:
+    whole = {id(d): list(tidy_rows(register_tables(read_for(extracts[fmt], d), d))) for d in both}
+    for batch in (10**6, 997, 256):
+        shared = read_shared(extracts[fmt], both, chunk_rows=batch)
+        declare(shared, both)
+        for defs in both:
+            assert list(tidy_rows(streamed_tables(shared, defs))) == whole[id(defs)], batch
+        assert shared.passes == 1
+
+
+def test_status_and_cohort_are_computed_once_per_batch(extracts: dict[str, Path], both: list, monkeypatch: pytest.MonkeyPatch) -> None:
     import toolkit.register.extract as ex
 
     calls: list[str] = []
@@ -86,9 +126,12 @@ def test_status_and_cohort_are_computed_once(extracts: dict[str, Path], both: li
     monkeypatch.setattr(ex, "monthly_status", lambda *a: calls.append("status") or real(*a))
     real_cohort = ex.select_cohort
     monkeypatch.setattr(ex, "select_cohort", lambda *a: calls.append("cohort") or real_cohort(*a))
-    shared = read_shared(extracts["parquet"], both)
+    shared = read_shared(extracts["parquet"], both, chunk_rows=1500)  # 3 batches of 4,000 persons
+    declare(shared, both)
+    shared.want(both[1], "persons")
     for _ in range(3):
-        for defs in both:
-            shared.status(defs)
-        shared.cohort(both[1])
-    assert calls == ["status", "cohort"]  # same code list and employment rule: one status for both files
+        shared.cubb(both[0])
+        shared.goals(both[1])
+        shared.persons(both[1])
+    # same code list and employment rule: one status for both files and one cohort per batch
+    assert calls == ["status", "cohort"] * 3 and shared.passes == 1

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from toolkit.cli.common import echo_warnings, write_outputs
+from toolkit.cli.common import BATCH_HELP, batch_size, echo_warnings, write_outputs
 from toolkit.config.codes import load_codes
 from toolkit.core.calendar import parse_quarter
 from toolkit.core.errors import ConfigError
@@ -44,12 +44,14 @@ def profile(
     reference: Optional[str] = typer.Option(None, "--reference", help="With --persons: the reference quarter as text for the titles (e.g. '3. kvt. 2007')."),
     start: Optional[str] = typer.Option(None, "--start", help="With --persons: when seniority was measured, for the title of Tabel 5.4."),
     template: Optional[Path] = typer.Option(None, "--template", help="Excel styling YAML (default templates/ministry.yaml)."),
+    batch: Optional[int] = typer.Option(None, "--batch-size", help=BATCH_HELP),
 ) -> None:
     """Residual group vs employment group at a reference quarter (Tabel 5.1-5.5, Figur 5.1-5.5), tests in notes, small cells suppressed."""
     if (extract is None) == (persons is None):
         raise ConfigError("give either a DREAM extract (with --definitions) or --persons FILE, not both or neither")
     if threshold < 1:
         raise ConfigError(f"--threshold must be at least 1, not {threshold}")
+    batch_size(batch)
     defs_file = definitions_file(definitions) if definitions else None
     guard_outputs([out, tidy], [p for p in (extract, defs_file, persons, codes) if p])  # before the long read
     settings = ProfileSettings(chapter=chapter, subgroup=subgroup_option(subgroup, subgroup_in, subgroup_title), min_cell=threshold)
@@ -62,7 +64,7 @@ def profile(
         except ValueError as e:
             raise ConfigError(f"--quarter: {e}") from None
         defs = require_cohort(inputs.definitions(defs_file))  # before reading the extract
-        run = run_profile(inputs.extract(extract, [defs]), defs, quarter=q, settings=settings, inputs=inputs.files)
+        run = run_profile(inputs.extract(extract, [defs], batch_size=batch), defs, quarter=q, settings=settings, inputs=inputs.files)
     else:
         assert persons is not None
         if quarter:

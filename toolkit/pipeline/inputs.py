@@ -102,10 +102,12 @@ class Inputs:
         return self._once(("weights", weighted_to), path, lambda: weights_from_frame(read_data(path).data, str(path), weighted_to))
 
     # ---------------------------------------------------------------- registers
-    def extract(self, path: str | Path, definitions: Sequence["Defs"]) -> "SharedExtract":
-        """A DREAM extract, read in one pass with what every one of the definitions needs."""
+    def extract(self, path: str | Path, definitions: Sequence["Defs"], *, batch_size: int | None = None) -> "SharedExtract":
+        """A DREAM extract, streamed in batches of `batch_size` persons (default 100,000) in one pass
+        with what every one of the definitions needs (its header checked now)."""
+        from toolkit.read.dream import CHUNK_ROWS
         from toolkit.register.extract import read_shared
 
-        shared = read_shared(path, definitions)
+        shared = read_shared(path, definitions, batch_size or CHUNK_ROWS)
         self.record(path)
         return shared

@@ -11,9 +11,8 @@ from toolkit.pipeline.inputs import Input
 from toolkit.pipeline.run import Part, Run, mark_register, unique
 from toolkit.publish.disclosure import suppress
 from toolkit.read.dream import unknown_codes
-from toolkit.register import register_tables
 from toolkit.register.extract import SharedExtract
-from toolkit.register.outcomes import Which, asks_for
+from toolkit.register.outcomes import Which, asks_for, tables_of
 
 
 def part_key(defs: Defs) -> str:
@@ -23,7 +22,7 @@ def part_key(defs: Defs) -> str:
 
 def unknown_code_warning(extract: SharedExtract, defs: Defs) -> str | None:
     """The warning for DREAM codes the code list lacks, counted as 'Andet' (None when there are none)."""
-    found = unknown_codes(extract.register(defs), defs.codes.known)
+    found = unknown_codes(extract.code_counts(defs), defs.codes.known)
     if not found:
         return None
     text = ", ".join(f"{c} ({k} weeks)" for c, k in sorted(found.items()))
@@ -43,10 +42,16 @@ def run_outcomes(
     goals), one part per definitions file, small cells suppressed. DREAM codes the code list lacks
     are an error (`unknown` 'error'; default from the code list), else a warning and an 'Anm.:' line."""
     parts, warnings = [], []
+    for defs in definitions:  # declared first: one pass over the extract computes them all
+        cubb, goals = asks_for(defs, tables)
+        if cubb:
+            extract.want(defs, "cubb")
+        if goals:
+            extract.want(defs, "goals")
     for defs, key in zip(definitions, prefixes([d.path or d.spec.name for d in definitions])):
         cubb, goals = asks_for(defs, tables)
-        found = register_tables(extract.register(defs), defs, unknown, which=tables, st=extract.status(defs),
-                                coh=extract.target_group(defs) if cubb else None, gc=extract.cohort(defs) if goals else None)
+        found = tables_of(defs, extract.code_counts(defs), unknown, cubb=extract.cubb(defs) if cubb else None,
+                          goals=extract.goals(defs) if goals else None, path=extract.path)
         warnings.append(unknown_code_warning(extract, defs))
         suppress(mark_register(found), threshold)
         parts.append(Part(key, found))

@@ -13,7 +13,8 @@ from toolkit.core.errors import ConfigError, DataError
 from toolkit.pipeline.inputs import Input
 from toolkit.pipeline.outcomes import part_key, unknown_code_warning
 from toolkit.pipeline.run import Part, Run, mark_register
-from toolkit.profile import ProfileSettings, profile_from_register, profile_tables
+from toolkit.profile import ProfileSettings, profile_tables
+from toolkit.profile.register import profile_of
 from toolkit.publish.disclosure import suppress
 from toolkit.register.extract import SharedExtract
 
@@ -45,7 +46,7 @@ def run_profile(
     """The profile of the definitions' cohort at the quarter (default: the last observed)."""
     require_cohort(defs)
     s = settings or ProfileSettings()
-    tables = profile_from_register(extract.register(defs), defs, quarter, s, extract.status(defs), extract.cohort(defs))
+    tables = profile_of(extract.persons(defs, quarter), defs, s)
     suppress(mark_register(tables), s.min_cell)
     params = {**_parameters(s), "definitions": defs.path, "quarter": quarter_text(quarter) if quarter is not None else "sidste observerede"}
     warning = unknown_code_warning(extract, defs)

@@ -125,13 +125,42 @@ class Context:
             if reg is None:
                 raise ConfigError("the wave has no 'register' section", self.wave.path)
             needed: list["Defs"] = []
+            wants: list[tuple["Defs", Any, int | None]] = []
             for ch in self.wave.spec.chapters:
                 for item in ch.items:
                     d = self.item_definitions(item.kind, item.options) if item.kind in REGISTER_ITEMS else None
-                    if d is not None and all(d is not x for x in needed):
+                    if d is None:
+                        continue
+                    if all(d is not x for x in needed):
                         needed.append(d)
-            self._extract = self.inputs.extract(self.wave.resolve(reg.extract), needed)
+                    wants += self.item_wants(item.kind, item.options, d)
+            self._extract = self.inputs.extract(self.wave.resolve(reg.extract), needed, batch_size=self.wave.spec.parameters.batch_size)
+            for d, kind, q in wants:  # one pass over the extract computes every item's analyses
+                self._extract.want(d, kind, q)
         return self._extract
+
+    def item_wants(self, kind: str, options: dict[str, Any], defs: "Defs") -> list[tuple["Defs", Any, int | None]]:
+        """The streamed analyses a register item will ask the extract for."""
+        if kind == "cubb":
+            return [(defs, "cubb", None)]
+        if kind == "goals":
+            return [(defs, "goals", None)]
+        if kind == "model":
+            return [(defs, "goals", None), (defs, "features", None)]
+        try:
+            return [(defs, "persons", self.profile_quarter(options))]
+        except ConfigError:
+            return []  # the item reports it when it runs
+
+    def profile_quarter(self, options: dict[str, Any]) -> int | None:
+        """A profile item's reference quarter: its own, else the wave's, else None (the last observed)."""
+        from toolkit.core.calendar import parse_quarter
+
+        q_text = options.get("quarter") or self.wave.spec.parameters.reference_quarter
+        try:
+            return parse_quarter(q_text) if q_text else None
+        except ValueError as e:
+            raise ConfigError(f"profile quarter: {e}", self.wave.path) from None
 
     def register_inputs(self, defs: "Defs") -> list[Input]:
         """The files behind a register item: the extract, its definitions file and code list."""
@@ -214,17 +243,12 @@ def run_goals(ctx: Context, options: dict[str, Any]) -> Run:
 
 def run_profile(ctx: Context, options: dict[str, Any]) -> Run:
     """Residual group vs employment group at the reference quarter, and a sub-group profile."""
-    from toolkit.core.calendar import parse_quarter
     from toolkit.pipeline.profile import run_profile as profile_run
     from toolkit.profile import ProfileSettings, Subgroup
 
     defs = ctx.item_definitions("profile", options)
     assert defs is not None
-    q_text = options.get("quarter") or ctx.wave.spec.parameters.reference_quarter
-    try:
-        q = parse_quarter(q_text) if q_text else None
-    except ValueError as e:
-        raise ConfigError(f"profile quarter: {e}", ctx.wave.path) from None
+    q = ctx.profile_quarter(options)
     settings = ProfileSettings(min_cell=ctx.threshold)
     sub = options.get("subgroup")
     if sub:
@@ -246,12 +270,14 @@ def run_model(ctx: Context, options: dict[str, Any]) -> Run:
         reg_df, source = ctx.inputs.data(reg_file).data, str(reg_file)
         used.append(reg_file)
     else:
-        from toolkit.register import municipality_frame
+        from toolkit.register.features import municipality_frame_of
+        from toolkit.register.goals import series_of
 
         defs = ctx.item_definitions("model", options)
         assert defs is not None
         ex = ctx.extract()
-        reg_df = municipality_frame(ex.register(defs), defs, ex.status(defs), gc=ex.cohort(defs)).reset_index()
+        gc, sums = ex.goals(defs)
+        reg_df = municipality_frame_of(ex.features(defs), series_of(sums, gc, defs), defs, gc).reset_index()
         source = "register outcomes"
         used += [i.path for i in ctx.register_inputs(defs)]
     surveys = {}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -11,14 +12,15 @@ import pandas as pd
 
 from toolkit.config.codes import CodeList
 from toolkit.config.definitions import Defs
-from toolkit.core.calendar import quarter_end, quarter_text
+from toolkit.core.calendar import quarter_text
 from toolkit.core.errors import DataError
 from toolkit.core.table import Table
 from toolkit.profile.notes import persons_text
 from toolkit.profile.persons import MATCH_GROUPS, OFFER_PREFIX, REST
 from toolkit.profile.tables import ProfileSettings, profile_tables
 from toolkit.read.dream import Register
-from toolkit.register import Status, monthly_status, person_frame, select_cohort
+from toolkit.register import Status
+from toolkit.register.features import CohortPersons, cohort_persons
 from toolkit.register.goals import GoalCohort
 
 
@@ -27,14 +29,14 @@ def offer_labels(codes: CodeList) -> list[tuple[str, str]]:
     return [(f"{OFFER_PREFIX}{a.key}", a.label) for a in codes.activation]
 
 
-def _check_codes(df: pd.DataFrame, column: str, allowed: Sequence[int], what: str, extract_column: str | None, reg: Register) -> None:
+def _check_codes(df: pd.DataFrame, column: str, allowed: Sequence[int], what: str, extract_column: str | None, path: Path | None) -> None:
     """A register attribute with a code outside `allowed` (0 = unknown is fine) is an error naming a person."""
     v = df[column].to_numpy()
     bad = ~np.isin(v, [0, *allowed])
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise DataError(f"{int(bad.sum())} persons have {what} {v[k]} (first: person {df['id'].iloc[k]}); "
-                        f"expected {', '.join(map(str, allowed))} or blank", reg.path, column=extract_column)
+                        f"expected {', '.join(map(str, allowed))} or blank", path, column=extract_column)
 
 
 def register_persons(reg: Register, defs: Defs, quarter: int | None = None, st: Status | None = None,
@@ -49,25 +51,21 @@ def register_persons(reg: Register, defs: Defs, quarter: int | None = None, st: 
     seniority is measured) and the number of persons left out. `st`/`gc`: the monthly status and
     cohort when already computed.
     """
-    gc = gc or select_cohort(reg, defs)
-    q = gc.quarters[-1] if quarter is None else quarter
-    if q not in gc.quarters:
-        raise DataError(f"quarter {quarter_text(q)} is outside the observed quarters "
-                        f"{quarter_text(gc.quarters[0])} – {quarter_text(gc.quarters[-1])}", reg.path)
-    st = st or monthly_status(reg, defs.codes, defs.spec.employment)
-    df = person_frame(reg, defs, st, quarter=q, gc=gc)
-    group = st.group[np.flatnonzero(gc.member), st.at(quarter_end(q))]  # person_frame's rows, in order
-    keep = ~np.isin(group, defs.codes.group_ids(defs.spec.exclude_groups, "exclude_groups"))
-    df = df[keep].reset_index(drop=True)
+    return checked_persons(cohort_persons(reg, defs, quarter, st, gc), defs)
+
+
+def checked_persons(cp: CohortPersons, defs: Defs) -> tuple[pd.DataFrame, int, int, int]:
+    """The whole cohort's person frame checked (codes, someone left) with the residual group's status."""
+    df = cp.frame
     if df.empty:
-        raise DataError("nobody in the extract is in the definitions' cohort at the reference quarter", reg.path)
+        raise DataError("nobody in the extract is in the definitions' cohort at the reference quarter", cp.path)
     cols = defs.spec.columns
-    _check_codes(df, "kon", (1, 2), "sex code", cols.sex, reg)
-    _check_codes(df, "herkomst", (1, 2, 3), "origin code", cols.origin, reg)
-    _check_codes(df, "match", MATCH_GROUPS, "match group", cols.match, reg)
+    _check_codes(df, "kon", (1, 2), "sex code", cols.sex, cp.path)
+    _check_codes(df, "herkomst", (1, 2, 3), "origin code", cols.origin, cp.path)
+    _check_codes(df, "match", MATCH_GROUPS, "match group", cols.match, cp.path)
     activated = (df["aktivering"].astype(str) != "") & (df["gruppe"] == REST)
     df["status"] = np.where(activated, df["aktivering"], df["status"])
-    return df, q, gc.start, int((~keep).sum())
+    return df, cp.quarter, cp.start, int(cp.left_out.sum())
 
 
 def profile_from_register(reg: Register, defs: Defs, quarter: int | None = None,
@@ -78,7 +76,12 @@ def profile_from_register(reg: Register, defs: Defs, quarter: int | None = None,
     Tables are not yet disclosure-controlled: pass them (with the other register tables) through
     `disclosure.suppress` with the same threshold as `settings.min_cell`.
     """
-    df, q, start, left_out = register_persons(reg, defs, quarter, st, gc)
+    return profile_of(cohort_persons(reg, defs, quarter, st, gc), defs, settings)
+
+
+def profile_of(cp: CohortPersons, defs: Defs, settings: ProfileSettings | None = None) -> list[Table]:
+    """The profile tables from the cohort's persons (`cohort_persons` of all persons, or joined over batches)."""
+    df, q, start, left_out = checked_persons(cp, defs)
     s = replace(settings or ProfileSettings(), reference=quarter_text(q), start=quarter_text(start // 3),
                 source=defs.spec.source, offers=offer_labels(defs.codes), drop_empty_offers=True)
     if left_out:

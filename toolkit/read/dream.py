@@ -8,16 +8,16 @@ months by their Thursday (ISO day 4).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from toolkit.core.errors import DataError
-from toolkit.read.batches import batches, row_count
+from toolkit.read.batches import batches
 from toolkit.read.dream_columns import Plan, Request, WeekColumn, plan_extract
 from toolkit.read.dream_values import (
     MAX_CODE,
@@ -64,6 +64,7 @@ class Register:
     code_counts: np.ndarray | None = None
     path: Path | None = None
     week_counts: np.ndarray | None = None  # person-weeks per code in each week (weeks × codes)
+    row0: int = 0  # the extract row of the first person (a batch of a streamed read)
 
     @property
     def n(self) -> int:
@@ -104,7 +105,19 @@ def read_dream(path: str | Path, cols: Columns, request: Request = Request(), *,
 
 
 def read_plan(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int = CHUNK_ROWS) -> Register:
-    """Read the columns a Plan names (made by `plan_extract`, or several merged) into a Register."""
+    """Read the columns a Plan names (made by `plan_extract`, or several merged) into one Register
+    (the whole extract in memory: for small extracts; the register pipeline streams `read_batches`)."""
+    return concat_registers(list(read_batches(path, cols, plan, chunk_rows=chunk_rows)))
+
+
+def read_batches(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int = CHUNK_ROWS,
+                 done: Callable[[int], None] | None = None) -> Iterator[Register]:
+    """The columns a Plan names as one Register per batch of `chunk_rows` persons, in file order.
+
+    Every batch has the plan's weeks and months; `Register.row0` is its first row. Ids are checked
+    for blanks per batch and for duplicates across batches after the last one (then the error).
+    `done(persons)` is told each batch's size as it is read (a progress bar).
+    """
     p = _existing(path)
     read = plan.columns(cols.id)
     read = [c for c in read if c]
@@ -115,57 +128,51 @@ def read_plan(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int = 
     types[cols.id] = pa.string()
     for name in list(plan.municipality.values()) + list(plan.visitation.values()):
         types[name] = pa.float64()
-
-    W, M = len(plan.weeks), len(plan.grad)
-    code_parts, grad_parts, id_parts, attr_parts, muni_parts, vis_parts = [], [], [], [], [], []
     offset = 0
-    week_counts = np.zeros((W, MAX_CODE + 1), dtype=np.int64)
-    rows = row_count(p)  # known up front for Parquet: fill the final arrays, no concatenation copy
-    if rows is not None:
-        all_codes = np.empty((W, rows), dtype=np.int16)
-        all_grad = np.zeros((M, rows), dtype=np.float32)
+    id_parts: list[pa.Array] = []
     for batch in batches(p, read, types, chunk_rows):
-        b = batch.num_rows
-        block = all_codes[:, offset:offset + b] if rows is not None else np.empty((W, b), dtype=np.int16)
-        for k, w in enumerate(plan.weeks):
-            block[k] = codes_array(batch.column(w.name), w.name, p, offset)
-            week_counts[k] += np.bincount(block[k], minlength=MAX_CODE + 1)
-        g = all_grad[:, offset:offset + b] if rows is not None else np.zeros((M, b), dtype=np.float32)
-        for k, name in enumerate(plan.grad):
-            if name:
-                g[k] = grad_array(batch.column(name), name, p, offset)
-        if rows is None:
-            code_parts.append(block)
-            grad_parts.append(g)
-        id_parts.append(batch.column(cols.id).to_pandas())
-        attr_parts.append(pd.DataFrame({k: batch.column(v).to_pandas() for k, v in plan.attrs.items()}))
-        muni_parts.append(np.array([small_int(batch.column(v), v, p, offset, "municipality") for v in plan.municipality.values()], dtype=np.int16).reshape(len(plan.municipality), b))
-        if plan.visitation:
-            vis_parts.append(np.array([small_int(batch.column(v), v, p, offset, "visitation") for v in plan.visitation.values()], dtype=np.int8).reshape(len(plan.visitation), b))
-        offset += b
+        if batch.num_rows == 0:
+            continue
+        reg = _batch_register(batch, p, cols, plan, offset)
+        id_parts.append(pa.array(reg.ids, from_pandas=True))
+        offset += reg.n
+        if done is not None:
+            done(reg.n)
+        yield reg
+        del reg
     if offset == 0:
         raise DataError("the extract has no rows", p)
-    ids = pd.concat(id_parts, ignore_index=True)
-    _check_ids(ids, p, cols.id)
-    if rows is not None:
-        codes, grad = all_codes[:, :offset].T, all_grad[:, :offset].T
-    else:
-        codes = np.concatenate(code_parts, axis=1).T
-        del code_parts
-        grad = np.concatenate(grad_parts, axis=1).T
-    attrs = pd.concat(attr_parts, ignore_index=True)
-    persons = _persons(attrs, p, cols)
-    muni = np.concatenate(muni_parts, axis=1).T if plan.municipality else np.zeros((offset, 1), np.int16)
-    vis = np.concatenate(vis_parts, axis=1).T if plan.visitation else None
+    _check_unique(id_parts, p, cols.id)
+
+
+def _batch_register(batch: pa.RecordBatch, p: Path, cols: Columns, plan: Plan, offset: int) -> Register:
+    """One record batch (rows offset…) converted to a Register of those persons."""
+    W, M, b = len(plan.weeks), len(plan.grad), batch.num_rows
+    week_counts = np.zeros((W, MAX_CODE + 1), dtype=np.int64)
+    block = np.empty((W, b), dtype=np.int16)  # week-major: codes[:, w] (a column of the transpose) is contiguous
+    for k, w in enumerate(plan.weeks):
+        block[k] = codes_array(batch.column(w.name), w.name, p, offset)
+        week_counts[k] = np.bincount(block[k], minlength=MAX_CODE + 1)
+    g = np.zeros((M, b), dtype=np.float32)
+    for k, name in enumerate(plan.grad):
+        if name:
+            g[k] = grad_array(batch.column(name), name, p, offset)
+    ids = batch.column(cols.id).to_pandas()
+    _check_blank_ids(ids, p, cols.id, offset)
+    attrs = pd.DataFrame({k: batch.column(v).to_pandas() for k, v in plan.attrs.items()})
+    muni = (np.array([small_int(batch.column(v), v, p, offset, "municipality") for v in plan.municipality.values()],
+                     dtype=np.int16).reshape(len(plan.municipality), b).T if plan.municipality else np.zeros((b, 1), np.int16))
+    vis = (np.array([small_int(batch.column(v), v, p, offset, "visitation") for v in plan.visitation.values()],
+                    dtype=np.int8).reshape(len(plan.visitation), b).T if plan.visitation else None)
     week_counts[:, 0] = 0
     return Register(
         ids=ids.to_numpy(),
         weeks=plan.weeks,
         week_month=np.array([w.month for w in plan.weeks], dtype=np.int32),
         month0=plan.month0,
-        codes=codes,
-        grad=grad,
-        persons=persons,
+        codes=block.T,
+        grad=g.T,
+        persons=_persons(attrs, p, cols, offset),
         municipality=muni,
         municipality_years=sorted(plan.municipality) if plan.municipality else [0],
         visitation=vis,
@@ -173,17 +180,43 @@ def read_plan(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int = 
         code_counts=week_counts.sum(axis=0),
         week_counts=week_counts,
         path=p,
+        row0=offset,
     )
 
 
-def _check_ids(ids: pd.Series, p: Path, name: str) -> None:
+def concat_registers(parts: Sequence[Register]) -> Register:
+    """Batches of one read (same plan, in file order) joined into one Register of all their persons."""
+    first = parts[0]
+    if len(parts) == 1:
+        return replace(first, row0=0)
+    cat = lambda name: np.concatenate([getattr(r, name) for r in parts])  # noqa: E731
+    counts = np.sum([r.week_counts for r in parts], axis=0)
+    return replace(
+        first, ids=cat("ids"), codes=np.concatenate([r.codes.T for r in parts], axis=1).T,
+        grad=np.concatenate([r.grad.T for r in parts], axis=1).T,
+        persons=pd.concat([r.persons for r in parts], ignore_index=True), municipality=cat("municipality"),
+        visitation=cat("visitation") if first.visitation is not None else None,
+        code_counts=counts.sum(axis=0), week_counts=counts, row0=0)
+
+
+def _check_blank_ids(ids: pd.Series, p: Path, name: str, offset: int) -> None:
     blank = ids.isna() | (ids.astype("string").str.strip() == "")
     if blank.any():
-        raise DataError("missing person id", p, row=first_bad_row(blank.to_numpy(), 0), column=name)
-    dup = ids.duplicated(keep=False).to_numpy()
-    if dup.any():
-        first = int(np.flatnonzero(dup)[0])
-        raise DataError(f"duplicate person id '{ids.iloc[first]}' (rows {first_rows(dup)})", p, row=data_row(first), column=name)
+        raise DataError("missing person id", p, row=first_bad_row(blank.to_numpy(), offset), column=name)
+
+
+def _check_unique(parts: list[pa.Array], p: Path, name: str) -> None:
+    """Every id once over all batches (pyarrow's hash count: the ids stay compact, not Python objects)."""
+    import pyarrow.compute as pc
+
+    ids = pa.chunked_array(parts) if len({a.type for a in parts}) == 1 else pa.chunked_array([a.cast(pa.string()) for a in parts])
+    counts = pc.value_counts(ids)
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    if len(repeated) == 0:
+        return
+    dup = pc.is_in(ids, value_set=repeated).to_numpy(zero_copy_only=False)
+    first = int(np.flatnonzero(dup)[0])
+    raise DataError(f"duplicate person id '{ids[first].as_py()}' (rows {first_rows(dup)})", p, row=data_row(first), column=name)
 
 
 SEX_TEXT = {"M": "1", "MAND": "1", "MALE": "1", "MAN": "1", "K": "2", "KVINDE": "2", "F": "2", "FEMALE": "2", "WOMAN": "2"}
@@ -194,7 +227,7 @@ EXPECTED_CODES = {"sex": "DST's 1 (man) / 2 (woman), or M/K, Mand/Kvinde, Male/F
                   "origin": "DST's numeric origin codes (1, 2, 3)", "match": "numeric match group codes"}
 
 
-def _persons(attrs: pd.DataFrame, p: Path, cols: Columns) -> pd.DataFrame:
+def _persons(attrs: pd.DataFrame, p: Path, cols: Columns, offset: int = 0) -> pd.DataFrame:
     """Person attributes by row: kon, birth_month, herkomst, match, seniority (absent → unknown)."""
     n = len(attrs)
     out = pd.DataFrame(index=pd.RangeIndex(n))
@@ -208,17 +241,17 @@ def _persons(attrs: pd.DataFrame, p: Path, cols: Columns) -> pd.DataFrame:
             values = values.astype("string").str.strip().str.upper().replace(SEX_TEXT)
         num = pd.to_numeric(values, errors="coerce")
         refuse_unread(raw, num.isna().to_numpy() & ~blank_values(raw), PERSON_FIELDS[key],
-                      ("codes", EXPECTED_CODES[key]), p, getattr(cols, key))
+                      ("codes", EXPECTED_CODES[key]), p, getattr(cols, key), offset)
         out[target] = num.fillna(0).astype(np.int16)
     if "birth" in attrs:
-        out["birth_month"] = birth_months(attrs["birth"], p, str(cols.birth))
+        out["birth_month"] = birth_months(attrs["birth"], p, str(cols.birth), offset)
     elif "age" in attrs:
         if not cols.age_at:
             raise DataError("columns.age_at (YYYY-MM, the month the age refers to) is needed with columns.age", p, column=cols.age)
         from toolkit.core.calendar import month_index
 
         age = pd.to_numeric(attrs["age"], errors="coerce")
-        refuse_unread(attrs["age"], age.isna().to_numpy() & ~blank_values(attrs["age"]), "age", ("numbers", "whole years"), p, str(cols.age))
+        refuse_unread(attrs["age"], age.isna().to_numpy() & ~blank_values(attrs["age"]), "age", ("numbers", "whole years"), p, str(cols.age), offset)
         # age in whole years at age_at: birth is assumed mid-way through that year of age
         bm = month_index(cols.age_at) - age * 12 - 6
         out["birth_month"] = bm.fillna(-1).astype(np.int32)
@@ -228,7 +261,13 @@ def _persons(attrs: pd.DataFrame, p: Path, cols: Columns) -> pd.DataFrame:
     return out
 
 
-def unknown_codes(reg: Register, known: Any) -> dict[int, int]:
-    """Codes in the extract that the code list lacks, with their number of person-weeks."""
-    counts = reg.code_counts if reg.code_counts is not None else np.bincount(reg.codes.ravel(), minlength=MAX_CODE + 1)
+def code_counts(reg: Register) -> np.ndarray:
+    """Person-weeks per code (index = code) in the register's weeks."""
+    return reg.code_counts if reg.code_counts is not None else np.bincount(reg.codes.ravel(), minlength=MAX_CODE + 1)
+
+
+def unknown_codes(counts: Register | np.ndarray, known: Any) -> dict[int, int]:
+    """Codes in the extract (a Register or its `code_counts`) that the code list lacks, with their person-weeks."""
+    if isinstance(counts, Register):
+        counts = code_counts(counts)
     return {int(c): int(counts[c]) for c in np.flatnonzero(counts) if c and not known(int(c))}

@@ -121,7 +121,7 @@ def _ddmmyy(txt: pa.Array) -> pa.Array:
     return _parse(pa.array(full, type=pa.string(), from_pandas=True), "%d%m%Y")
 
 
-def birth_months(values: pd.Series, path: Path, column: str) -> np.ndarray:
+def birth_months(values: pd.Series, path: Path, column: str, offset: int = 0) -> np.ndarray:
     """Birth dates → absolute month index (-1 blank). Read: dates, YYYY-MM-DD, YYYYMMDD, DD-MM-YYYY,
     DD.MM.YYYY, DD/MM/YYYY, DDMMYYYY and DDMMYY (as text or numbers); anything else is refused."""
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -143,6 +143,6 @@ def birth_months(values: pd.Series, path: Path, column: str) -> np.ndarray:
             d = pc.coalesce(d, _ddmmyy(txt))
         unread = pc.and_(pc.is_null(d), pc.is_valid(txt)).to_numpy(zero_copy_only=False)
         refuse_unread(values.reset_index(drop=True), unread, "birth date", ("dates", "dates such as 1980-12-24, 24-12-1980, 24.12.1980, "
-                      "24/12/1980, 19801224 or 241280; leave unknown dates blank"), path, column)
+                      "24/12/1980, 19801224 or 241280; leave unknown dates blank"), path, column, offset)
     months = pc.add(pc.multiply(pc.year(d), 12), pc.subtract(pc.month(d), 1))
     return pc.fill_null(months, -1).to_numpy(zero_copy_only=False).astype(np.int32)

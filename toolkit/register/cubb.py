@@ -248,24 +248,50 @@ def target2_notes(defs: Defs, when: str) -> list[str]:
             age_note(defs, when)]
 
 
-def cubb_tables(reg: Register, defs: Defs, st: Status | None = None, coh: Cohort | None = None) -> list[Table]:
-    """Every CUBB table the definitions ask for: target 1 (3.1.1-3.1.3) and target 2 (3.2.1-3.2.2)."""
+@dataclass
+class CubbPersons:
+    """What the CUBB tables need, per person: target 1 and target 2 (None when not asked) and the window.
+
+    Small (target-group members only) and additive over persons: the results of batches of persons,
+    joined in batch order (`concat`), equal the result for all of them.
+    """
+
+    window: tuple[int, int]
+    t1: Target1 | None
+    t2: Target2 | None
+
+
+def cubb_persons(reg: Register, defs: Defs, st: Status | None = None, coh: Cohort | None = None) -> CubbPersons:
+    """The per-person part of the CUBB tables for the register's persons (a batch or all of them)."""
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
     coh = coh or select_target_group(reg, defs)
     mu = defs.spec.municipalities
     assert mu is not None and defs.spec.target_group is not None
-    win = f"{month_text(coh.window[0])} – {month_text(coh.window[1])}"
+    return CubbPersons(coh.window, target1_persons(reg, st, coh, defs) if defs.spec.target1 else None,
+                       target2_persons(reg, st, coh, defs) if defs.spec.target2 else None)
+
+
+def cubb_tables(reg: Register, defs: Defs, st: Status | None = None, coh: Cohort | None = None) -> list[Table]:
+    """Every CUBB table the definitions ask for: target 1 (3.1.1-3.1.3) and target 2 (3.2.1-3.2.2)."""
+    return cubb_tables_of(cubb_persons(reg, defs, st, coh), defs)
+
+
+def cubb_tables_of(cp: CubbPersons, defs: Defs) -> list[Table]:
+    """The CUBB tables from the per-person results of all persons (`cubb_persons`, joined over batches)."""
+    mu = defs.spec.municipalities
+    assert mu is not None
+    win = f"{month_text(cp.window[0])} – {month_text(cp.window[1])}"
     out: list[Table] = []
-    if defs.spec.target1:
-        t1 = target1_persons(reg, st, coh, defs)
+    if cp.t1 is not None:
+        t1 = cp.t1
         out += target_tables(
             t1.job, t1.wage, t1.municipality, defs, ("maal1_samlet", "maal1_kommuner"),
             (f"Andel af målgruppen der har opnået ordinær beskæftigelse (ordinært job eller ordinære løntimer) på et tidspunkt i analyseperioden, {mu.rest_label.lower()} og {mu.programme_label} (i pct.)",
              f"Andel af målgruppen der har opnået ordinær beskæftigelse (ordinært job eller ordinære løntimer) i løbet af analyseperioden i {mu.programme_label} (i pct.)"),
             win, target1_notes(defs))
         out.append(exit_table(t1, defs, out[0]))
-    if defs.spec.target2:
-        t2 = target2_persons(reg, st, coh, defs)
+    if cp.t2 is not None:
+        t2 = cp.t2
         when = month_text(t2.month)
         out += target_tables(
             t2.job, t2.wage, t2.municipality, defs, ("maal2_samlet", "maal2_kommuner"),

@@ -12,16 +12,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
+
+import numpy as np
+import pandas as pd
 
 from toolkit.config.definitions import Columns, Defs
 from toolkit.core.calendar import month_index
 from toolkit.core.errors import DataError
 from toolkit.read.batches import header_of
-from toolkit.read.dream import CHUNK_ROWS, SENIORITY_WEEKS, Register, read_dream, read_plan
+from toolkit.read.dream import CHUNK_ROWS, SENIORITY_WEEKS, Register, code_counts, read_batches, read_dream
+from toolkit.read.dream_values import MAX_CODE
 from toolkit.read.dream_columns import Plan, Request, parse_grad_columns, plan_extract
 from toolkit.read.tabular import _existing
-from toolkit.register.goals import GoalCohort, select_cohort
+from toolkit.register.combine import concat
+from toolkit.register.cubb import CubbPersons, cubb_persons
+from toolkit.register.features import CohortPersons, cohort_persons, member_features
+from toolkit.register.goals import GoalCohort, GoalSums, add_sums, goal_sums, select_cohort
 from toolkit.register.status import Status, monthly_status
 from toolkit.register.target_group import Cohort, select_target_group
 
@@ -115,17 +122,87 @@ def _status_slice(st: Status, reg: Register) -> Status:
     return Status(st.group[:, a:b], st.benefit[:, a:b], st.employed[:, a:b], st.activation[:, a:b], reg.month0)
 
 
-@dataclass
-class SharedExtract:
-    """A DREAM extract read once for several definitions files, with each file's view, monthly
-    status and cohorts computed once (status once per read, code list and employment rule)."""
+Kind = Literal["cubb", "goals", "persons", "features"]
+Want = tuple[tuple[str, str], Kind, "int | None"]  # (definitions key, analysis, quarter)
 
-    path: Path
-    reads: list[tuple[Columns, Register]]
-    plans: dict[tuple[str, str], tuple[int, Plan]]  # definitions key → (which read, its plan)
+
+@dataclass
+class Batch:
+    """One batch of persons seen by every definitions file: each file's view, status and cohorts
+    computed once per batch (status once per code list and employment rule), then dropped."""
+
+    reg: Register
+    shared: "SharedExtract"
     _views: dict[tuple[str, str], Register] = field(default_factory=dict)
     _status: dict[tuple[Any, ...], Status] = field(default_factory=dict)
-    _cohorts: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _cohorts: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+
+    def register(self, defs: Defs) -> Register:
+        key = _key(defs)
+        if key not in self._views:
+            self._views[key] = view(self.reg, self.shared.plans[key][1])
+        return self._views[key]
+
+    def status(self, defs: Defs) -> Status:
+        codes = str(defs.codes.path) if defs.codes.path else id(defs.codes)
+        full = (codes, defs.spec.employment.model_dump_json())
+        if full not in self._status:
+            self._status[full] = monthly_status(self.reg, defs.codes, defs.spec.employment)
+        return _status_slice(self._status[full], self.register(defs))
+
+    def cohort(self, defs: Defs) -> GoalCohort:
+        key = ("cohort", *_key(defs))
+        if key not in self._cohorts:
+            self._cohorts[key] = select_cohort(self.register(defs), defs)
+        return self._cohorts[key]  # type: ignore[no-any-return]
+
+    def target_group(self, defs: Defs) -> Cohort:
+        key = ("target_group", *_key(defs))
+        if key not in self._cohorts:
+            self._cohorts[key] = select_target_group(self.register(defs), defs)
+        return self._cohorts[key]  # type: ignore[no-any-return]
+
+    def result(self, want: Want) -> Any:
+        """The per-batch (map) part of one analysis: small, per person or per municipality."""
+        key, kind, quarter = want
+        defs = self.shared.defs[key]
+        reg = self.register(defs)
+        if kind == "cubb":
+            return cubb_persons(reg, defs, self.status(defs), self.target_group(defs))
+        gc = self.cohort(defs)
+        if kind == "goals":
+            return gc, goal_sums(reg, self.status(defs), gc, defs)
+        if kind == "persons":
+            return cohort_persons(reg, defs, quarter, self.status(defs), gc)
+        return member_features(reg, defs, gc, quarter)
+
+
+def combine(kind: Kind, parts: list[Any]) -> Any:
+    """The batches' results of one analysis joined (per person, in batch order) or added (sums)."""
+    if kind == "goals":
+        return concat([gc for gc, _ in parts]), add_sums([s for _, s in parts])
+    return concat(parts)
+
+
+@dataclass
+class SharedExtract:
+    """A DREAM extract streamed in batches of persons for several definitions files at once.
+
+    The analyses a run needs are declared with `want` (or asked for directly); the first request
+    reads the extract once, batch by batch, and every batch feeds every wanted analysis of every
+    definitions file (one pass per distinct `columns:` section). Only the small per-batch results
+    outlive their batch, so memory depends on `batch_size`, not on the number of persons.
+    """
+
+    path: Path
+    reads: list[tuple[Columns, Plan]]  # the merged plan of each distinct columns section
+    plans: dict[tuple[str, str], tuple[int, Plan]]  # definitions key → (which read, its plan)
+    defs: dict[tuple[str, str], Defs]
+    batch_size: int = CHUNK_ROWS
+    passes: int = 0
+    _wanted: dict[Want, None] = field(default_factory=dict)
+    _results: dict[Want, Any] = field(default_factory=dict)
+    _counts: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     def _plan(self, defs: Defs) -> tuple[int, Plan]:
         try:
@@ -133,51 +210,84 @@ class SharedExtract:
         except KeyError:
             raise DataError("these definitions were not planned when the extract was read", defs.path) from None
 
-    def register(self, defs: Defs) -> Register:
-        """What `read_for(path, defs)` would have read, as a view of the shared read."""
+    def want(self, defs: Defs, kind: Kind, quarter: int | None = None) -> None:
+        """Declare an analysis the run will ask for, so that one pass computes it with the others."""
+        self._plan(defs)
+        want = (_key(defs), kind, quarter)
+        if want not in self._results:
+            self._wanted[want] = None
+
+    def _get(self, defs: Defs, kind: Kind, quarter: int | None = None) -> Any:
+        self.want(defs, kind, quarter)
+        want = (_key(defs), kind, quarter)
+        if want not in self._results:
+            self._run()
+        return self._results[want]
+
+    def cubb(self, defs: Defs) -> CubbPersons:
+        """Target 1 and target 2 per target-group member (`cubb_persons` of all persons)."""
+        return self._get(defs, "cubb")  # type: ignore[no-any-return]
+
+    def goals(self, defs: Defs) -> tuple[GoalCohort, list[GoalSums]]:
+        """The programme's cohort and each goal's sums per municipality and quarter."""
+        return self._get(defs, "goals")  # type: ignore[no-any-return]
+
+    def persons(self, defs: Defs, quarter: int | None = None) -> CohortPersons:
+        """The profile's cohort persons at the quarter (default: the last observed)."""
+        return self._get(defs, "persons", quarter)  # type: ignore[no-any-return]
+
+    def features(self, defs: Defs, quarter: int | None = None) -> pd.DataFrame:
+        """The model's per-person features of the cohort (`member_features` of all persons)."""
+        return self._get(defs, "features", quarter)  # type: ignore[no-any-return]
+
+    def code_counts(self, defs: Defs) -> np.ndarray:
+        """Person-weeks per code in the definitions' weeks (for the unknown-code warning)."""
         key = _key(defs)
-        if key not in self._views:
-            k, plan = self._plan(defs)
-            self._views[key] = view(self.reads[k][1], plan)
-        return self._views[key]
+        if key not in self._counts:
+            self._plan(defs)
+            self._run(force={(k, i) for k, (i, _) in self.plans.items() if k == key})
+        return self._counts[key]
 
-    def status(self, defs: Defs) -> Status:
-        """The monthly status of the definitions' view, computed once per read, code list and employment rule."""
-        k, _ = self._plan(defs)
-        codes = str(defs.codes.path) if defs.codes.path else id(defs.codes)
-        full = (k, codes, defs.spec.employment.model_dump_json())
-        if full not in self._status:
-            self._status[full] = monthly_status(self.reads[k][1], defs.codes, defs.spec.employment)
-        return _status_slice(self._status[full], self.register(defs))
-
-    def cohort(self, defs: Defs) -> GoalCohort:
-        """The programme's cohort (NY CHANCE style), selected once per definitions."""
-        key = ("cohort", *_key(defs))
-        if key not in self._cohorts:
-            self._cohorts[key] = select_cohort(self.register(defs), defs)
-        return self._cohorts[key]  # type: ignore[no-any-return]
-
-    def target_group(self, defs: Defs) -> Cohort:
-        """The CUBB target group, selected once per definitions."""
-        key = ("target_group", *_key(defs))
-        if key not in self._cohorts:
-            self._cohorts[key] = select_target_group(self.register(defs), defs)
-        return self._cohorts[key]  # type: ignore[no-any-return]
+    def _run(self, force: set[tuple[tuple[str, str], int]] = frozenset()) -> None:  # type: ignore[assignment]
+        """One pass per read with wanted analyses: every batch feeds them all, results combined in batch order."""
+        wanted = list(self._wanted)
+        for i, (cols, plan) in enumerate(self.reads):
+            mine = [w for w in wanted if self.plans[w[0]][0] == i]
+            if not mine and not any(r == i for _, r in force):
+                continue
+            keys = [k for k, (r, _) in self.plans.items() if r == i]
+            parts: dict[Want, list[Any]] = {w: [] for w in mine}
+            counts = {k: np.zeros(MAX_CODE + 1, np.int64) for k in keys}
+            for reg in read_batches(self.path, cols, plan, chunk_rows=self.batch_size):
+                batch = Batch(reg, self)
+                for w in mine:
+                    parts[w].append(batch.result(w))
+                for k in keys:
+                    counts[k] += code_counts(batch.register(self.defs[k]))
+                del batch, reg
+            self.passes += 1
+            for w in mine:
+                self._results[w] = combine(w[1], parts[w])
+                del self._wanted[w]
+            self._counts.update(counts)
 
 
 def read_shared(path: str | Path, definitions: Sequence[Defs], chunk_rows: int = CHUNK_ROWS) -> SharedExtract:
-    """Read an extract once for all the definitions files (once per distinct `columns:` section)."""
+    """Plan one streamed read of an extract for all the definitions files (once per distinct
+    `columns:` section), checking every needed column from the header; nothing is read yet."""
     p = _existing(path)
     groups: list[tuple[Columns, list[tuple[tuple[str, str], Plan]]]] = []
+    by_key: dict[tuple[str, str], Defs] = {}
     for defs in definitions:
         plan = plan_for(p, defs)
         cols = defs.spec.columns
+        by_key[_key(defs)] = defs
         for c, members in groups:
             if c == cols:
                 members.append((_key(defs), plan))
                 break
         else:
             groups.append((cols, [(_key(defs), plan)]))
-    reads = [(cols, read_plan(p, cols, merge_plans([pl for _, pl in members]), chunk_rows=chunk_rows)) for cols, members in groups]
+    reads = [(cols, merge_plans([pl for _, pl in members])) for cols, members in groups]
     plans = {key: (k, pl) for k, (_, members) in enumerate(groups) for key, pl in members}
-    return SharedExtract(p, reads, plans)
+    return SharedExtract(p, reads, plans, by_key, batch_size=chunk_rows)

@@ -1,7 +1,13 @@
 """Register frames for the other analyses: one row per municipality (the municipality model) and
-one row per cohort person (the residual-group profile), with seniority and activation offers."""
+one row per cohort person (the residual-group profile), with seniority and activation offers.
+
+Both are built from per-person rows (`member_features`, `cohort_persons`) that a streamed read
+computes batch by batch and joins in batch order."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,7 +16,7 @@ from toolkit.config.definitions import Defs
 from toolkit.core.calendar import quarter_end, quarter_text
 from toolkit.core.errors import DataError
 from toolkit.read.dream import SENIORITY_WEEKS, Register
-from toolkit.register.goals import GoalCohort, goal_series, select_cohort
+from toolkit.register.goals import GoalCohort, GoalSeries, goal_series, select_cohort
 from toolkit.register.status import Status, group_mask, monthly_status
 
 
@@ -60,16 +66,38 @@ def municipality_frame(reg: Register, defs: Defs, st: Status | None = None, quar
     """
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
     gc = gc or select_cohort(reg, defs)
-    series = goal_series(reg, st, gc, defs)
+    return municipality_frame_of(member_features(reg, defs, gc, quarter), goal_series(reg, st, gc, defs), defs, gc, quarter)
+
+
+def observed_quarter(gc: GoalCohort, quarter: int | None, path: Path | None) -> int:
+    """The quarter a frame describes: the given one (checked to be observed) or the last observed."""
     q = gc.quarters[-1] if quarter is None else quarter
     if q not in gc.quarters:
-        raise DataError(f"quarter {quarter_text(q)} is outside the observed quarters {quarter_text(gc.quarters[0])} – {quarter_text(gc.quarters[-1])}", reg.path)
+        raise DataError(f"quarter {quarter_text(q)} is outside the observed quarters {quarter_text(gc.quarters[0])} – {quarter_text(gc.quarters[-1])}", path)
+    return q
+
+
+def member_features(reg: Register, defs: Defs, gc: GoalCohort, quarter: int | None = None) -> pd.DataFrame:
+    """One row per cohort person of the register (a batch or all): kommune, anciennitet, match45 and
+    the offers per activation type (off_<k>) from the start to the quarter – what `municipality_frame` averages."""
+    q = observed_quarter(gc, quarter, reg.path)
     idx = np.flatnonzero(gc.member)
-    muni = gc.municipality[idx]
-    frame = pd.DataFrame({"kommune": muni})
+    frame = pd.DataFrame({"kommune": gc.municipality[idx]})
     frame["anciennitet"] = seniority_weeks(reg, defs, gc.start)[idx]
     frame["match45"] = np.isin(reg.persons["match"].to_numpy()[idx], defs.spec.match_heavy).astype(float)
     off = offers(reg, defs, gc.start, quarter_end(q))[idx]
+    for t in range(off.shape[1]):
+        frame[f"off_{t}"] = off[:, t]
+    return frame
+
+
+def municipality_frame_of(frame: pd.DataFrame, series: list[GoalSeries], defs: Defs, gc: GoalCohort,
+                          quarter: int | None = None) -> pd.DataFrame:
+    """The model's municipality frame from the cohort persons' features (`member_features`, joined
+    over batches) and the goal series of the whole cohort."""
+    q = observed_quarter(gc, quarter, None)
+    muni = frame["kommune"].to_numpy()
+    off = frame[[f"off_{t}" for t in range(len(defs.codes.activation))]].to_numpy()
     g = frame.groupby("kommune")
     out = pd.DataFrame({"personer": g.size(), "anciennitet": g["anciennitet"].mean(), "andel_match45": g["match45"].mean()})
     for s in series:
@@ -123,3 +151,26 @@ def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: i
         df[f"akt_{a.key}"] = off[:, t] > 0
     df["antal_tilbud"] = off.sum(axis=1)
     return df
+
+
+@dataclass
+class CohortPersons:
+    """The cohort's persons at the quarter before the checks (`cohort_persons`; batches joined in order)."""
+
+    frame: pd.DataFrame
+    left_out: np.ndarray  # persons left out by exclude_groups (one count per batch)
+    quarter: int
+    start: int
+    path: Path | None
+
+
+def cohort_persons(reg: Register, defs: Defs, quarter: int | None = None, st: Status | None = None,
+                   gc: GoalCohort | None = None) -> CohortPersons:
+    """The person frame of the register's cohort persons (a batch or all), exclude_groups left out."""
+    gc = gc or select_cohort(reg, defs)
+    q = observed_quarter(gc, quarter, reg.path)
+    st = st or monthly_status(reg, defs.codes, defs.spec.employment)
+    df = person_frame(reg, defs, st, quarter=q, gc=gc)
+    group = st.group[np.flatnonzero(gc.member), st.at(quarter_end(q))]  # person_frame's rows, in order
+    keep = ~np.isin(group, defs.codes.group_ids(defs.spec.exclude_groups, "exclude_groups"))
+    return CohortPersons(df[keep].reset_index(drop=True), np.array([int((~keep).sum())]), q, gc.start, reg.path)

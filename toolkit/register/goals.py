@@ -1,9 +1,13 @@
 """NY CHANCE goals (seed 004 ch. 2): the fixed cohort, each goal per municipality and quarter,
-the linear projection to the programme's end, and the development, ranking and municipality tables."""
+the linear projection to the programme's end, and the development, ranking and municipality tables.
+
+The goals are sums over persons (`goal_sums`, added over batches of persons by `add_sums`); the
+series and tables are built from the sums of the whole cohort."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,6 +19,7 @@ from toolkit.core.errors import DataError
 from toolkit.core.fmt import dk
 from toolkit.core.table import Cell, Derived, Figure, Kind, Ref, Relation, Role, Table, body_then
 from toolkit.read.dream import Register
+from toolkit.register.combine import add_by_key
 from toolkit.register.status import Status, group_mask, monthly_status
 from toolkit.register.tables import register_table
 
@@ -87,8 +92,21 @@ class GoalSeries:
         return self.num / self.den.where(self.den > 0)
 
 
-def goal_series(reg: Register, st: Status, gc: GoalCohort, defs: Defs) -> list[GoalSeries]:
-    """The quarterly goal metrics for the cohort, per municipality and for the whole country."""
+@dataclass
+class GoalSums:
+    """One goal's numerators, denominators and persons per municipality (rows: `kommune`, sorted) and
+    quarter, and the cohort persons per municipality – over some persons; batches add up (`add_sums`)."""
+
+    key: str
+    kommune: np.ndarray
+    num: np.ndarray  # kommune × quarter
+    den: np.ndarray
+    per: np.ndarray
+    size: np.ndarray
+
+
+def goal_sums(reg: Register, st: Status, gc: GoalCohort, defs: Defs) -> list[GoalSums]:
+    """Each goal's sums per municipality and quarter over the register's cohort persons (a batch or all)."""
     codes = defs.codes
     glut, alut = codes.group_lut(), codes.activation_lut()
     excl = group_mask(codes, defs.spec.exclude_groups, "exclude_groups")
@@ -123,12 +141,39 @@ def goal_series(reg: Register, st: Status, gc: GoalCohort, defs: Defs) -> list[G
             num[:, qi] = np.bincount(inv, n_num, K)
             den[:, qi] = np.bincount(inv, n_den, K)
             per[:, qi] = np.bincount(inv, n_per, K)
-        cols = gc.quarters
-        mk = lambda a: pd.DataFrame(a, index=pd.Index(kom, name="kommune"), columns=cols)  # noqa: E731
-        nat = num.sum(0) / np.where(den.sum(0) > 0, den.sum(0), np.nan)
-        size = pd.Series(np.bincount(inv, minlength=K), index=pd.Index(kom, name="kommune"))
-        out.append(GoalSeries(goal.key, goal.label, goal.target, cols, mk(num), mk(den), mk(per), size, nat, per.sum(0)))
+        out.append(GoalSums(goal.key, kom, num, den, per, np.bincount(inv, minlength=K)))
     return out
+
+
+def add_sums(parts: Sequence[list[GoalSums]]) -> list[GoalSums]:
+    """The goal sums of batches of persons added up (per goal, municipalities united)."""
+    out = []
+    for k, first in enumerate(parts[0]):
+        goal = [p[k] for p in parts]
+        keys = [g.kommune for g in goal]
+        kom, num = add_by_key(keys, [g.num for g in goal])
+        _, den = add_by_key(keys, [g.den for g in goal])
+        _, per = add_by_key(keys, [g.per for g in goal])
+        _, size = add_by_key(keys, [g.size for g in goal])
+        out.append(GoalSums(first.key, kom, num, den, per, size))
+    return out
+
+
+def series_of(sums: list[GoalSums], gc: GoalCohort, defs: Defs) -> list[GoalSeries]:
+    """The quarterly goal metrics per municipality and for the whole country, from the goals' sums."""
+    out = []
+    for goal, s in zip(defs.spec.goals, sums):
+        cols = gc.quarters
+        mk = lambda a: pd.DataFrame(a, index=pd.Index(s.kommune, name="kommune"), columns=cols)  # noqa: E731
+        nat = s.num.sum(0) / np.where(s.den.sum(0) > 0, s.den.sum(0), np.nan)
+        size = pd.Series(s.size, index=pd.Index(s.kommune, name="kommune"))
+        out.append(GoalSeries(goal.key, goal.label, goal.target, cols, mk(s.num), mk(s.den), mk(s.per), size, nat, s.per.sum(0)))
+    return out
+
+
+def goal_series(reg: Register, st: Status, gc: GoalCohort, defs: Defs) -> list[GoalSeries]:
+    """The quarterly goal metrics for the cohort, per municipality and for the whole country."""
+    return series_of(goal_sums(reg, st, gc, defs), gc, defs)
 
 
 def project(values: np.ndarray, ahead: int, k: int = 5) -> float:
@@ -161,7 +206,11 @@ def goal_tables(reg: Register, defs: Defs, st: Status | None = None, gc: GoalCoh
     """The NY CHANCE goals: development with projection, best/worst ten, all municipalities."""
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
     gc = gc or select_cohort(reg, defs)
-    series = goal_series(reg, st, gc, defs)
+    return goal_tables_of(goal_series(reg, st, gc, defs), gc, defs)
+
+
+def goal_tables_of(series: list[GoalSeries], gc: GoalCohort, defs: Defs) -> list[Table]:
+    """The goal tables from the series of the whole cohort (`series_of` the batches' added sums)."""
     k = defs.spec.projection_quarters
     ahead = gc.end_quarter - gc.quarters[-1]
     development = development_table(series, gc, defs, ahead, k)

@@ -3,30 +3,34 @@ note on DREAM codes the code list lacks."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
+
+import numpy as np
 
 from toolkit.config.codes import CodeList
 from toolkit.config.definitions import Defs
 from toolkit.core.errors import DataError
 from toolkit.core.table import Table
-from toolkit.read.dream import Register, unknown_codes
-from toolkit.register.cubb import cubb_tables
-from toolkit.register.goals import GoalCohort, goal_tables
+from toolkit.read.dream import Register, code_counts, unknown_codes
+from toolkit.register.cubb import CubbPersons, cubb_persons, cubb_tables_of
+from toolkit.register.goals import GoalCohort, GoalSums, goal_sums, goal_tables_of, select_cohort, series_of
 from toolkit.register.status import Status, monthly_status
 from toolkit.register.target_group import Cohort
 
 Which = Literal["all", "cubb", "goals"]
 
 
-def unknown_code_note(reg: Register, codes: CodeList, policy: str | None = None) -> str | None:
-    """Codes the code list lacks: an error (policy 'error') or an 'Anm.:' line listing them."""
-    unknown = unknown_codes(reg, codes.known)
+def unknown_code_note(counts: Register | np.ndarray, codes: CodeList, policy: str | None = None, path: Path | None = None) -> str | None:
+    """Codes the code list lacks (in a Register or its person-weeks per code): an error (policy
+    'error') or an 'Anm.:' line listing them."""
+    unknown = unknown_codes(counts, codes.known)
     if not unknown:
         return None
     listed = ", ".join(f"{c} ({k} uger)" for c, k in sorted(unknown.items())[:20])
     if (policy or codes.unknown) == "error":
         raise DataError(f"{len(unknown)} benefit code(s) not in the code list {codes.path}: {', '.join(map(str, sorted(unknown)))}; "
-                        "add them to a group or set unknown_codes: other", reg.path)
+                        "add them to a group or set unknown_codes: other", counts.path if isinstance(counts, Register) else path)
     return f"Anm.: DREAM-koder, der ikke findes i kodelisten, er regnet som 'Andet': {listed}."
 
 
@@ -41,14 +45,26 @@ def register_tables(reg: Register, defs: Defs, unknown: str | None = None, *, wh
                     st: Status | None = None, coh: Cohort | None = None, gc: GoalCohort | None = None) -> list[Table]:
     """Every register table a definitions file asks for (CUBB targets and/or NY CHANCE goals;
     `which`: only one of them); `st`, `coh`, `gc`: the monthly status and cohorts when already computed."""
-    note = unknown_code_note(reg, defs.codes, unknown)
+    unknown_code_note(reg, defs.codes, unknown)  # before the work: an unknown code may be an error
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
     cubb, goals = asks_for(defs, which)
-    out: list[Table] = []
-    if cubb:
-        out += cubb_tables(reg, defs, st, coh)
     if goals:
-        out += goal_tables(reg, defs, st, gc)
+        gc = gc or select_cohort(reg, defs)
+    return tables_of(defs, code_counts(reg), unknown, cubb=cubb_persons(reg, defs, st, coh) if cubb else None,
+                     goals=(gc, goal_sums(reg, st, gc, defs)) if goals and gc is not None else None, path=reg.path)
+
+
+def tables_of(defs: Defs, counts: np.ndarray, unknown: str | None = None, *, cubb: CubbPersons | None = None,
+              goals: tuple[GoalCohort, list[GoalSums]] | None = None, path: Path | None = None) -> list[Table]:
+    """The register tables from the analyses' results over all persons (`cubb_persons`, the cohort
+    and its `goal_sums`, each joined over batches) and the person-weeks per code (the unknown-code note)."""
+    note = unknown_code_note(counts, defs.codes, unknown, path)
+    out: list[Table] = []
+    if cubb is not None:
+        out += cubb_tables_of(cubb, defs)
+    if goals is not None:
+        gc, sums = goals
+        out += goal_tables_of(series_of(sums, gc, defs), gc, defs)
     if note and out:
         out[0].notes.append(note)
     return out
