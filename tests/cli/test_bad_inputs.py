@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CUBB = str(ROOT / "registers" / "cubb.yaml")
+WEIGHT = "weight {w}/data/borgere.sav --margins {w}/margins_borgere.csv --id id -o {d}/w.csv"
 
 
 def _copy(name: str) -> Callable[[Path, Path], None]:
@@ -25,6 +26,10 @@ def _copy(name: str) -> Callable[[Path, Path], None]:
 
 def _truncated(name: str, keep: int) -> Callable[[Path, Path], None]:
     return lambda w, d: (d / Path(name).name).write_bytes((w / name).read_bytes()[:keep])
+
+
+def _nothing(w: Path, d: Path) -> None:
+    pass
 
 
 def _random_csv(w: Path, d: Path) -> None:
@@ -106,6 +111,21 @@ CASES = [
      "benefit code 730.5 is not a whole number ({d}/x.csv, row 6, column y_2010)"),
     ("grad quoted as written", f"outcomes {{d}}/x.csv -d {CUBB} -o {{d}}/o.xlsx", _dream_csv("grad_2020_01", "1.234,5"),
      "non-numeric employment degree '1.234,5' ({d}/x.csv, row 6, column grad_2020_01)"),
+    # options out of range, unknown options, missing arguments: one line naming the command's help, not typer's box
+    ("trim nan", WEIGHT + " --trim nan", _nothing,
+     "--trim 'nan': give finite numbers (nan and inf cap nothing); leave --trim out for no trimming"),
+    ("trim bound inf", WEIGHT + " --trim 0.3:inf", _nothing,
+     "--trim '0.3:inf': give finite numbers (nan and inf cap nothing); leave --trim out for no trimming"),
+    ("trim negative", WEIGHT + " --trim -3", _nothing, "--trim '-3': the factor must exceed 1 (weights are capped at K × the median weight)"),
+    ("max-iter 0", WEIGHT + " --max-iter 0", _nothing,
+     "Invalid value for '--max-iter': Input should be greater than or equal to 1; see 'toolkit weight --help'"),
+    ("threshold 0", f"outcomes {{w}}/data/dream.parquet -d {CUBB} -o {{d}}/o.xlsx --threshold 0", _nothing,
+     "Invalid value for '--threshold': Input should be greater than or equal to 1; see 'toolkit outcomes --help'"),
+    ("unknown option", WEIGHT + " --bogus", _nothing, "No such option: --bogus (Possible options: --out); see 'toolkit weight --help'"),
+    ("missing argument", "weight --id id", _nothing, "Missing argument 'data'; see 'toolkit weight --help'"),
+    ("unknown command", "weigth x", _nothing, "No such command 'weigth'. Did you mean 'weight'?; see 'toolkit --help'"),
+    ("check: no wave file", "check {d}/nowave.yaml", _nothing, "file not found ({d}/nowave.yaml)"),  # the path once
+    ("report: no wave file", "report {d}/nowave.yaml --out {d}/o.xlsx", _nothing, "file not found ({d}/nowave.yaml)"),
 ]
 
 

@@ -55,11 +55,29 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def usage_error(e: typer.TyperException) -> None:
+    """A command-line mistake as one `error:` line naming the command's help, exit 2 (a bare command: its help)."""
+    ctx = getattr(e, "ctx", None)
+    if type(e).__name__ == "NoArgsIsHelpError":  # `toolkit` alone: the list of commands, as before
+        e.show()  # type: ignore[attr-defined]
+        sys.exit(2)
+    message = " ".join(e.format_message().split()).rstrip(".")
+    hint = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
+    typer.echo(f"error: {message}{hint}", err=True)
+    sys.exit(getattr(e, "exit_code", 2) or 2)
+
+
 def main() -> None:
     """Entry point: run the app; a ToolkitError prints one line and exits 2."""
     debug = "--debug" in sys.argv[1:]
     try:
-        app()
+        code = app(prog_name="toolkit", standalone_mode=False)  # usage errors come here, not to typer's boxed screen
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except typer.TyperException as e:  # click's usage errors (bad option value, unknown option, missing argument)
+        usage_error(e)
     except ToolkitError as e:
         if debug:
             raise

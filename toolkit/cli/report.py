@@ -51,9 +51,12 @@ def check(
     wave: Path = typer.Argument(..., help="Wave file (YAML) to validate."),
 ) -> None:
     """Validate a wave file and every input it names (without running the analyses); list all problems."""
+    from toolkit.config.base import ConfigProblems
     from toolkit.pipeline.check import check_wave
 
     problems = check_wave(wave)
+    if len(problems) == 1:  # one problem is the error itself, worded as `toolkit report` words it
+        raise ConfigProblems(problems)
     if problems:
         for p in problems:
             typer.echo(f"problem: {p}", err=True)

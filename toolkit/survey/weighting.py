@@ -11,6 +11,7 @@ reasons (silent non-convergence, no trimming, speed). The diagnostics tables are
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -48,6 +49,8 @@ class Trim:
                 trim = cls(ratio=float(re.sub(r"(x|\*)?median$", "", s)))
         except ValueError:
             raise ConfigError(f"--trim '{text}': give K (cap at K × the median weight, e.g. 5) or bounds LOW:HIGH (e.g. 0.3:40)") from None
+        if any(v is not None and not math.isfinite(v) for v in (trim.ratio, trim.lower, trim.upper)):  # nan, inf cap nothing
+            raise ConfigError(f"--trim '{text}': give finite numbers (nan and inf cap nothing); leave --trim out for no trimming")
         if trim.ratio is not None and trim.ratio <= 1:
             raise ConfigError(f"--trim '{text}': the factor must exceed 1 (weights are capped at K × the median weight)")
         if (trim.lower is not None and trim.lower < 0) or (trim.upper is not None and trim.upper <= 0):
