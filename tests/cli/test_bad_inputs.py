@@ -8,6 +8,7 @@ defect found in reading an input adds a line here.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -30,6 +31,18 @@ def _truncated(name: str, keep: int) -> Callable[[Path, Path], None]:
 
 def _nothing(w: Path, d: Path) -> None:
     pass
+
+
+def _wave(*changes: tuple[str, str]) -> Callable[[Path, Path], None]:
+    """The demo wave with `changes` (old, new) as {d}/wave.yaml, its inputs named by absolute path."""
+    def build(w: Path, d: Path) -> None:
+        text = re.sub(r"(?<=[\s{\[,:])(data/|codebook_|margins_|registers/|model\.yaml)", lambda m: f"{w}/{m.group(1)}",
+                      (w / "wave.yaml").read_text(encoding="utf-8"))
+        for old, new in changes:
+            assert old in text, old
+            text = text.replace(old, new)
+        (d / "wave.yaml").write_text(text, encoding="utf-8")
+    return build
 
 
 def _random_csv(w: Path, d: Path) -> None:
@@ -124,6 +137,24 @@ CASES = [
     ("unknown option", WEIGHT + " --bogus", _nothing, "No such option: --bogus (Possible options: --out); see 'toolkit weight --help'"),
     ("missing argument", "weight --id id", _nothing, "Missing argument 'data'; see 'toolkit weight --help'"),
     ("unknown command", "weigth x", _nothing, "No such command 'weigth'. Did you mean 'weight'?; see 'toolkit --help'"),
+    # check refuses whatever report would refuse, with the same line, before report runs anything
+    *[(f"{cmd}: {name}", cmd + " {d}/wave.yaml" + (" --out {d}/o.xlsx" if cmd == "report" else ""), _wave(*change), message)
+      for name, change, message in [
+          ("profile quarter not observed", [("- profile: {}", '- profile: {quarter: "2030Q1"}')],
+           "chapters[5].items[1].profile.quarter: quarter 1. kvt. 2030 is outside the observed quarters 3. kvt. 2021 – "
+           "4. kvt. 2022 ({w}/data/dream.parquet)"),
+          ("weights of an unweighted survey", [("- weights: {survey: borgere}", "- weights: {survey: ledere}")],
+           "chapters[1].items[1].weights.survey: survey 'ledere' has no weights section (surveys.ledere.weights), so it has "
+           "no weighting diagnostics ({d}/wave.yaml)"),
+          ("reference month outside the window", [('reference_month: "2023-12"', 'reference_month: "2025-06"')],
+           "parameters.reference_month: 2025-06 must lie inside target_group.window (2020-01 to 2023-12), by the rules of "
+           "cubb.yaml (target2.reference_month) ({d}/wave.yaml)"),
+          ("two chapters numbered 1", [("- number: 2\n", "- number: 1\n")],
+           "chapters[2].number: chapter number 1 is also chapters[1]'s; each chapter needs its own number ({d}/wave.yaml)"),
+          ("programme municipality unknown", [("[657, 661, 740, 820]", "[657, 661, 740, 999]")],
+           "parameters.programme_municipalities[4]: 999 is not a municipality code (the municipality list has no 999) "
+           "({d}/wave.yaml)"),
+      ] for cmd in ("check", "report")],
     ("check: no wave file", "check {d}/nowave.yaml", _nothing, "file not found ({d}/nowave.yaml)"),  # the path once
     ("report: no wave file", "report {d}/nowave.yaml --out {d}/o.xlsx", _nothing, "file not found ({d}/nowave.yaml)"),
 ]
@@ -141,7 +172,7 @@ def test_bad_input_is_one_error_line_exit_2_nothing_written(
     before, wave_before = _digest(tmp_path), _digest(demo_wave_dir)
     code, out, err = cli(*[a.format(d=tmp_path, w=demo_wave_dir) for a in command.split()])
     lines = [ln for ln in err.splitlines() if not ln.startswith("warning:")]
-    message = expected.format(d=tmp_path)
+    message = expected.format(d=tmp_path, w=demo_wave_dir)
     assert code == 2 and len(lines) == 1, err
     if message.endswith("…"):
         assert lines[0].startswith("error: " + message[:-1]), lines[0]

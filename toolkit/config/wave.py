@@ -277,9 +277,20 @@ def parse_wave(path: str | Path) -> tuple[Wave | None, list[Problem]]:
 def file_problems(wave: Wave) -> list[Problem]:
     """Every named input file that does not exist (the items' too), and item references to unknown surveys."""
     problems = missing_files(wave.raw, wave.folder, wave.path)
+    first: dict[str, int] = {}
     for ci, ch in enumerate(wave.spec.chapters):
+        if ch.number in first:  # tables 'Tabel 1.1' twice, one contents heading for two chapters
+            problems.append(Problem(f"chapter number {ch.number} is also chapters[{first[ch.number]}]'s; each chapter needs its own number",
+                                    str(wave.path), f"chapters[{ci + 1}].number"))
+        first.setdefault(ch.number, ci + 1)
         for ii, item in enumerate(ch.items):
             key = f"chapters[{ci + 1}].items[{ii + 1}]"
+            if isinstance(item, WeightsItem):
+                named = item.survey or [n for n, s in wave.spec.surveys.items() if s.weights]
+                problems += [Problem(f"survey '{n}' has no weights section (surveys.{n}.weights), so it has no weighting diagnostics",
+                                     str(wave.path), f"{key}.weights.survey") for n in named if n in wave.spec.surveys and not wave.spec.surveys[n].weights]
+                if not named:
+                    problems.append(Problem("no survey of the wave has a weights section", str(wave.path), f"{key}.weights"))
             for name in getattr(item, "survey", None) or []:
                 if name not in wave.spec.surveys:
                     problems.append(Problem(suggest(name, wave.spec.surveys, "survey", "the wave has"), str(wave.path), f"{key}.{item.kind}.survey"))

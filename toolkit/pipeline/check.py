@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from toolkit.config.base import ConfigProblems
 from toolkit.config.wave import Problem, Wave, file_problems, parse_wave
+from toolkit.core.calendar import parse_quarter
 from toolkit.core.errors import ToolkitError
 from toolkit.pipeline.report import Context, codebook_of, run_crosstab, survey_names
 
@@ -16,6 +17,45 @@ def _problem(e: ToolkitError, wave: Wave, key: str) -> Problem:
     where = e.file or str(wave.path)
     extra = ", ".join(x for x in (f"row {e.row}" if e.row is not None else "", f"column {e.column}" if e.column else "") if x)
     return Problem(e.message + (f" [{extra}]" if extra else ""), where, key)
+
+
+def preflight(ctx: Context) -> list[Problem]:
+    """What `toolkit report` refuses before it runs an item, and `toolkit check` refuses alike: wave
+    parameters that break a definitions file's own rules, a profile quarter the extract does not observe
+    (known from its header)."""
+    from toolkit.register.extract import plan_for
+    from toolkit.register.goals import observed_quarters, outside_quarters
+
+    wave, problems = ctx.wave, []
+    named = [str(it.options["definitions"]) for ch in wave.spec.chapters for it in ch.items if "definitions" in it.options]
+    for path in dict.fromkeys([*ctx.definitions_files(), *map(wave.resolve, named)]):
+        try:
+            if path.is_file():
+                ctx.defs(path)
+        except ConfigProblems as e:
+            problems += e.problems
+        except ToolkitError as e:
+            problems.append(_problem(e, wave, "register.definitions"))
+    problems = list({str(p): p for p in problems}.values())  # a parameter both definitions files take: once
+    reg = wave.spec.register
+    if problems or reg is None or not wave.resolve(reg.extract).is_file():
+        return problems
+    for ci, ch in enumerate(wave.spec.chapters):
+        for ii, item in enumerate(ch.items):
+            q_text = item.options.get("quarter") or wave.spec.parameters.reference_quarter
+            if item.kind != "profile" or not q_text:
+                continue
+            try:
+                defs = ctx.item_definitions("profile", item.options)
+                assert defs is not None
+                plan = plan_for(wave.resolve(reg.extract), defs)
+            except ToolkitError:
+                continue  # named by check at the definitions or the extract
+            why = outside_quarters(parse_quarter(q_text), observed_quarters(defs, plan.month0 + len(plan.grad) - 1))
+            if why:
+                key = f"chapters[{ci + 1}].items[{ii + 1}].profile.quarter" if "quarter" in item.options else "parameters.reference_quarter"
+                problems.append(Problem(why, str(wave.resolve(reg.extract)), key))
+    return problems
 
 
 def check_wave(path: str | Path) -> list[Problem]:
@@ -71,6 +111,7 @@ def check_wave(path: str | Path) -> list[Problem]:
 
             for defs in loaded:
                 attempt("register.extract", lambda defs=defs: plan_for(extract, defs))
+    problems += preflight(ctx)
     if wave.spec.model and wave.resolve(wave.spec.model).is_file():
         from toolkit.config.model import spec_from_dict
 

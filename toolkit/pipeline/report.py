@@ -192,7 +192,7 @@ def codebook_of(options: dict[str, Any], names: list[str], wave: Wave) -> Path |
 def run_weights(ctx: Context, options: dict[str, Any]) -> Run:
     """Weighting diagnostics (achieved vs target margins, weight spread, Kish n_eff), one part per survey."""
     runs = []
-    for name in survey_names(options, ctx.wave):
+    for name in options.get("survey") or [n for n, s in ctx.wave.spec.surveys.items() if s.weights]:  # default: the weighted ones
         run = ctx.weighting(name)
         if run is None:
             raise ConfigError(f"survey '{name}' has no weights section", ctx.wave.path)
@@ -345,7 +345,11 @@ def wave_policy(wave: Wave) -> Any:
 
 def build_report(wave: Wave, progress: Progress | None = None) -> Report:
     """Every chapter's tables, numbered, register tables disclosure-controlled; with the inputs used."""
+    from toolkit.config.base import raise_problems
+    from toolkit.pipeline.check import preflight
+
     ctx = Context(wave)
+    raise_problems(preflight(ctx))  # what `toolkit check` refuses, refused before the first item runs
     items: list[ItemRun] = []
     for ch in wave.spec.chapters:
         chapter_tables: list[Table] = []

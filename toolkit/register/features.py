@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from toolkit.config.definitions import Defs
-from toolkit.core.calendar import quarter_end, quarter_text
+from toolkit.core.calendar import quarter_end
 from toolkit.core.errors import DataError
 from toolkit.read.dream import SENIORITY_WEEKS, Register
-from toolkit.register.goals import GoalCohort, GoalSeries, goal_series, select_cohort
+from toolkit.register.goals import GoalCohort, GoalSeries, goal_series, outside_quarters, select_cohort
 from toolkit.register.status import Status, group_mask, monthly_status
 
 
@@ -72,8 +72,8 @@ def municipality_frame(reg: Register, defs: Defs, st: Status | None = None, quar
 def observed_quarter(gc: GoalCohort, quarter: int | None, path: Path | None) -> int:
     """The quarter a frame describes: the given one (checked to be observed) or the last observed."""
     q = gc.quarters[-1] if quarter is None else quarter
-    if q not in gc.quarters:
-        raise DataError(f"quarter {quarter_text(q)} is outside the observed quarters {quarter_text(gc.quarters[0])} – {quarter_text(gc.quarters[-1])}", path)
+    if (why := outside_quarters(q, gc.quarters)) is not None:
+        raise DataError(why, path)
     return q
 
 

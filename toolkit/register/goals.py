@@ -40,15 +40,30 @@ class GoalCohort:
     end_quarter: int
 
 
+def observed_quarters(defs: Defs, last_month: int) -> list[int]:
+    """The programme's complete quarters an extract ending in `last_month` observes (`toolkit check`
+    knows them from the extract's header)."""
+    pr = defs.spec.programme
+    assert pr is not None
+    s, e = month_index(pr.start), month_index(pr.end)
+    through = month_index(pr.observed_through) if pr.observed_through else min(e, last_month)
+    return list(range(s // 3, min((through + 1) // 3 - 1, e // 3) + 1))  # through the last complete quarter
+
+
+def outside_quarters(quarter: int, quarters: list[int]) -> str | None:
+    """Why a quarter cannot be shown ('quarter … is outside the observed quarters …'), or None."""
+    if quarter in quarters:
+        return None
+    return f"quarter {quarter_text(quarter)} is outside the observed quarters {quarter_text(quarters[0])} – {quarter_text(quarters[-1])}"
+
+
 def select_cohort(reg: Register, defs: Defs) -> GoalCohort:
     """Persons on the cohort benefits just before the programme starts (passive for ≥ k of N weeks)."""
     pr, co = defs.spec.programme, defs.spec.cohort
     if pr is None or co is None:
         raise DataError("the definitions have no programme/cohort section", defs.path)
-    s, e = month_index(pr.start), month_index(pr.end)
-    through = month_index(pr.observed_through) if pr.observed_through else min(e, reg.last_month)
-    last_q = (through + 1) // 3 - 1  # last complete quarter
-    quarters = list(range(s // 3, min(last_q, e // 3) + 1))
+    s = month_index(pr.start)
+    quarters = observed_quarters(defs, reg.last_month)
     if not quarters:
         raise DataError(f"the extract ends before the programme's first full quarter ({quarter_text(s // 3)})", reg.path)
     glut, alut = defs.codes.group_lut(), defs.codes.activation_lut()
@@ -69,7 +84,7 @@ def select_cohort(reg: Register, defs: Defs) -> GoalCohort:
     age = reg.age_at(s)
     member &= (age >= co.age[0]) & (age <= co.age[1])
     muni = reg.municipality_in((s - 1) // 12).astype(np.int32)
-    return GoalCohort(member, muni, s, quarters, e // 3)
+    return GoalCohort(member, muni, s, quarters, month_index(pr.end) // 3)
 
 
 @dataclass
