@@ -335,3 +335,67 @@ def test_shares_and_bare_percentages_are_read_as_shares(tmp_path: Path, targets:
     assert m.margins[0].shares and m.count_total() is None
     assert [t / m.margins[0].total for t in m.margins[0].targets] == pytest.approx(shares)
     assert m.warnings == [warning]
+
+
+# class 4: SPSS user-missing declared in the .sav -------------------------------------------------------
+UM_LABELS = {1: "Meget enig", 2: "Enig", 3: "Uenig", 4: "Meget uenig", 5: "Ved ikke"}
+UM_COUNTS = {1: 30, 2: 25, 3: 18, 4: 10, 5: 17}  # 17 answered 'Ved ikke', declared missing in the file
+
+
+def _user_missing_sav(path: Path) -> Path:
+    q = np.repeat(list(UM_COUNTS), list(UM_COUNTS.values())).astype(float)
+    df = pd.DataFrame({"id": np.arange(1, len(q) + 1, dtype=float), "q": q, "koen": np.tile([1.0, 2.0], len(q) // 2)})
+    pyreadstat.write_sav(df, str(path), variable_value_labels={"q": UM_LABELS, "koen": {1: "Mand", 2: "Kvinde"}},
+                         missing_ranges={"q": [5]}, column_labels={"id": "Id", "q": "Enig?", "koen": "Køn"})
+    return path
+
+
+def _tidy(path: Path, table: str = "q") -> pd.Series:
+    df = pd.read_csv(path)
+    return df[df["table"] == table].set_index(["row", "column", "stat"])["value"]
+
+
+def _notes(xlsx: Path) -> list[str]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(xlsx)
+    return [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if str(c).startswith("Anm.")]
+
+
+def test_declared_user_missing_code_is_out_of_the_base_with_a_note(tmp_path: Path, cli) -> None:
+    sav = _user_missing_sav(tmp_path / "s.sav")
+    code, _, err = cli("crosstab", sav, "-o", tmp_path / "o.xlsx", "--tidy", tmp_path / "o.csv")
+    assert code == 0, err
+    tidy = _tidy(tmp_path / "o.csv")
+    answered = sum(n for c, n in UM_COUNTS.items() if c != 5)  # 83, counted by hand
+    assert "Ved ikke" not in tidy.index.get_level_values("row")  # no 'Ved ikke 0 / 0,0 %' row
+    assert tidy[("Total", "Antal", "count")] == answered
+    for c in range(1, 5):
+        assert tidy[(UM_LABELS[c], "Antal", "count")] == UM_COUNTS[c]
+        assert tidy[(UM_LABELS[c], "Procent", "percent")] == pytest.approx(100 * UM_COUNTS[c] / answered)
+    assert "Anm.: 'Ved ikke' (kode 5) er i datafilen erklæret som manglende værdi og indgår ikke i basen (17 svar)." in _notes(tmp_path / "o.xlsx")
+
+
+def test_the_codebook_missing_key_decides_over_the_declaration(tmp_path: Path, cli) -> None:
+    sav = _user_missing_sav(tmp_path / "s.sav")
+    (tmp_path / "c.yaml").write_text("tables:\n  - {type: single, variable: q, missing: []}\n", encoding="utf-8")
+    code, _, err = cli("crosstab", sav, "-c", tmp_path / "c.yaml", "-o", tmp_path / "o.xlsx", "--tidy", tmp_path / "o.csv")
+    assert code == 0, err
+    tidy = _tidy(tmp_path / "o.csv")
+    assert tidy[("Total", "Antal", "count")] == 100 and tidy[("Ved ikke", "Antal", "count")] == 17
+    assert tidy[("Ved ikke", "Procent", "percent")] == pytest.approx(17.0)
+    assert not any("erklæret som manglende" in n for n in _notes(tmp_path / "o.xlsx"))
+
+
+def test_the_codebook_draft_lists_the_declared_code_and_gives_the_same_table(tmp_path: Path, cli) -> None:
+    sav = _user_missing_sav(tmp_path / "s.sav")
+    code, _, err = cli("codebook", sav, "-o", tmp_path / "c.yaml")
+    assert code == 0, err
+    draft = (tmp_path / "c.yaml").read_text(encoding="utf-8")
+    assert "    variable: q\n    missing: [5]  # declared missing in the file (5)\n" in draft
+    for args, name in (((), "a"), (("-c", tmp_path / "c.yaml"), "b")):
+        code, _, err = cli("crosstab", sav, *args, "-o", tmp_path / f"{name}.xlsx", "--tidy", tmp_path / f"{name}.csv")
+        assert code == 0, err
+    a, b = _tidy(tmp_path / "a.csv"), _tidy(tmp_path / "b.csv")
+    assert len(a) == 10 and a.equals(b)  # four answers and Total, count and percent: the same with or without the draft
+    assert b[("Total", "Antal", "count")] == 83

@@ -44,6 +44,7 @@ class VariableSpec:
     label: str | None = None
     values: dict[Code, str] | None = None
     missing: list[Code] = field(default_factory=list)
+    missing_given: bool = False  # `missing:` written (even empty): it decides over the data file's declarations
 
 
 @dataclass
@@ -83,6 +84,7 @@ class TableSpec:
     notes: list[str] = field(default_factory=list)
     source: str | None = None
     missing: list[Code] = field(default_factory=list)
+    missing_given: bool = False  # `missing:` written (even empty): it decides over the data file's declarations
     stub: str | None = None
 
     def variables(self) -> list[str]:
@@ -288,7 +290,7 @@ def _table_spec(t: TableModel, i: int) -> TableSpec:
         row=t.row, column=t.column, data=t.data, by=t.by, layout=t.layout, filter=dict(t.filter),
         base=t.base or "answered", sort=t.sort or ("count" if t.type == "open" else "code"),
         letters=bool(t.letters), test=t.test if t.test is not None else t.type != "open",
-        notes=list(t.note or []), source=t.source, missing=list(t.missing), stub=t.stub,
+        notes=list(t.note or []), source=t.source, missing=list(t.missing), missing_given="missing" in t.model_fields_set, stub=t.stub,
     )
 
 
@@ -299,7 +301,7 @@ def parse_codebook(raw: Any, path: str | Path = "<codebook>") -> Codebook:
     for name, v in m.variables.items():
         v = v or VariableModel()
         values = dict(m.scales[v.values]) if isinstance(v.values, str) else v.values
-        variables[name] = VariableSpec(label=v.label, values=values, missing=list(v.missing))
+        variables[name] = VariableSpec(label=v.label, values=values, missing=list(v.missing), missing_given="missing" in v.model_fields_set)
     return Codebook(
         path=str(path), title=m.title, source=m.source, chapter=m.chapter or "", missing=list(m.missing),
         datasets={k: DatasetSpec(**(d or DatasetModel()).model_dump()) for k, d in m.datasets.items()},

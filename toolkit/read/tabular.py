@@ -30,6 +30,8 @@ class Dataset:
     path: Path | None = None
     variable_labels: dict[str, str] = field(default_factory=dict)
     value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+    # answers the file declares user-missing (SPSS): per column, row index → code; blank in `data`
+    user_missing: dict[str, pd.Series] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -208,6 +210,7 @@ def read_data(path: str | Path, columns: list[str] | None = None, *, text: Seque
     ext = p.suffix.lower()
     var_labels: dict[str, str] = {}
     val_labels: dict[str, dict[Any, str]] = {}
+    user_missing: dict[str, pd.Series] = {}
     if ext in CSV_LIKE:
         df = read_csv(p, columns, text=text)
     elif ext in {".xlsx", ".xlsm"}:
@@ -234,7 +237,9 @@ def read_data(path: str | Path, columns: list[str] | None = None, *, text: Seque
             missing = [c for c in columns if c not in have]
             if missing:
                 raise DataError(f"column '{missing[0]}' not found; the file has {_preview(have)}", p, column=missing[0])
-        df, meta = _read_stat(p, usecols=columns)
+        spss = ext in {".sav", ".zsav", ".por"}
+        df, meta = _read_stat(p, usecols=columns, **({"user_missing": True} if spss else {}))
+        user_missing = _blank_user_missing(df, getattr(meta, "missing_ranges", None) or {}) if spss else {}
         var_labels = {k: v for k, v in zip(meta.column_names, meta.column_labels or []) if v}
         val_labels = {k: dict(v) for k, v in (meta.variable_value_labels or {}).items()}
     else:
@@ -243,7 +248,24 @@ def read_data(path: str | Path, columns: list[str] | None = None, *, text: Seque
         )
     if df.shape[1] == 0:
         raise DataError("the file has no columns", p)
-    return Dataset(df, p, var_labels, val_labels)
+    return Dataset(df, p, var_labels, val_labels, user_missing)
+
+
+def _blank_user_missing(df: pd.DataFrame, ranges: dict[str, list[dict[str, Any]]]) -> dict[str, pd.Series]:
+    """Blank the answers inside each column's declared missing ranges; return them (row → code) per column."""
+    out = {}
+    for name, rs in ranges.items():
+        if name not in df.columns:
+            continue
+        col = df[name]
+        num = pd.to_numeric(col, errors="coerce") if col.dtype != object else None
+        mask = np.zeros(len(col), bool)
+        for r in rs:
+            mask |= ((num >= r["lo"]) & (num <= r["hi"])).to_numpy() if num is not None else (col == r["lo"]).to_numpy()
+        if mask.any():
+            out[name] = col[mask].copy()
+            df[name] = col.where(~mask)
+    return out
 
 
 def data_row(index: int) -> int:

@@ -54,7 +54,13 @@ class TableBuilder:
 
     # -- shared pieces
     def var(self, name: str) -> Var:
-        return self.ctx.var(self.srcs, name, self.spec.missing, self.where)
+        v = self.ctx.var(self.srcs, name, self.spec.missing, self.where, self.spec.missing_given)
+        for label, code, n in v.declared:  # SPSS user-missing: out of the base, and said so
+            note = (f"Anm.: '{label}' (kode {show_code(code)}) er i datafilen erklæret som manglende værdi og indgår ikke i "
+                    f"basen ({dk(n, 0, grouped=True)} svar).")
+            if note not in self.notes:
+                self.notes.append(note)
+        return v
 
     def finish(self, table: Table, title: str, question: str | None = None) -> Table:
         """Title, question, number, stub and notes. With a codebook title, the question text

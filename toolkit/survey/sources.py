@@ -49,6 +49,7 @@ class Var:
     codes: list[Code]
     labels: list[str]
     index: dict[str, np.ndarray]  # source name → category position per row (−1 = missing)
+    declared: list[tuple[str, Code, int]] = field(default_factory=list)  # (label, code, answers) the file declares missing
 
 
 class Context:
@@ -73,13 +74,24 @@ class Context:
     def labelled(self, src: Source, var: str) -> bool:
         return self.cb.variable(var).values is not None or bool(src.ds.value_labels.get(var))
 
-    def var(self, srcs: Sequence[Source], var: str, extra_missing: Sequence[Code] = (), where: str = "") -> Var:
-        key = (var, tuple(s.name for s in srcs), tuple(extra_missing))
+    def var(self, srcs: Sequence[Source], var: str, extra_missing: Sequence[Code] = (), where: str = "",
+            table_decides: bool = False) -> Var:
+        """The variable's categories over `srcs`. Codes the data file declares user-missing are left out
+        (Var.declared, for the note) unless the codebook's `missing:` for the table (`table_decides`) or
+        the variable is written: then the codebook alone decides and the declared answers count again."""
+        key = (var, tuple(s.name for s in srcs), tuple(extra_missing), table_decides)
         if key not in self._cache:
-            self._cache[key] = self._build(srcs, var, self.missing(var, extra_missing), where)
+            self._cache[key] = self._build(srcs, var, self.missing(var, extra_missing), where,
+                                           table_decides or self.cb.variable(var).missing_given)
         return self._cache[key]
 
-    def _build(self, srcs: Sequence[Source], var: str, missing: set[Code], where: str) -> Var:
+    def _build(self, srcs: Sequence[Source], var: str, missing: set[Code], where: str, codebook_decides: bool) -> Var:
+        declared: dict[Code, int] = {}
+        for s in srcs:
+            for c, n in s.ds.user_missing.get(var, pd.Series(dtype=object)).value_counts().items():
+                declared[code_key(c)] = declared.get(code_key(c), 0) + int(n)
+        if not codebook_decides:
+            missing = missing | set(declared)
         spec = self.cb.variable(var)
         labels: dict[Code, str] = {}
         if spec.values is not None:
@@ -97,6 +109,9 @@ class Context:
         index = {}
         for s in srcs:
             col = s.ds.data[var]
+            if codebook_decides and var in s.ds.user_missing:  # the declared answers are answers again
+                col = col.copy()
+                col[s.ds.user_missing[var].index] = s.ds.user_missing[var]
             fcodes, uniques = pd.factorize(col, use_na_sentinel=True)
             lookup = np.full(len(uniques) + 1, -1, dtype=np.int64)  # last slot: NaN (code −1)
             for u, raw in enumerate(uniques):
@@ -113,7 +128,8 @@ class Context:
                                     s.ds.name, row=first_row(bad), column=var)
                 lookup[u] = pos[c]
             index[s.name] = lookup[fcodes]  # fcodes == −1 picks the last slot
-        return Var(var, cats, [labels[c] for c in cats], index)
+        left_out = [] if codebook_decides else [(labels.get(c, show_code(c)), c, declared[c]) for c in sorted(declared, key=code_order)]
+        return Var(var, cats, [labels[c] for c in cats], index, left_out)
 
 
 def code_order(c: Code) -> tuple[int, float, str]:
