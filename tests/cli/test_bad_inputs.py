@@ -45,6 +45,11 @@ def _wave(*changes: tuple[str, str]) -> Callable[[Path, Path], None]:
     return build
 
 
+def _ids_017_and_17(w: Path, d: Path) -> None:
+    pd.DataFrame({"id": ["017", "17", "8"], "q": [1, 2, 1]}).to_csv(d / "s.csv", index=False)
+    pd.DataFrame({"id": ["017", "17", "0008"], "weight": [1.0, 2.0, 3.0]}).to_csv(d / "w.csv", index=False)
+
+
 def _random_csv(w: Path, d: Path) -> None:
     (d / "r.csv").write_bytes(bytes(range(256)) * 8)
 
@@ -124,6 +129,9 @@ CASES = [
      "benefit code 730.5 is not a whole number ({d}/x.csv, row 6, column y_2010)"),
     ("grad quoted as written", f"outcomes {{d}}/x.csv -d {CUBB} -o {{d}}/o.xlsx", _dream_csv("grad_2020_01", "1.234,5"),
      "non-numeric employment degree '1.234,5' ({d}/x.csv, row 6, column grad_2020_01)"),
+    ("ids equal as numbers", "crosstab {d}/s.csv -w {d}/w.csv -o {d}/o.xlsx", _ids_017_and_17,
+     "1 ids are written differently in the data and in {d}/w.csv (e.g. '8' and '0008'): equal as numbers, different as text; "
+     "ids are matched exactly as written, so export both files with the same ids (leading zeros kept) ({d}/s.csv, column id)"),
     # options out of range, unknown options, missing arguments: one line naming the command's help, not typer's box
     ("trim nan", WEIGHT + " --trim nan", _nothing,
      "--trim 'nan': give finite numbers (nan and inf cap nothing); leave --trim out for no trimming"),

@@ -399,3 +399,40 @@ def test_the_codebook_draft_lists_the_declared_code_and_gives_the_same_table(tmp
     a, b = _tidy(tmp_path / "a.csv"), _tidy(tmp_path / "b.csv")
     assert len(a) == 10 and a.equals(b)  # four answers and Total, count and percent: the same with or without the draft
     assert b[("Total", "Antal", "count")] == 83
+
+
+# ids as text everywhere: 017 and 17 are two respondents, weights matched by the id as written -----------
+
+def _two_ids(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
+    df = pd.DataFrame({"id": ["017", "17", "0042", "42", "5", "6", "7", "8"], "koen": [1, 2, 1, 2, 1, 2, 1, 1],
+                       "q": [1, 2, 2, 1, 1, 2, 2, 1]})
+    data = tmp_path / "s.csv"
+    df.to_csv(data, index=False)
+    (tmp_path / "c.yaml").write_text("tables:\n  - {type: single, variable: q}\nvariables:\n  q: {values: {1: Ja, 2: Nej}}\n",
+                                     encoding="utf-8")
+    return data, df
+
+
+def test_weights_are_matched_by_the_id_as_written(tmp_path: Path, cli) -> None:
+    data, df = _two_ids(tmp_path)
+    code, _, err = cli("weight", data, "--margins", _margins(tmp_path / "m.csv", df), "--id", "id", "-o", tmp_path / "w.csv")
+    assert code == 0, err
+    code, _, err = cli("crosstab", data, "-c", tmp_path / "c.yaml", "-w", tmp_path / "w.csv", "-o", tmp_path / "o.xlsx",
+                       "--tidy", tmp_path / "o.csv")
+    assert code == 0, err
+    # by hand: 5 men share 600, 3 women 400; 'Ja' = ids 017, 42, 5, 8 (men 017, 5, 8; woman 42)
+    ja = 3 * 600 / 5 + 400 / 3
+    tidy = _tidy(tmp_path / "o.csv")
+    assert tidy[("Ja", "Procent", "percent")] == pytest.approx(100 * ja / 1000)
+    assert tidy[("Total", "Antal", "count")] == 8
+
+
+def test_ids_equal_as_numbers_but_written_differently_are_refused(tmp_path: Path, cli) -> None:
+    data, df = _two_ids(tmp_path)
+    w = pd.DataFrame({"id": ["17", "017", "42", "0042", "5", "6", "7", "0008"], "weight": [1.0] * 8})
+    w.to_csv(tmp_path / "w.csv", index=False)
+    code, out, err = cli("crosstab", data, "-c", tmp_path / "c.yaml", "-w", tmp_path / "w.csv", "-o", tmp_path / "o.xlsx")
+    assert code == 2 and not (tmp_path / "o.xlsx").exists()
+    assert err == (f"error: 1 ids are written differently in the data and in {tmp_path / 'w.csv'} (e.g. '8' and '0008'): equal as "
+                   f"numbers, different as text; ids are matched exactly as written, so export both files with the same ids "
+                   f"(leading zeros kept) ({data}, column id)\n")

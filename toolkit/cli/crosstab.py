@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Mapping, Optional
 
 import typer
 
@@ -26,16 +26,22 @@ def named_path(arg: str) -> tuple[str | None, Path]:
     return None, Path(arg)
 
 
-def read_inputs(data: list[str], inputs: Inputs) -> dict[str, Dataset]:
+def data_names(data: list[str]) -> dict[str, Path]:
     """The data files by name (NAME=PATH, else the file name without extension), in order."""
-    out: dict[str, Dataset] = {}
+    out: dict[str, Path] = {}
     for arg in data:
         name, path = named_path(arg)
         name = name or path.stem
         if name in out:
             raise InputError(f"two data files are both named '{name}'; name them apart with NAME=PATH", path)
-        out[name] = inputs.data(path)
+        out[name] = path
     return out
+
+
+def read_inputs(data: list[str], inputs: Inputs, weights: Mapping[str, Weights] | None = None) -> dict[str, Dataset]:
+    """The data files by name; a weighted file's id column is read as written (017 is not 17)."""
+    return {name: inputs.data(path, text=[weights[name].id_column] if weights and name in weights else ())
+            for name, path in data_names(data).items()}
 
 
 def read_weights(args: list[str], names: list[str], weighted_to: str | None, inputs: Inputs) -> dict[str, Weights]:
@@ -67,8 +73,8 @@ def crosstab(
     """Tabulate questionnaires: single questions, batteries, multi-response, two-way, open answers, groups side by side."""
     inputs = Inputs()
     cb = inputs.codebook(codebook) if codebook else Codebook()
-    datasets = read_inputs(data, inputs)
-    w = read_weights(weights, list(datasets), weighted_to, inputs)
+    w = read_weights(weights, list(data_names(data)), weighted_to, inputs)
+    datasets = read_inputs(data, inputs, w)
     run = run_crosstab(datasets, cb, w, by=by, letters=letters, side_by_side=side_by_side, layout=layout,  # type: ignore[arg-type]
                        inputs=inputs.files)
     echo_warnings(run.warnings)

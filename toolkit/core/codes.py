@@ -39,6 +39,17 @@ def show_code(value: Any) -> str:
     return str(value).strip()
 
 
+def id_text(s: pd.Series) -> pd.Series:
+    """Respondent ids as the text a person reads: numbers as 17 (not 17.0), text as written ('017' keeps its
+    zero; a float export '17.0' is 17). Ids are matched by this text, so 017 and 17 are two respondents."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return per_value(s, lambda v: None if is_missing(v) else show_code(v)).rename(s.name)
+    text = per_value(s, lambda v: None if is_missing(v) or not str(v).strip() else str(v).strip())
+    if text.dropna().str.fullmatch(r"\d+\.0+").all():
+        text = text.str.replace(r"\.0+$", "", regex=True)  # every id a float export (17.0); zeros in front stay
+    return text.rename(s.name)
+
+
 def per_value(s: pd.Series, f: Callable[[Any], Any]) -> pd.Series:
     """f applied once per distinct value of a column (columns hold few distinct values); a blank → f(None)."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence, TypeVar
 
-from toolkit.read.tabular import Dataset, read_data, sha256
+from toolkit.read.tabular import Dataset, read_columns, read_data, sha256
 
 if TYPE_CHECKING:
     from toolkit.config.codebook import Codebook
@@ -96,10 +96,11 @@ class Inputs:
         return self._once(("yaml",), path, lambda: read_yaml(path))
 
     def weights(self, path: str | Path, weighted_to: str | None = None) -> "Weights":
-        """A weights file written by `toolkit weight` (id column + weight), for crosstab."""
+        """A weights file written by `toolkit weight` (id column + weight, ids read as written), for crosstab."""
         from toolkit.survey.weights import weights_from_frame
 
-        return self._once(("weights", weighted_to), path, lambda: weights_from_frame(read_data(path).data, str(path), weighted_to))
+        ids = [c for c in read_columns(path) if c != "weight"]
+        return self._once(("weights", weighted_to), path, lambda: weights_from_frame(read_data(path, text=ids).data, str(path), weighted_to))
 
     # ---------------------------------------------------------------- registers
     def extract(self, path: str | Path, definitions: Sequence["Defs"], *, batch_size: int | None = None) -> "SharedExtract":

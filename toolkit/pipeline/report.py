@@ -52,7 +52,8 @@ class Context:
         return self.wave.resolve(self.wave.spec.surveys[name].data)
 
     def dataset(self, name: str) -> Dataset:
-        return self.inputs.data(self.data_path(name))
+        spec = self.wave.spec.surveys[name].weights  # a weighted survey's ids are read as written (017 is not 17)
+        return self.inputs.data(self.data_path(name), text=[spec.id] if spec else ())
 
     def weighting(self, name: str) -> "WeightRun | None":
         """The survey's weighting run (computed once), or None when the survey is unweighted."""

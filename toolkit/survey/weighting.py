@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.config.margins import Margins
-from toolkit.core.codes import show_code
+from toolkit.core.codes import id_text, show_code
 from toolkit.core.errors import ConfigError, ConvergenceError, DataError
 from toolkit.read.tabular import Dataset, first_row, first_rows
 
@@ -372,8 +372,8 @@ def respondent_ids(ds: Dataset, column: str) -> pd.Series:
     """The id column, checked: present, no blanks, no duplicates; whole-number floats (17.0) become 17, text ids stay as written."""
     ds.require([column], "id column")
     ids = ds.data[column]
-    if not pd.api.types.is_numeric_dtype(ids) and ids.astype(str).str.fullmatch(r"\d+\.0+").all():
-        ids = ids.astype(str).str.replace(r"\.0+$", "", regex=True)  # a float export (17.0); zeros in front stay
+    if not pd.api.types.is_numeric_dtype(ids):
+        ids = id_text(ids)  # text ids as written ('017'), a float export (17.0) as 17
     blank = ids.isna().to_numpy()
     if blank.any():
         raise DataError(f"{int(blank.sum())} respondents have no id (rows {first_rows(blank)})",
