@@ -50,6 +50,14 @@ def _ids_017_and_17(w: Path, d: Path) -> None:
     pd.DataFrame({"id": ["017", "17", "0008"], "weight": [1.0, 2.0, 3.0]}).to_csv(d / "w.csv", index=False)
 
 
+def _register_maal2(value: float) -> Callable[[Path, Path], None]:
+    def build(w: Path, d: Path) -> None:
+        reg = pd.read_csv(w / "data" / "kommuner_register.csv")
+        reg.loc[0, "maal2"] = value
+        reg.to_csv(d / "r.csv", index=False)
+    return build
+
+
 def _random_csv(w: Path, d: Path) -> None:
     (d / "r.csv").write_bytes(bytes(range(256)) * 8)
 
@@ -132,6 +140,9 @@ CASES = [
     ("ids equal as numbers", "crosstab {d}/s.csv -w {d}/w.csv -o {d}/o.xlsx", _ids_017_and_17,
      "1 ids are written differently in the data and in {d}/w.csv (e.g. '8' and '0008'): equal as numbers, different as text; "
      "ids are matched exactly as written, so export both files with the same ids (leading zeros kept) ({d}/s.csv, column id)"),
+    ("percent column above 100", "model {w}/model.yaml -r {d}/r.csv -o {d}/o.xlsx", _register_maal2(130.0),
+     "column 'maal2' is marked percent: true but holds 130 (municipality 101); expected shares 0-1 or percentages 0-100 for "
+     "every municipality ({d}/r.csv, column maal2)"),
     # options out of range, unknown options, missing arguments: one line naming the command's help, not typer's box
     ("trim nan", WEIGHT + " --trim nan", _nothing,
      "--trim 'nan': give finite numbers (nan and inf cap nothing); leave --trim out for no trimming"),

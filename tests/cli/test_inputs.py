@@ -436,3 +436,26 @@ def test_ids_equal_as_numbers_but_written_differently_are_refused(tmp_path: Path
     assert err == (f"error: 1 ids are written differently in the data and in {tmp_path / 'w.csv'} (e.g. '8' and '0008'): equal as "
                    f"numbers, different as text; ids are matched exactly as written, so export both files with the same ids "
                    f"(leading zeros kept) ({data}, column id)\n")
+
+
+# class 10: scale mix-ups --------------------------------------------------------------------------------
+
+def test_a_percent_column_holding_percentages_is_read_as_such_and_said(tmp_path: Path, demo_wave_dir: Path, cli) -> None:
+    reg = pd.read_csv(demo_wave_dir / "data" / "kommuner_register.csv")
+    pct = reg.assign(maal2=reg["maal2"] * 100)
+    pct.to_csv(tmp_path / "r.csv", sep=";", decimal=",", index=False)  # 17,26… as a Danish export writes it
+    runs = {}
+    for name, path in (("share", demo_wave_dir / "data" / "kommuner_register.csv"), ("pct", tmp_path / "r.csv")):
+        code, out, err = cli("model", demo_wave_dir / "model.yaml", "-r", path, "-o", tmp_path / f"{name}.xlsx", "--tidy", tmp_path / f"{name}.csv")
+        assert code == 0, err
+        runs[name] = (pd.read_csv(tmp_path / f"{name}.csv"), err)
+    lo, hi, first = reg["maal2"].min(), reg["maal2"].max(), pct["maal2"][pct["maal2"] > 1].iloc[0]
+    from toolkit.core.fmt import dk
+
+    assert (f"warning: register column 'maal2' is marked percent: true and holds values above 1 (e.g. {dk(first, None)}): read as "
+            f"percentages 0-100 and divided by 100 (shares {dk(lo, 3)}-{dk(hi, 3)})") in runs["pct"][1].splitlines()
+    assert "percent: true" not in runs["share"][1]
+    a, b = runs["share"][0], runs["pct"][0]  # the same model, fitted on the same scale: every published number alike
+    assert a.drop(columns="value").equals(b.drop(columns="value"))
+    num_a, num_b = pd.to_numeric(a["value"], errors="coerce"), pd.to_numeric(b["value"], errors="coerce")
+    assert np.allclose(num_a.dropna(), num_b.dropna(), rtol=1e-9, atol=1e-12) and (num_a.isna() == num_b.isna()).all()

@@ -8,13 +8,15 @@ with a warning that names them.
 
 from __future__ import annotations
 
+import warnings as _warnings
 from dataclasses import dataclass, field
 from typing import Mapping
 
 import pandas as pd
 
 from toolkit.config.model import ModelSpec
-from toolkit.core.errors import DataError
+from toolkit.core.errors import DataError, ToolkitWarning
+from toolkit.core.fmt import dk
 from toolkit.municipal.indicators import (
     Indicator,
     expand,
@@ -91,7 +93,29 @@ def register_frame(register: pd.DataFrame, spec: ModelSpec, where: str = "regist
             if bad.any():
                 raise DataError(f"column '{c}' must be numeric, found '{reg[c][bad].iloc[0]}' (municipality {reg.index[bad][0]})", where, column=c)
             reg[c] = conv
+    for c in needed:
+        rv = spec.register_spec.variables.get(c)
+        if rv is not None and rv.percent:
+            reg[c] = _share_scale(reg[c], c, where)
     return reg
+
+
+def _share_scale(col: pd.Series, name: str, where: str) -> pd.Series:
+    """A `percent: true` column as shares 0-1, its scale decided from the whole column: all values in
+    0-1 are shares; any above 1 (and none above 100) make it percentages 0-100, divided by 100 and said
+    (a ToolkitWarning); anything else is refused."""
+    vals = col.dropna()
+    if len(vals) == 0 or ((vals >= 0) & (vals <= 1)).all():
+        return col
+    bad = (vals < 0) | (vals > 100)
+    if bad.any():
+        k = vals.index[bad.to_numpy()][0]
+        raise DataError(f"column '{name}' is marked percent: true but holds {dk(vals[k], None)} (municipality {k}); expected shares "
+                        "0-1 or percentages 0-100 for every municipality", where, column=name)
+    _warnings.warn(ToolkitWarning(
+        f"register column '{name}' is marked percent: true and holds values above 1 (e.g. {dk(vals[vals > 1].iloc[0], None)}): "
+        f"read as percentages 0-100 and divided by 100 (shares {dk(vals.min() / 100, 3)}-{dk(vals.max() / 100, 3)})"), stacklevel=3)
+    return col / 100
 
 
 def _register_variable(spec: ModelSpec, name: str, role: str) -> Variable:

@@ -39,9 +39,9 @@ def run_model(
     from toolkit.municipal import run_model as fit_model
     from toolkit.publish.disclosure import suppress
 
-    reg = register_frame(register, spec, register_source)
     caught: list[str] = []
     with caught_warnings(caught):
+        reg = register_frame(register, spec, register_source)  # may say how a percent column's scale was read
         res = fit_model(reg, surveys, spec, names)
     tables = result_tables(res)
     suppress(tables, threshold)  # the tables holding register counts
