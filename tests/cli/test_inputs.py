@@ -459,3 +459,30 @@ def test_a_percent_column_holding_percentages_is_read_as_such_and_said(tmp_path:
     assert a.drop(columns="value").equals(b.drop(columns="value"))
     num_a, num_b = pd.to_numeric(a["value"], errors="coerce"), pd.to_numeric(b["value"], errors="coerce")
     assert np.allclose(num_a.dropna(), num_b.dropna(), rtol=1e-9, atol=1e-12) and (num_a.isna() == num_b.isna()).all()
+
+
+# class 11: empty results are said (warning + note), never shown as a finding ----------------------------
+
+def test_a_filter_on_a_code_nobody_has_warns_and_notes(tmp_path: Path, cli) -> None:
+    df = pd.DataFrame({"id": range(1, 9), "koen": [1] * 8, "q": [1, 2, 2, 1, 1, 2, 2, 1]})
+    df.to_csv(tmp_path / "s.csv", index=False)
+    (tmp_path / "c.yaml").write_text("tables:\n  - {type: single, variable: q, filter: {koen: [2]}}\n  - {type: single, variable: koen}\n"
+                                     "variables:\n  q: {values: {1: Ja, 2: Nej}}\n  koen: {values: {1: Mand, 2: Kvinde}}\n", encoding="utf-8")
+    code, _, err = cli("crosstab", tmp_path / "s.csv", "-c", tmp_path / "c.yaml", "-o", tmp_path / "o.xlsx", "--tidy", tmp_path / "o.csv")
+    assert code == 0, err
+    assert err.splitlines() == ["warning: table 'q' (tables[1]): nobody matches its filter (koen = 2); the table says so in a note"]
+    notes = _notes(tmp_path / "o.xlsx")
+    assert "Anm.: Ingen respondenter opfylder tabellens udvælgelse (koen = 2); der er ingen svar at vise." in notes
+    assert sum("Ingen respondenter" in n for n in notes) == 1  # the koen table, unfiltered, has no such note
+    assert _tidy(tmp_path / "o.csv")[("Total", "Antal", "count")] == 0
+
+
+def test_a_profile_sub_group_with_nobody_warns_and_notes(tmp_path: Path, demo_wave_dir: Path, cli) -> None:
+    code, _, err = cli("profile", demo_wave_dir / "data" / "dream.parquet", "-d", demo_wave_dir / "registers" / "nychance.yaml",
+                       "--subgroup", "Ingenting", "-o", tmp_path / "p.xlsx", "--tidy", tmp_path / "p.csv")
+    assert code == 0, err
+    assert "warning: the sub-group of profil_delgruppe (status Ingenting in Restgruppen) has nobody; its table says so in a note" in err.splitlines()
+    assert "Anm.: Ingen personer i restgruppen opfylder udvælgelsen (status: Ingenting); der er ingen tal at vise." in _notes(tmp_path / "p.xlsx")
+    tidy = pd.read_csv(tmp_path / "p.csv")
+    sub = tidy[tidy["table"] == "profil_delgruppe"]
+    assert sub["value"].dropna().tolist() == [0]  # the sub-group's N, and no share of nobody

@@ -12,7 +12,7 @@ from toolkit.core.calendar import quarter_text
 from toolkit.core.errors import ConfigError, DataError
 from toolkit.pipeline.inputs import Input
 from toolkit.pipeline.outcomes import part_key, unknown_code_warning
-from toolkit.pipeline.run import Part, Run, mark_register
+from toolkit.pipeline.run import Part, Run, caught_warnings, mark_register
 from toolkit.profile import ProfileSettings, profile_tables
 from toolkit.profile.register import profile_of
 from toolkit.publish.disclosure import suppress
@@ -46,11 +46,13 @@ def run_profile(
     """The profile of the definitions' cohort at the quarter (default: the last observed)."""
     require_cohort(defs)
     s = settings or ProfileSettings()
-    tables = profile_of(extract.persons(defs, quarter), defs, s)
+    caught: list[str] = []
+    with caught_warnings(caught):  # e.g. a sub-group with nobody
+        tables = profile_of(extract.persons(defs, quarter), defs, s)
     suppress(mark_register(tables), s.min_cell)
     params = {**_parameters(s), "definitions": defs.path, "quarter": quarter_text(quarter) if quarter is not None else "sidste observerede"}
     warning = unknown_code_warning(extract, defs)
-    return Run([Part(part_key(defs), tables)], [warning] if warning else [], list(inputs), params)
+    return Run([Part(part_key(defs), tables)], ([warning] if warning else []) + caught, list(inputs), params)
 
 
 def run_profile_persons(
@@ -61,9 +63,11 @@ def run_profile_persons(
     inputs: Sequence[Input] = (),
 ) -> Run:
     """The profile of a person-level file (one row per person with gruppe, kon, alder, …)."""
+    caught: list[str] = []
     try:
-        tables = profile_tables(persons.reset_index(drop=True), settings)
+        with caught_warnings(caught):
+            tables = profile_tables(persons.reset_index(drop=True), settings)
     except DataError as e:
         raise e.at(source) from None
     suppress(mark_register(tables), settings.min_cell)
-    return Run([Part("", tables)], [], list(inputs), _parameters(settings))
+    return Run([Part("", tables)], caught, list(inputs), _parameters(settings))

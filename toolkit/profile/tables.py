@@ -10,6 +10,7 @@ Group differences are tested in the notes (`notes.py`).
 
 from __future__ import annotations
 
+import warnings as _warnings
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.core.cells import base, count, mean, pct
-from toolkit.core.errors import DataError
+from toolkit.core.errors import DataError, ToolkitWarning
 from toolkit.core.table import Figure, Relation, Role, Table, body_then
 from toolkit.profile.notes import chi2_note, offers_chi2_note, persons_text, welch_note
 from toolkit.profile.persons import (
@@ -287,6 +288,11 @@ def subgroup_table(p: Persons, sub: Subgroup, s: ProfileSettings) -> Table:
         notes += _missing_note(k, what, s)
     notes.append("Anm.: Andelene er beregnet blandt personerne med en registreret værdi. " + MULTI_NOTE[len("Anm.: "):])
     label = " og ".join(sub.values)
+    if n == 0:  # an empty sub-group is said, never shown as a profile of nobody
+        where = f" i {sub.group.lower()}" if sub.group else ""
+        notes.insert(1, f"Anm.: Ingen personer{where} opfylder udvælgelsen ({sub.column}: {label}); der er ingen tal at vise.")
+        _warnings.warn(ToolkitWarning(f"the sub-group of {tid} ({sub.column} {label}{' in ' + sub.group if sub.group else ''}) has "
+                                      "nobody; its table says so in a note"), stacklevel=2)
     roles = [Role.BASE] + [Role.BODY] * (len(rows[1]) - 1)  # the sub-group's N, then the sections' shares
     return _public_sums(Table(tid, sub.label(), rows[1], [label], rows[2], number=f"Tabel {s.chapter}.5", row_groups=rows[0],
                               notes=notes, register=True, row_roles=roles), rel)

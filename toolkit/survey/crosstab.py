@@ -9,15 +9,18 @@ printing; `build_tables` is what the CLI and the wave report call. The shapes ar
 
 from __future__ import annotations
 
+import warnings as _warnings
 from dataclasses import replace
 
-from toolkit.config.codebook import Codebook, TableSpec
-from toolkit.core.errors import ConfigError
+from toolkit.config.codebook import Codebook, TableSpec, default_id
+from toolkit.core.codes import show_code
+from toolkit.core.errors import ConfigError, ToolkitWarning
 from toolkit.core.table import Table
 from toolkit.read.tabular import Dataset
 from toolkit.survey.shapes import TableBuilder
 from toolkit.survey.sources import (
     Context,
+    Group,
     Source,
     groups_for,
     make_sources,
@@ -37,7 +40,23 @@ def build_table(spec: TableSpec, sources: list[Source], codebook: Codebook | Non
     if by:
         require_columns(TableSpec(type="single", key=spec.key, variable=by), cb, srcs)
     groups = groups_for(ctx, spec, srcs, by)
-    return TableBuilder(ctx, spec, groups, srcs, letters).build()
+    builder = TableBuilder(ctx, spec, groups, srcs, letters)
+    builder.notes += empty_selection(spec, groups)
+    return builder.build()
+
+
+def empty_selection(spec: TableSpec, groups: list[Group]) -> list[str]:
+    """A filter that leaves a group (or the whole table) without respondents: a warning and the table's note,
+    so an empty table is not read as a finding."""
+    empty = [g for g in groups if not g.mask.any()]
+    if not empty or not spec.filter:
+        return []
+    what = "; ".join(f"{var} = {', '.join(show_code(c) for c in codes)}" for var, codes in spec.filter.items())
+    whom = "" if len(empty) == len(groups) else f" i {', '.join(g.label for g in empty)}"
+    name = spec.id or default_id(spec)
+    _warnings.warn(ToolkitWarning(f"table '{name}' ({spec.key}): nobody{whom.replace(' i ', ' in ', 1)} matches its filter ({what}); "
+                                  "the table says so in a note"), stacklevel=2)
+    return [f"Anm.: Ingen respondenter{whom} opfylder tabellens udvælgelse ({what}); der er ingen svar at vise."]
 
 
 def auto_specs(sources: list[Source], codebook: Codebook | None = None, side_by_side: bool = False,
