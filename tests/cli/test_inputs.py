@@ -486,3 +486,20 @@ def test_a_profile_sub_group_with_nobody_warns_and_notes(tmp_path: Path, demo_wa
     tidy = pd.read_csv(tmp_path / "p.csv")
     sub = tidy[tidy["table"] == "profil_delgruppe"]
     assert sub["value"].dropna().tolist() == [0]  # the sub-group's N, and no share of nobody
+
+
+def test_a_target_group_with_nobody_warns_and_notes(tmp_path: Path, demo_wave_dir: Path, cli) -> None:
+    text = (demo_wave_dir / "registers" / "cubb.yaml").read_text(encoding="utf-8")
+    assert "  age: [18, 65]\n" in text
+    defs = tmp_path / "cubb_95.yaml"
+    defs.write_text(text.replace("  age: [18, 65]\n", "  age: [95, 99]\n"), encoding="utf-8")
+    for name in ("dream_codes.yaml", "municipalities.csv"):  # what the definitions name beside them
+        (tmp_path / name).write_bytes((demo_wave_dir / "registers" / name).read_bytes())
+    code, _, err = cli("outcomes", demo_wave_dir / "data" / "dream.parquet", "-d", defs, "-o", tmp_path / "o.xlsx", "--tidy", tmp_path / "o.csv")
+    assert code == 0, err
+    assert "warning: cubb_95: nobody in the extract is in the target group (target_group); its tables say so in a note" in err.splitlines()
+    notes = _notes(tmp_path / "o.xlsx")
+    assert notes.count("Anm.: Ingen personer i udtrækket opfylder afgrænsningen af målgruppen; der er ingen tal at vise.") >= 2
+    tidy = pd.read_csv(tmp_path / "o.csv")
+    persons = tidy[tidy["row"] == "Antal personer"]["value"]
+    assert len(persons) and not (pd.to_numeric(persons, errors="coerce").fillna(0) > 0).any()  # nobody, and said so

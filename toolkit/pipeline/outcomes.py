@@ -3,7 +3,9 @@ from one read of a DREAM extract, disclosure-controlled, with the unknown-code w
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import Any, Literal, Sequence
+
+import numpy as np
 
 from toolkit.config.definitions import Defs
 from toolkit.core.table import prefixes
@@ -27,6 +29,26 @@ def unknown_code_warning(extract: SharedExtract, defs: Defs) -> str | None:
         return None
     text = ", ".join(f"{c} ({k} weeks)" for c, k in sorted(found.items()))
     return f"{len(found)} DREAM code(s) not in the code list, counted as 'Andet': {text}"
+
+
+def empty_selections(defs: Defs, groups: Sequence[tuple[str, str, Any]]) -> tuple[list[str], list[str]]:
+    """(warnings, notes) for a target group or cohort with nobody, or a programme municipality with nobody
+    in it: said on the console and in the tables, never shown as a finding. `groups`: (what, Danish, selection)."""
+    warnings, notes = [], []
+    programme = defs.spec.municipalities.programme if defs.spec.municipalities else {}
+    for what, dansk, sel in groups:
+        if sel is None:
+            continue
+        if not sel.member.any():
+            warnings.append(f"{part_key(defs)}: nobody in the extract is in the {what}; its tables say so in a note")
+            notes.append(f"Anm.: Ingen personer i udtrækket opfylder afgrænsningen af {dansk}; der er ingen tal at vise.")
+            continue
+        present = set(np.unique(sel.municipality[sel.member]).tolist())
+        for code, name in programme.items():
+            if int(code) not in present:
+                warnings.append(f"{part_key(defs)}: programme municipality {code} ({name}) has nobody in the {what}")
+                notes.append(f"Anm.: Ingen personer i {dansk} i {name} ({code}).")
+    return warnings, notes
 
 
 def run_outcomes(
@@ -53,6 +75,11 @@ def run_outcomes(
         found = tables_of(defs, extract.code_counts(defs), unknown, cubb=extract.cubb(defs) if cubb else None,
                           goals=extract.goals(defs) if goals else None, path=extract.path)
         warnings.append(unknown_code_warning(extract, defs))
+        said, notes = empty_selections(defs, [("target group (target_group)", "målgruppen", extract.target_group(defs) if cubb else None),
+                                              ("cohort (programme, cohort)", "målgruppen", extract.cohort(defs) if goals else None)])
+        warnings += said
+        for t in found:
+            t.notes += [n for n in notes if n not in t.notes]
         suppress(mark_register(found), threshold)
         parts.append(Part(key, found))
     params = {"threshold": threshold, "unknown_codes": unknown, "tables": None if tables == "all" else tables}
