@@ -33,22 +33,34 @@ def unknown_code_warning(extract: SharedExtract, defs: Defs) -> str | None:
 
 def empty_selections(defs: Defs, groups: Sequence[tuple[str, str, Any]]) -> tuple[list[str], list[str]]:
     """(warnings, notes) for a target group or cohort with nobody, or a programme municipality with nobody
-    in it: said on the console and in the tables, never shown as a finding. `groups`: (what, Danish, selection)."""
+    in it: said on the console and in the tables, never shown as a finding. `groups`: (what, Danish, the
+    municipality of each selected person, or None when not asked)."""
     warnings, notes = [], []
     programme = defs.spec.municipalities.programme if defs.spec.municipalities else {}
-    for what, dansk, sel in groups:
-        if sel is None:
+    for what, dansk, munis in groups:
+        if munis is None:
             continue
-        if not sel.member.any():
+        if len(munis) == 0:
             warnings.append(f"{part_key(defs)}: nobody in the extract is in the {what}; its tables say so in a note")
             notes.append(f"Anm.: Ingen personer i udtrækket opfylder afgrænsningen af {dansk}; der er ingen tal at vise.")
             continue
-        present = set(np.unique(sel.municipality[sel.member]).tolist())
+        present = set(np.unique(munis).tolist())
         for code, name in programme.items():
             if int(code) not in present:
                 warnings.append(f"{part_key(defs)}: programme municipality {code} ({name}) has nobody in the {what}")
                 notes.append(f"Anm.: Ingen personer i {dansk} i {name} ({code}).")
     return warnings, notes
+
+
+def _members(extract: SharedExtract, defs: Defs) -> np.ndarray:
+    """The municipality of each CUBB target-group member (target 1's persons, else target 2's)."""
+    c = extract.cubb(defs)
+    return c.t1.municipality if c.t1 is not None else c.t2.municipality if c.t2 is not None else np.zeros(0)
+
+
+def _cohort(extract: SharedExtract, defs: Defs) -> np.ndarray:
+    gc = extract.goals(defs)[0]
+    return gc.municipality[gc.member]
 
 
 def run_outcomes(
@@ -75,8 +87,8 @@ def run_outcomes(
         found = tables_of(defs, extract.code_counts(defs), unknown, cubb=extract.cubb(defs) if cubb else None,
                           goals=extract.goals(defs) if goals else None, path=extract.path)
         warnings.append(unknown_code_warning(extract, defs))
-        said, notes = empty_selections(defs, [("target group (target_group)", "målgruppen", extract.target_group(defs) if cubb else None),
-                                              ("cohort (programme, cohort)", "målgruppen", extract.cohort(defs) if goals else None)])
+        said, notes = empty_selections(defs, [("target group (target_group)", "målgruppen", _members(extract, defs) if cubb else None),
+                                              ("cohort (programme, cohort)", "målgruppen", _cohort(extract, defs) if goals else None)])
         warnings += said
         for t in found:
             t.notes += [n for n in notes if n not in t.notes]
