@@ -8,13 +8,7 @@ from typing import Optional
 
 import typer
 
-from toolkit.config.codebook import load_codebook, parse_codebook
-from toolkit.config.yaml import parse_yaml
 from toolkit.core.errors import DataError
-from toolkit.publish.atomic import atomic_path, guard_outputs
-from toolkit.read.tabular import declared_missing, read_data
-from toolkit.survey.draft import draft_codebook
-from toolkit.survey.draft_yaml import draft_yaml, extend_yaml
 
 
 def codebook(
@@ -24,6 +18,13 @@ def codebook(
                                             "its tables kept, and tables are drafted for the columns it does not cover."),
 ) -> None:
     """Draft a codebook: single questions, batteries, multi-response sets, filter candidates, skipped columns, missing codes."""
+    from toolkit.config.codebook import load_codebook, parse_codebook
+    from toolkit.config.yaml import parse_yaml
+    from toolkit.publish.atomic import atomic_path, guard_outputs
+    from toolkit.read.tabular import declared_missing, read_data
+    from toolkit.survey.draft import draft_codebook
+    from toolkit.survey.draft_yaml import draft_yaml, extend_yaml
+
     guard_outputs([out], [data, existing])
     ds = read_data(data)
     cb = load_codebook(existing) if existing else None

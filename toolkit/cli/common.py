@@ -5,18 +5,14 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import typer
 
-from toolkit.config.template import load_template
-from toolkit.core.table import Table
-from toolkit.pipeline.inputs import Input
-from toolkit.publish.atomic import atomic_paths, guard_outputs
-from toolkit.publish.audit import checked
-from toolkit.publish.disclosure import Policy
-from toolkit.publish.excel import Provenance, write_workbook
-from toolkit.publish.tidy import write_tidy
+if TYPE_CHECKING:  # the writers are imported when used: `toolkit --help` must not load openpyxl and pandas
+    from toolkit.core.table import Table
+    from toolkit.pipeline.inputs import Input
+    from toolkit.publish.disclosure import Policy
 
 
 def command_line() -> str:
@@ -42,6 +38,14 @@ def write_outputs(
     `chapters` (number → title) gives the contents sheet its chapter headings; with register tables
     nothing is written unless the disclosure audit passes (`policy`: the rules, default the run's
     `threshold` parameter, else 5)."""
+    from toolkit.config.template import load_template
+    from toolkit.pipeline.inputs import Input
+    from toolkit.publish.atomic import atomic_paths, guard_outputs
+    from toolkit.publish.audit import checked
+    from toolkit.publish.disclosure import Policy
+    from toolkit.publish.excel import Provenance, write_workbook
+    from toolkit.publish.tidy import write_tidy
+
     paths = [i.path if isinstance(i, Input) else Path(i) for i in inputs]
     extra = [p for p, _ in also]
     guard_outputs([out, tidy, *extra], paths)

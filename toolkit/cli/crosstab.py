@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Mapping, Optional
+from typing import TYPE_CHECKING, List, Mapping, Optional
 
 import typer
 
-from toolkit.cli.common import echo_warnings, write_outputs
-from toolkit.config.codebook import Codebook
 from toolkit.core.errors import ConfigError, InputError
-from toolkit.core.table import numbered
-from toolkit.pipeline.crosstab import run_crosstab
-from toolkit.pipeline.inputs import Inputs
-from toolkit.read.tabular import Dataset
-from toolkit.survey.weights import Weights
+
+if TYPE_CHECKING:  # imported by the command when it runs (start-up time)
+    from toolkit.pipeline.inputs import Inputs
+    from toolkit.read.tabular import Dataset
+    from toolkit.survey.weights import Weights
 
 
 def named_path(arg: str) -> tuple[str | None, Path]:
@@ -71,6 +69,12 @@ def crosstab(
     template: Optional[Path] = typer.Option(None, "--template", help="Excel styling YAML (default templates/ministry.yaml)."),
 ) -> None:
     """Tabulate questionnaires: single questions, batteries, multi-response, two-way, open answers, groups side by side."""
+    from toolkit.cli.common import echo_warnings, write_outputs
+    from toolkit.config.codebook import Codebook
+    from toolkit.core.table import numbered
+    from toolkit.pipeline.crosstab import run_crosstab
+    from toolkit.pipeline.inputs import Inputs
+
     inputs = Inputs()
     cb = inputs.codebook(codebook) if codebook else Codebook()
     w = read_weights(weights, list(data_names(data)), weighted_to, inputs)

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
+from math import isfinite, isnan
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import numpy as np
 import typer
 
-from toolkit.cli.common import write_outputs
-from toolkit.config.template import load_template
 from toolkit.core.errors import ConfigError
-from toolkit.core.table import numbered
-from toolkit.publish.atomic import guard_outputs
-from toolkit.publish.diff import (
-    STAT_NAMES,
-    Comparison,
-    compare,
-    diff_tables,
-    shown_tolerance,
-)
-from toolkit.publish.readback import WORKBOOKS, read_run, tidy_beside
+
+if TYPE_CHECKING:  # publish.diff and readback (pandas) are imported when the command runs (start-up time)
+    from toolkit.publish.diff import Comparison
 
 MAX_LINES = 200  # cells printed without --out
 CHANGES = {"value": "cells moved", "base": "bases changed", "suppression": "suppression changed",
@@ -37,7 +28,14 @@ def diff(
     template: Optional[Path] = typer.Option(None, "--template", help="Excel styling YAML; its number formats set the default tolerance."),
 ) -> None:
     """Compare two runs: tables added, removed or renumbered, cells that moved, bases, suppression, inputs (SHA-256)."""
-    if tolerance is not None and not (np.isfinite(tolerance) and tolerance >= 0):
+    from toolkit.cli.common import write_outputs
+    from toolkit.config.template import load_template
+    from toolkit.core.table import numbered
+    from toolkit.publish.atomic import guard_outputs
+    from toolkit.publish.diff import compare, diff_tables, shown_tolerance
+    from toolkit.publish.readback import WORKBOOKS, read_run, tidy_beside
+
+    if tolerance is not None and not (isfinite(tolerance) and tolerance >= 0):
         raise ConfigError(f"--tolerance must be a number ≥ 0, not {tolerance}")
     if tidy is not None and out is None:
         raise ConfigError("--tidy needs --out (the tidy CSV is that of the diff workbook)")
@@ -82,13 +80,15 @@ def summary_lines(c: Comparison) -> list[str]:
 
 def cell_lines(c: Comparison) -> list[str]:
     """Each cell that differs: table, cell, old → new (difference)."""
+    from toolkit.publish.diff import STAT_NAMES
+
     out = []
     for r in c.cells.head(MAX_LINES).itertuples(index=False):
         t = c.tables[int(r.table)].shown
         where = " | ".join(x for x in (r.group, r.row, r.column) if x)
-        old = "-" if r.change == "added" else "x" if np.isnan(r.old) else f"{r.old:g}"
-        new = "-" if r.change == "removed" else "x" if np.isnan(r.new) else f"{r.new:g}"
-        d = "" if np.isnan(r.difference) else f" ({r.difference:+.4g})"
+        old = "-" if r.change == "added" else "x" if isnan(r.old) else f"{r.old:g}"
+        new = "-" if r.change == "removed" else "x" if isnan(r.new) else f"{r.new:g}"
+        d = "" if isnan(r.difference) else f" ({r.difference:+.4g})"
         out.append(f"{t.number or t.key}: {where} [{STAT_NAMES.get(r.stat, r.stat)}] {old} → {new}{d}")
     if len(c.cells) > MAX_LINES:
         out.append(f"… and {len(c.cells) - MAX_LINES} more; --out diff.xlsx lists them all")

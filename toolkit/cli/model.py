@@ -7,12 +7,8 @@ from typing import Optional
 
 import typer
 
-from toolkit.cli.common import echo_warnings, write_outputs
-from toolkit.config.definitions import load_municipality_names
 from toolkit.core.errors import ConfigError, ToolkitError
 from toolkit.core.fmt import dk
-from toolkit.core.table import numbered
-from toolkit.pipeline.inputs import Inputs
 
 
 def _resolve(config: Path, file: str | None) -> Path | None:
@@ -31,6 +27,11 @@ def model(
     threshold: int = typer.Option(5, "--threshold", min=1, help="Suppress register cells describing fewer persons than this (needs register.persons)."),
 ) -> None:
     """Municipality model: survey indicators + register outcomes, bivariate screen, stepwise OLS, robustness."""
+    from toolkit.cli.common import echo_warnings, write_outputs
+    from toolkit.config.definitions import load_municipality_names
+    from toolkit.core.table import numbered
+    from toolkit.pipeline.inputs import Inputs
+
     from toolkit.config.model import spec_from_dict
     from toolkit.pipeline.model import run_model
 

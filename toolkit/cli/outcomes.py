@@ -7,11 +7,8 @@ from typing import List, Optional
 
 import typer
 
-from toolkit.cli.common import BATCH_HELP, batch_size, echo_warnings, write_outputs
+from toolkit.cli.common import BATCH_HELP, batch_size
 from toolkit.core.resources import definitions_file
-from toolkit.pipeline.inputs import Inputs
-from toolkit.pipeline.outcomes import run_outcomes
-from toolkit.publish.atomic import guard_outputs
 
 
 def outcomes(
@@ -24,6 +21,11 @@ def outcomes(
     batch: Optional[int] = typer.Option(None, "--batch-size", help=BATCH_HELP),
 ) -> None:
     """Register outcomes: target groups, CUBB targets 1-2 and NY CHANCE goals, with disclosure control."""
+    from toolkit.cli.common import echo_warnings, write_outputs
+    from toolkit.pipeline.inputs import Inputs
+    from toolkit.pipeline.outcomes import run_outcomes
+    from toolkit.publish.atomic import guard_outputs
+
     if unknown not in (None, "other", "error"):
         raise typer.BadParameter("expected 'other' or 'error'", param_hint="--unknown-codes")
     batch_size(batch)

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
-from toolkit.cli.common import BATCH_HELP, batch_size, echo_warnings, write_outputs
-from toolkit.config.codes import load_codes
+from toolkit.cli.common import BATCH_HELP, batch_size
 from toolkit.core.calendar import parse_quarter
 from toolkit.core.errors import ConfigError
 from toolkit.core.resources import definitions_file
-from toolkit.pipeline.inputs import Inputs
-from toolkit.pipeline.profile import require_cohort, run_profile, run_profile_persons
-from toolkit.profile import GROUPS, ProfileSettings, Subgroup, offer_columns
-from toolkit.publish.atomic import guard_outputs
+
+if TYPE_CHECKING:  # imported by the command when it runs (start-up time)
+    from toolkit.profile import Subgroup
 
 
 def subgroup_option(values: list[str], within: str, title: str | None) -> Subgroup | None:
     """The Tabel 5.5 selection from the options; no values = no sub-group table."""
+    from toolkit.profile import GROUPS, Subgroup
+
     if not values or values == ["-"]:
         return None
     groups = {g.lower(): g for g in GROUPS}
@@ -47,6 +47,13 @@ def profile(
     batch: Optional[int] = typer.Option(None, "--batch-size", help=BATCH_HELP),
 ) -> None:
     """Residual group vs employment group at a reference quarter (Tabel 5.1-5.5, Figur 5.1-5.5), tests in notes, small cells suppressed."""
+    from toolkit.cli.common import echo_warnings, write_outputs
+    from toolkit.config.codes import load_codes
+    from toolkit.pipeline.inputs import Inputs
+    from toolkit.pipeline.profile import require_cohort, run_profile, run_profile_persons
+    from toolkit.profile import ProfileSettings, offer_columns
+    from toolkit.publish.atomic import guard_outputs
+
     if (extract is None) == (persons is None):
         raise ConfigError("give either a DREAM extract (with --definitions) or --persons FILE, not both or neither")
     if threshold < 1:

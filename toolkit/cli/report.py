@@ -7,9 +7,7 @@ from typing import Optional
 
 import typer
 
-from toolkit.cli.common import echo_warnings, write_outputs
 from toolkit.core.errors import ConfigError
-from toolkit.publish.atomic import guard_outputs
 
 
 def report(
@@ -19,6 +17,9 @@ def report(
     template: Optional[Path] = typer.Option(None, "--template", help="Excel styling YAML (default templates/ministry.yaml)."),
 ) -> None:
     """Build the wave's ministry workbook: weights, cross-tabs, register outcomes, model, profile."""
+    from toolkit.cli.common import echo_warnings, write_outputs
+    from toolkit.publish.atomic import guard_outputs
+
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from toolkit.config.wave import load_wave

@@ -7,15 +7,9 @@ from typing import Optional
 
 import typer
 
-from toolkit.cli.common import echo_warnings, write_outputs
 from toolkit.core.fmt import dk
 from toolkit.core.table import Cell, Kind, Table
-from toolkit.pipeline.inputs import Inputs
-from toolkit.pipeline.weight import run_weight, weight_columns
-from toolkit.publish.atomic import atomic_path, guard_outputs
-from toolkit.publish.tidy import write_csv
-from toolkit.read.tabular import read_columns
-from toolkit.survey.weighting import DEFAULT_MAX_ITER, DEFAULT_TOL
+from toolkit.survey.limits import DEFAULT_MAX_ITER, DEFAULT_TOL
 
 
 def _show(cell: Cell) -> str:
@@ -56,6 +50,13 @@ def weight(
     tol: float = typer.Option(DEFAULT_TOL, "--tol", min=0.0, help="Stop when every margin is within this relative error of its target."),
 ) -> None:
     """Rake respondents to population margins (origin, age, sex, match group …); write weights and diagnostics."""
+    from toolkit.cli.common import echo_warnings, write_outputs
+    from toolkit.pipeline.inputs import Inputs
+    from toolkit.pipeline.weight import run_weight, weight_columns
+    from toolkit.publish.atomic import atomic_path, guard_outputs
+    from toolkit.publish.tidy import write_csv
+    from toolkit.read.tabular import read_columns
+
     guard_outputs([out, report], [data, margins])
     inputs = Inputs()
     m = inputs.margins(margins)

@@ -23,9 +23,7 @@ from toolkit.config.margins import Margins
 from toolkit.core.codes import id_text, show_code
 from toolkit.core.errors import ConfigError, ConvergenceError, DataError
 from toolkit.read.tabular import Dataset, first_row, first_rows
-
-DEFAULT_TOL = 1e-10
-DEFAULT_MAX_ITER = 1000
+from toolkit.survey.limits import DEFAULT_MAX_ITER, DEFAULT_TOL
 
 
 # ---------------------------------------------------------------- trimming specification
