@@ -96,3 +96,37 @@ def test_profile_is_a_valid_offer_mix() -> None:
 
 def test_extract_is_deterministic() -> None:
     pd.testing.assert_frame_equal(synthetic_extract(7, 1000), synthetic_extract(7, 1000))
+
+
+def test_a_national_shaped_extract_in_batches(tmp_path: Path) -> None:
+    """`demo-dream --history-from 1991` (the benchmark's extract): DREAM's full width, written in
+    batches; the CSV (decimal commas) holds the Parquet's values, and both give the same tables."""
+    from toolkit.demo.wave import write_demo_dream
+
+    pq_path, csv_path = write_demo_dream(tmp_path, persons=2500, formats=["parquet", "csv"], history_from=1991, batch=1000)
+    df = pd.read_parquet(pq_path, dtype_backend="numpy_nullable")
+    assert len(df) == 2500 and list(df["pnr"]) == [f"P{i:07d}" for i in range(1, 2501)]
+    weeks = [c for c in df.columns if c.startswith("y_")]
+    grads = [c for c in df.columns if c.startswith("grad_")]
+    assert weeks[0] == "y_9132" and weeks[-1] == "y_2352" and len(weeks) == 1691  # week 32 of 1991 … 2023
+    assert grads[0] == "grad_2008_01" and len(grads) == 16 * 12
+    # the first batch is the demo generator's own persons; later batches are other persons
+    first = synthetic_extract(2024, 1000)
+    pd.testing.assert_series_equal(df["y_2001"][:1000], first["y_2001"], check_names=False)
+    assert not df["foed_dato"][1000:2000].reset_index(drop=True).equals(first["foed_dato"])
+    # the early years repeat the simulated 2016-2023 (417 weeks) cyclically: a real extract's density
+    early = weeks.index("y_1601")
+    assert early == len(weeks) - 417
+    for j in (0, 500, early - 1):
+        assert df[weeks[j]].equals(df[weeks[early + (j - early) % 417]])
+    back = pd.read_csv(csv_path, sep=";", decimal=",", dtype={"pnr": str, "foed_dato": str})
+    assert list(back.columns) == list(df.columns)
+    for c in ("kon", "nykom2020", "y_9132", "y_2001", "grad_2008_01", "grad_2023_12"):
+        np.testing.assert_allclose(back[c].astype(float), df[c].astype(float), rtol=1e-6, equal_nan=True)
+    outs = []
+    for path in (pq_path, csv_path):
+        tidy = tmp_path / f"{path.suffix[1:]}.csv"
+        r = run_cli("outcomes", path, "-d", "cubb", "--out", tmp_path / f"{path.suffix[1:]}.xlsx", "--tidy", tidy)
+        assert r.returncode == 0, r.stderr
+        outs.append(tidy.read_bytes())
+    assert outs[0] == outs[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -15,9 +16,11 @@ def demo_dream(
     persons: int = typer.Option(30_000, min=100, help="Number of persons."),
     csv: bool = typer.Option(False, "--csv", help="Write a ';'-separated CSV instead of Parquet."),
     force: bool = typer.Option(False, "--force", help="Replace an existing extract of that name."),
+    history_from: Optional[int] = typer.Option(None, "--history-from", min=1991, help="Also weekly codes from this year (DREAM starts in week 32 of 1991) and grad from 2008, as wide as the national extract (~1,900 columns from 1991); the earlier years repeat the simulated ones."),
 ) -> None:
     """Generate a synthetic DREAM extract (deterministic; the demo wave's has 30,000 persons)."""
-    typer.echo(f"wrote {write_demo_dream(folder, seed=seed, persons=persons, csv=csv, force=force)}")
+    for path in write_demo_dream(folder, seed=seed, persons=persons, csv=csv, force=force, history_from=history_from):
+        typer.echo(f"wrote {path}")
 
 
 def register(app: typer.Typer) -> None:

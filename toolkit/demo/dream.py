@@ -138,9 +138,12 @@ def municipal_profile(seed: int = 2024) -> MunicipalProfile:
     )
 
 
-def synthetic_extract(seed: int = 2024, persons: int = 30_000) -> pd.DataFrame:
-    """The demo DREAM extract as a DataFrame in DREAM's wide layout (one row per person)."""
-    rng = np.random.default_rng(seed + 500)
+def synthetic_extract(seed: int = 2024, persons: int = 30_000, *, part: int = 0, first_id: int = 1) -> pd.DataFrame:
+    """The demo DREAM extract as a DataFrame in DREAM's wide layout (one row per person).
+
+    `part` > 0 draws another batch of persons of the same population (same municipalities and
+    planted effects), numbered from `first_id`: a large extract is generated batch by batch."""
+    rng = np.random.default_rng(seed + 500 if part == 0 else [seed + 500, part])
     prof = municipal_profile(seed)
     kom = prof.kode
     n = persons
@@ -257,7 +260,7 @@ def synthetic_extract(seed: int = 2024, persons: int = 30_000) -> pd.DataFrame:
         grad[k] = np.where(wage, np.maximum(g, rng.uniform(4, 40, n).round(1)), g)
 
     cols: dict[str, object] = {
-        "pnr": [f"P{i:07d}" for i in range(1, n + 1)],
+        "pnr": [f"P{i:07d}" for i in range(first_id, first_id + n)],
         "kon": sex,
         "foed_dato": [d.isoformat() for d in birth_dates],
         "herkomst": pd.array(origin, dtype="Int8"),
@@ -284,4 +287,26 @@ def synthetic_extract(seed: int = 2024, persons: int = 30_000) -> pd.DataFrame:
         g = pd.array(grad[k], dtype="Float32")
         g[(grad[k] == 0) & (rng.random(n) < 0.7)] = pd.NA  # blank and 0 both mean no employment
         cols[f"grad_{m // 12}_{m % 12 + 1:02d}"] = g
+    return pd.DataFrame(cols)
+
+
+DREAM_START = (1991, 32)  # the first week of DREAM
+GRAD_START = 2008  # the first year of monthly employment degrees
+
+
+def national_width(df: pd.DataFrame, history_from: int) -> pd.DataFrame:
+    """The extract as wide as a national one: weekly codes from `history_from` (not before week 32
+    of 1991) and grad from 2008, the earlier weeks and months copied cyclically from the simulated
+    years (realistic density for reading, not meant to be analysed)."""
+    first = max(history_from, DREAM_START[0])
+    early = [(y, w) for y in range(first, YEARS[0]) for w in range(DREAM_START[1] if y == DREAM_START[0] else 1, weeks_in_year(y) + 1)]
+    weeks = [f"y_{y % 100:02d}{w:02d}" for y, w in demo_weeks()]
+    months = [m for m in range(max(first, GRAD_START) * 12, YEARS[0] * 12)]
+    grads = [c for c in df.columns if c.startswith("grad_")]
+    head = [c for c in df.columns if c not in grads and c not in weeks]
+    cols = {c: df[c] for c in head}
+    cols.update({f"y_{y % 100:02d}{w:02d}": df[weeks[(j - len(early)) % len(weeks)]] for j, (y, w) in enumerate(early)})
+    cols.update({c: df[c] for c in weeks})
+    cols.update({f"grad_{m // 12}_{m % 12 + 1:02d}": df[grads[(j - len(months)) % len(grads)]] for j, m in enumerate(months)})
+    cols.update({c: df[c] for c in grads})
     return pd.DataFrame(cols)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from toolkit.core.errors import OutputError
 from toolkit.core.resources import registers_file, shipped
-from toolkit.publish.atomic import atomic_path
+from toolkit.publish.atomic import atomic_path, atomic_paths
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # what the shipped template (surveys/demo/wave.yaml) calls the register folder, and what the copy does
 TEMPLATE_REGISTERS, COPY_REGISTERS = "../../registers/", "registers/"
@@ -121,21 +124,52 @@ def write_demo_wave(folder: Path, *, seed: int = 2024, force: bool = False, data
 
 
 def write_demo_dream(folder: Path, *, seed: int = 2024, persons: int = 30_000, csv: bool = False,
-                     force: bool = True) -> Path:
-    """Write dream.parquet (or dream.csv, ';'-separated with decimal commas) into the folder;
-    without `force` an existing extract is refused before anything is generated."""
-    from toolkit.demo.dream import synthetic_extract
+                     force: bool = True, history_from: int | None = None, formats: Sequence[str] = (),
+                     batch: int = 100_000) -> list[Path]:
+    """Write dream.parquet (or dream.csv, ';'-separated with decimal commas; `formats` for both from
+    the same persons) into the folder; `history_from`: weekly codes from that year as a national
+    extract has them. Without `force` an existing extract is refused before anything is generated.
 
-    path = folder / ("dream.csv" if csv else "dream.parquet")
+    Persons are generated and written `batch` at a time, so any size fits in memory."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    from toolkit.demo.dream import national_width, synthetic_extract
+
+    fmts = list(formats) or ["csv" if csv else "parquet"]
+    paths = [folder / f"dream.{f}" for f in fmts]
     if folder.exists() and not folder.is_dir():
         raise OutputError("exists and is not a folder; give a folder for the extract", folder)
-    if path.exists() and not force:
-        raise OutputError("refusing to overwrite an existing extract; use --force to replace it", path)
+    for path in paths:
+        if path.exists() and not force:
+            raise OutputError("refusing to overwrite an existing extract; use --force to replace it", path)
     folder.mkdir(parents=True, exist_ok=True)
-    df = synthetic_extract(seed, persons)
-    with atomic_path(path) as tmp:
-        if csv:
-            df.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8")
-        else:
-            df.to_parquet(tmp, index=False)
-    return path
+    with atomic_paths(paths) as temps:
+        writers: list[Any] = [None] * len(paths)
+        for part, start in enumerate(range(0, persons, batch)):
+            df = synthetic_extract(seed, min(batch, persons - start), part=part, first_id=start + 1)
+            if history_from is not None:
+                df = national_width(df, history_from)
+            table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+            for i, (fmt, tmp) in enumerate(zip(fmts, temps)):
+                if fmt == "parquet":
+                    writers[i] = writers[i] or pq.ParquetWriter(tmp, table.schema)
+                    writers[i].write_table(table)
+                else:
+                    text = _decimal_comma(table)
+                    writers[i] = writers[i] or pcsv.CSVWriter(tmp, text.schema, write_options=pcsv.WriteOptions(delimiter=";", quoting_style="none"))
+                    writers[i].write_table(text)
+        for w in writers:
+            w.close()
+    return paths
+
+
+
+def _decimal_comma(table: pa.Table) -> pa.Table:
+    """Floating-point columns as text with a decimal comma, as Danish CSV deliveries write them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = [pc.replace_substring(pc.cast(c, pa.string()), ".", ",") if pa.types.is_floating(c.type) else c for c in table.columns]
+    return pa.table(cols, names=table.column_names)
