@@ -71,7 +71,7 @@ def back_link(cell: Any, font: Font) -> None:
     cell.font = font
 
 
-def write_contents(ws: Worksheet, entries: Sequence[Entry], st: Mapping[str, NamedStyle], link_font: Font,
+def write_contents(ws: Worksheet, entries: Sequence[Entry], st: Mapping[str, str | NamedStyle], link_font: Font,
                    chapters: Mapping[str, str] | None = None) -> None:
     """Contents by chapter: a heading per chapter ("Kapitel 7 Title"), then number, full title
     (wrapped, a link to the table or figure) and sheet of each entry."""

@@ -17,10 +17,12 @@ from typing import Any, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as XlCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.series import SeriesLabel
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from toolkit import __version__
@@ -33,6 +35,7 @@ from toolkit.publish.disclosure import Policy
 from toolkit.read.tabular import sha256
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_DEFAULT_PROTECTION = Protection()
 
 
 @dataclass
@@ -120,6 +123,16 @@ def _styles(t: dict[str, Any]) -> dict[str, NamedStyle]:
     return styles
 
 
+def register_styles(wb: Workbook, t: dict[str, Any]) -> dict[str, str]:
+    """Add the template's named styles to the workbook; their names by role/kind. Cells take a style
+    by name: assigning the NamedStyle object makes openpyxl compare it, field by field, with every
+    registered style for every cell (147,000 comparisons, most of building the demo workbook)."""
+    named = _styles(t)
+    for s in named.values():
+        wb.add_named_style(s)
+    return {k: s.name for k, s in named.items()}
+
+
 def put_text(cell: XlCell, text: Any) -> XlCell:
     """Store a value; strings always as text so '=SUM(A1)' from a respondent never becomes a formula."""
     cell.value = text
@@ -152,7 +165,7 @@ def significant_format(value: float, default: str, digits: int = 2) -> str:
     return default if need <= have else "0." + "0" * min(need, 10)
 
 
-def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict[str, Any], *,
+def _write_table(ws: Worksheet, table: Table, st: Mapping[str, str], t: dict[str, Any], *,
                  numbers: Mapping[str, str] | None = None, figure_number: str = "") -> bool:
     """Write one table (and its chart, numbered `figure_number`) on a sheet laid out for A4, the
     tables its notes cite named by `numbers` (key → number); False if it prints in column pages."""
@@ -181,7 +194,7 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
                 for c in range(c0 + 1, c1 + 1):
                     ws.cell(row, c).style = st["header"]
                 if c1 > c0:
-                    ws.merge_cells(start_row=row, start_column=c0, end_row=row, end_column=c1)
+                    merge_row(ws, row, c0, c1)
                 start = None
             if start is None and j < len(table.column_groups):
                 start = j
@@ -240,13 +253,28 @@ def _write_table(ws: Worksheet, table: Table, st: dict[str, NamedStyle], t: dict
     last_col = first_body_col + len(table.column_labels) - 1
     for r, _text, _size in wide:  # title, question and notes wrap within the table's width, not past it
         if last_col > 1:
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
+            merge_row(ws, r, 1, last_col)
     ws.freeze_panes = ws.cell(header_end + 1, first_body_col)
     _orient(ws, t)
     if table.figure is not None and table.row_labels:
         _add_chart(ws, table, header_end, header_end + 1, body_end, first_body_col, nstub, anchor=f"A{row + 1}", number=figure_number)
     first_header = header_end - 1 if table.has_column_groups() else header_end
     return layout.fit_sheet(ws, header_rows=range(first_header, header_end + 1), table_end=body_end, repeat_columns=nstub)
+
+
+def merge_row(ws: Worksheet, row: int, c0: int, c1: int) -> None:
+    """`ws.merge_cells` of columns c0..c1 of one row. When its first cell has no border and default
+    protection (titles, notes) the same range and MergedCells are made directly: openpyxl would copy
+    that empty border and protection onto every cell of the range (a third of building the demo
+    workbook) without changing a single style."""
+    start = ws.cell(row, c0)
+    edges = start.border
+    if any(getattr(getattr(edges, side), "style", None) for side in ("top", "bottom", "left", "right")) or start.protection != _DEFAULT_PROTECTION:
+        ws.merge_cells(start_row=row, start_column=c0, end_row=row, end_column=c1)
+        return
+    ws.merged_cells.add(MergedCellRange(ws, f"{get_column_letter(c0)}{row}:{get_column_letter(c1)}{row}"))
+    for c in range(c0 + 1, c1 + 1):
+        ws._cells[row, c] = MergedCell(ws, row, c)
 
 
 def _orient(ws: Worksheet, t: dict[str, Any]) -> None:
@@ -327,9 +355,7 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
     require_unique(tables, "the workbook")
     t = template or load_template()
     wb = Workbook()
-    st = _styles(t)
-    for s in st.values():
-        wb.add_named_style(s)
+    st = register_styles(wb, t)
     contents_ws = wb.active
     contents_ws.title = contents.CONTENTS
     taken = {"indhold", "proveniens", "diskretionering", STRUCTURE_SHEET.lower()}
@@ -363,7 +389,7 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
 
 
 def _disclosure_sheet(ws: Worksheet, tables: Sequence[Table], sheets: list[str], policy: Policy, result: Audit,
-                      st: dict[str, NamedStyle]) -> None:
+                      st: Mapping[str, str]) -> None:
     """For the output checker: the rules, the suppressed cells per table (how many, primary or
     secondary) and the audit's verdict – counts of cells only, never persons or intervals."""
     put_text(ws.cell(1, 1), "Diskretionering").style = st["title"]
@@ -410,7 +436,7 @@ def _disclosure_sheet(ws: Worksheet, tables: Sequence[Table], sheets: list[str],
         put_text(hidden.cell(k, 1), line)
 
 
-def _provenance_sheet(ws: Worksheet, prov: Provenance, st: dict[str, NamedStyle]) -> None:
+def _provenance_sheet(ws: Worksheet, prov: Provenance, st: Mapping[str, str]) -> None:
     put_text(ws.cell(1, 1), "Proveniens").style = st["title"]
     r = 3
     for k, v in prov.rows():
