@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import os
 import platform
@@ -266,6 +267,10 @@ def main() -> None:
         res = {"toolkit": toolkit_target1, "polars": polars_target1, "duckdb": duckdb_target1}[a.stage](a.extract, spec)
         print(json.dumps({"counts": res, "in_process_s": time.perf_counter() - t0}))
         return
+    missing = [p for p in a.peers if p != "toolkit" and importlib.util.find_spec(p) is None]
+    if missing:
+        print(f"# skipping {', '.join(missing)}: not installed (pip install -e '.[bench]')")
+        a.peers = [p for p in a.peers if p not in missing]
     a.folder.mkdir(parents=True, exist_ok=True)
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
