@@ -503,3 +503,29 @@ def test_a_target_group_with_nobody_warns_and_notes(tmp_path: Path, demo_wave_di
     tidy = pd.read_csv(tmp_path / "o.csv")
     persons = tidy[tidy["row"] == "Antal personer"]["value"]
     assert len(persons) and not (pd.to_numeric(persons, errors="coerce").fillna(0) > 0).any()  # nobody, and said so
+
+
+def test_a_programme_municipality_with_nobody_in_the_extract_warns_and_notes(tmp_path: Path, demo_wave_dir: Path, cli) -> None:
+    df = pd.read_parquet(demo_wave_dir / "data" / "dream.parquet")
+    years = [c for c in df.columns if c.startswith("nykom")]
+    df[~(df[years] == 820).any(axis=1)].to_parquet(tmp_path / "x.parquet", index=False)  # nobody ever lived in Vesthimmerland
+    code, _, err = cli("outcomes", tmp_path / "x.parquet", "-d", demo_wave_dir / "registers" / "cubb.yaml", "-o", tmp_path / "o.xlsx")
+    assert code == 0, err
+    assert "warning: cubb: programme municipality 820 (Vesthimmerland) has nobody in the target group (target_group)" in err.splitlines()
+    assert "Anm.: Ingen personer i målgruppen i Vesthimmerland (820)." in _notes(tmp_path / "o.xlsx")
+
+
+def test_weights_of_formula_like_ids_match_their_respondents(tmp_path: Path, cli) -> None:
+    df = _survey()
+    df.loc[0, "id"], df.loc[1, "id"] = "=HYPERLINK(1)", "-7"
+    df["q"] = [1, 2] * (len(df) // 2)
+    df.to_csv(tmp_path / "s.csv", index=False)
+    code, _, err = cli("weight", tmp_path / "s.csv", "--margins", _margins(tmp_path / "m.csv", df), "--id", "id", "-o", tmp_path / "w.csv")
+    assert code == 0, err
+    (tmp_path / "c.yaml").write_text("tables:\n  - {type: single, variable: q}\nvariables:\n  q: {values: {1: Ja, 2: Nej}}\n", encoding="utf-8")
+    code, _, err = cli("crosstab", tmp_path / "s.csv", "-c", tmp_path / "c.yaml", "-w", tmp_path / "w.csv", "-o", tmp_path / "o.xlsx",
+                       "--tidy", tmp_path / "o.csv")
+    assert code == 0, err  # '=HYPERLINK(1) in the weights file is the respondent =HYPERLINK(1)
+    men = (df["koen"] == 1).to_numpy()
+    w = np.where(men, 600 / men.sum(), 400 / (~men).sum())
+    assert _tidy(tmp_path / "o.csv")[("Ja", "Procent", "percent")] == pytest.approx(100 * w[(df["q"] == 1).to_numpy()].sum() / 1000)

@@ -32,7 +32,8 @@ def weights_from_frame(df: pd.DataFrame, source: str = "<weights>", target: str 
     id_col = cols[0] if cols[1] == "weight" else cols[1]
     if len(df) == 0:
         raise DataError("the weights file has no rows", source)
-    ids = pd.Index(id_text(df[id_col]), dtype=object)
+    # `toolkit weight` writes an id such as =1+1 as '=1+1 (spreadsheet-safe CSV): read back as the id it was
+    ids = pd.Index(id_text(df[id_col]).str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True), dtype=object)
     dup = ids.duplicated(keep=False)
     if dup.any():
         raise DataError(f"{int(dup.sum())} rows repeat an id; each respondent needs exactly one weight ({rows_text(dup)})", source, column=id_col)
