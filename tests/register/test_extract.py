@@ -135,3 +135,63 @@ def test_status_and_cohort_are_computed_once_per_batch(extracts: dict[str, Path]
         shared.persons(both[1])
     # same code list and employment rule: one status for both files and one cohort per batch
     assert calls == ["status", "cohort"] * 3 and shared.passes == 1
+
+
+def test_ordered_map_keeps_the_order_when_later_items_finish_first() -> None:
+    import threading
+
+    from toolkit.register.extract import ordered_map
+
+    second_done = threading.Event()
+
+    def work(i: int) -> int:
+        if i == 0:
+            assert second_done.wait(timeout=60)  # item 0 finishes only after item 1 has
+        if i == 1:
+            second_done.set()
+        return i * 10
+
+    assert list(ordered_map(work, iter(range(7)), 2)) == [0, 10, 20, 30, 40, 50, 60]
+    assert list(ordered_map(work, iter(range(1, 5)), 1)) == [10, 20, 30, 40]
+
+
+def test_ordered_map_raises_an_earlier_batch_error_before_a_later_read_error() -> None:
+    from toolkit.register.extract import ordered_map
+
+    def items():
+        yield from (0, 1, 2)
+        raise OSError("read error in batch 3")
+
+    def work(i: int) -> int:
+        if i == 1:
+            raise ValueError("analysis error in batch 1")
+        return i
+
+    with pytest.raises(ValueError, match="batch 1"):
+        list(ordered_map(work, items(), 2))
+    with pytest.raises(OSError, match="batch 3"):
+        list(ordered_map(lambda i: i, items(), 2))
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_a_pass_reports_its_progress(extracts: dict[str, Path], both: list, fmt: str) -> None:
+    from contextlib import contextmanager
+
+    seen: list[tuple[str, object]] = []
+
+    @contextmanager
+    def bar(label: str, total: int | None):
+        seen.append(("start", label, total))
+        yield lambda n: seen.append(("done", n))
+        seen.append(("end",))
+
+    shared = read_shared(extracts[fmt], both, chunk_rows=1500, jobs=2, bar=bar)
+    declare(shared, both)
+    shared.cubb(both[0])
+    (_, label, total), *done, end = seen
+    assert label == extracts[fmt].name and end == ("end",)
+    assert [n for _, n in done] == [1500, 1500, 1000]  # persons per batch, in order, 4,000 in all
+    if fmt == "parquet":
+        assert total == 4000  # from the metadata
+    else:
+        assert abs(total - 4000) < 200  # estimated from the file size and the first lines

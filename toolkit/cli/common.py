@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 import typer
 
@@ -81,3 +81,59 @@ def batch_size(value: int | None) -> int | None:
     if value is not None and value < 1:
         raise ConfigError(f"--batch-size must be a positive whole number of persons, not {value}")
     return value
+
+
+JOBS_HELP = "Threads for the DREAM analyses (default: the machine's cores, at most 4; results never change)."
+
+
+def jobs_option(value: int | None) -> int | None:
+    """The --jobs option checked: a positive whole number (None: the default)."""
+    from toolkit.core.errors import ConfigError
+
+    if value is not None and value < 1:
+        raise ConfigError(f"--jobs must be a positive whole number of threads, not {value}")
+    return value
+
+
+def pass_bar(into: Any = None) -> Callable[[str, int | None], Any]:
+    """A progress display for each pass over a DREAM extract – persons done, persons/s, time left –
+    on stderr and only when stderr is a terminal (never in tests or logs); `into`: a rich Progress
+    already shown (the report's), which then gets a line per pass."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+        if into is None and not sys.stderr.isatty():
+            yield lambda n: None
+            return
+        from rich.console import Console
+        from rich.progress import Progress
+
+        if into is not None:
+            task = into.add_task(f"DREAM {label}", total=total, persons=True)
+            try:
+                yield lambda n: into.advance(task, n)
+            finally:
+                into.remove_task(task)
+            return
+        with Progress(*pass_columns(0), console=Console(stderr=True), transient=True) as p:
+            task = p.add_task(f"DREAM {label}", total=total, persons=True)
+            yield lambda n: p.advance(task, n)
+
+    return bar
+
+
+def pass_columns(width: int = 45) -> list[Any]:
+    """The columns of a pass's progress line: label (padded to `width`), bar, persons done/expected,
+    persons/s, time left."""
+    from rich.progress import BarColumn, ProgressColumn, TextColumn, TimeRemainingColumn
+    from rich.text import Text
+
+    class Persons(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            if not task.fields.get("persons"):
+                return Text(f"{task.completed:.0f}/{task.total:.0f}" if task.total else "")
+            total = f"{task.total:,.0f}" if task.total else "?"
+            return Text(f"{task.completed:,.0f}/{total} persons {task.speed or 0:,.0f}/s")
+
+    return [TextColumn(f"{{task.description:<{width}}}"), BarColumn(bar_width=16), Persons(), TimeRemainingColumn()]

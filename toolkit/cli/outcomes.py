@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from toolkit.cli.common import BATCH_HELP, batch_size
+from toolkit.cli.common import BATCH_HELP, JOBS_HELP, batch_size, jobs_option
 from toolkit.core.resources import definitions_file
 
 
@@ -19,9 +19,10 @@ def outcomes(
     threshold: int = typer.Option(5, "--threshold", min=1, help="Suppress cells describing fewer persons than this."),
     unknown: Optional[str] = typer.Option(None, "--unknown-codes", help="'other' (count, list, treat as Andet) or 'error'; default from the code list."),
     batch: Optional[int] = typer.Option(None, "--batch-size", help=BATCH_HELP),
+    jobs: Optional[int] = typer.Option(None, "--jobs", help=JOBS_HELP),
 ) -> None:
     """Register outcomes: target groups, CUBB targets 1-2 and NY CHANCE goals, with disclosure control."""
-    from toolkit.cli.common import echo_warnings, write_outputs
+    from toolkit.cli.common import echo_warnings, pass_bar, write_outputs
     from toolkit.pipeline.inputs import Inputs
     from toolkit.pipeline.outcomes import run_outcomes
     from toolkit.publish.atomic import guard_outputs
@@ -29,11 +30,12 @@ def outcomes(
     if unknown not in (None, "other", "error"):
         raise typer.BadParameter("expected 'other' or 'error'", param_hint="--unknown-codes")
     batch_size(batch)
+    jobs_option(jobs)
     files = [definitions_file(d) for d in definitions]
     guard_outputs([out, tidy], [extract, *files])  # before reading a national extract
     inputs = Inputs()
     defs = [inputs.definitions(f) for f in files]
-    run = run_outcomes(inputs.extract(extract, defs, batch_size=batch), defs, unknown=unknown, threshold=threshold,  # type: ignore[arg-type]
+    run = run_outcomes(inputs.extract(extract, defs, batch_size=batch, jobs=jobs, bar=pass_bar()), defs, unknown=unknown, threshold=threshold,  # type: ignore[arg-type]
                        inputs=inputs.files)
     echo_warnings(run.warnings)
     write_outputs(run.published(by_part=True), out, inputs=run.inputs, tidy=tidy, parameters=run.parameters)

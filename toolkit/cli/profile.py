@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
-from toolkit.cli.common import BATCH_HELP, batch_size
+from toolkit.cli.common import BATCH_HELP, JOBS_HELP, batch_size, jobs_option
 from toolkit.core.calendar import parse_quarter
 from toolkit.core.errors import ConfigError
 from toolkit.core.resources import definitions_file
@@ -45,9 +45,10 @@ def profile(
     start: Optional[str] = typer.Option(None, "--start", help="With --persons: when seniority was measured, for the title of Tabel 5.4."),
     template: Optional[Path] = typer.Option(None, "--template", help="Excel styling YAML (default templates/ministry.yaml)."),
     batch: Optional[int] = typer.Option(None, "--batch-size", help=BATCH_HELP),
+    jobs: Optional[int] = typer.Option(None, "--jobs", help=JOBS_HELP),
 ) -> None:
     """Residual group vs employment group at a reference quarter (Tabel 5.1-5.5, Figur 5.1-5.5), tests in notes, small cells suppressed."""
-    from toolkit.cli.common import echo_warnings, write_outputs
+    from toolkit.cli.common import echo_warnings, pass_bar, write_outputs
     from toolkit.config.codes import load_codes
     from toolkit.pipeline.inputs import Inputs
     from toolkit.pipeline.profile import require_cohort, run_profile, run_profile_persons
@@ -59,6 +60,7 @@ def profile(
     if threshold < 1:
         raise ConfigError(f"--threshold must be at least 1, not {threshold}")
     batch_size(batch)
+    jobs_option(jobs)
     defs_file = definitions_file(definitions) if definitions else None
     guard_outputs([out, tidy], [p for p in (extract, defs_file, persons, codes) if p])  # before the long read
     settings = ProfileSettings(chapter=chapter, subgroup=subgroup_option(subgroup, subgroup_in, subgroup_title), min_cell=threshold)
@@ -71,7 +73,7 @@ def profile(
         except ValueError as e:
             raise ConfigError(f"--quarter: {e}") from None
         defs = require_cohort(inputs.definitions(defs_file))  # before reading the extract
-        run = run_profile(inputs.extract(extract, [defs], batch_size=batch), defs, quarter=q, settings=settings, inputs=inputs.files)
+        run = run_profile(inputs.extract(extract, [defs], batch_size=batch, jobs=jobs, bar=pass_bar()), defs, quarter=q, settings=settings, inputs=inputs.files)
     else:
         assert persons is not None
         if quarter:

@@ -17,10 +17,10 @@ def report(
     template: Optional[Path] = typer.Option(None, "--template", help="Excel styling YAML (default templates/ministry.yaml)."),
 ) -> None:
     """Build the wave's ministry workbook: weights, cross-tabs, register outcomes, model, profile."""
-    from toolkit.cli.common import echo_warnings, write_outputs
+    from toolkit.cli.common import echo_warnings, pass_bar, pass_columns, write_outputs
     from toolkit.publish.atomic import guard_outputs
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress, TimeElapsedColumn
 
     from toolkit.config.wave import load_wave
     from toolkit.pipeline.report import build_report, wave_policy
@@ -29,8 +29,7 @@ def report(
     guard_outputs([out, tidy], [wave])  # before the analyses: a bad path should not cost a whole run
     w = load_wave(wave)
     steps = sum(len(ch.items) for ch in w.spec.chapters)
-    with Progress(TextColumn("{task.description:<45}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), transient=True) as bar:
+    with Progress(*pass_columns(), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("Læser input", total=steps)
         started = [False]
 
@@ -40,7 +39,7 @@ def report(
             started[0] = True
             bar.update(task, description=text)
 
-        rep = build_report(w, progress)
+        rep = build_report(w, progress, pass_bar(bar))
         bar.advance(task)
     echo_warnings(rep.warnings)
     write_outputs(rep.tables, out, inputs=rep.inputs, tidy=tidy, parameters=rep.parameters, template=template,

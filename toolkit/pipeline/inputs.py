@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from toolkit.config.codebook import Codebook
     from toolkit.config.definitions import Defs
     from toolkit.config.margins import Margins
-    from toolkit.register.extract import SharedExtract
+    from toolkit.register.extract import PassBar, SharedExtract
     from toolkit.survey.weights import Weights
 
 T = TypeVar("T")
@@ -103,12 +103,14 @@ class Inputs:
         return self._once(("weights", weighted_to), path, lambda: weights_from_frame(read_data(path, text=ids).data, str(path), weighted_to))
 
     # ---------------------------------------------------------------- registers
-    def extract(self, path: str | Path, definitions: Sequence["Defs"], *, batch_size: int | None = None) -> "SharedExtract":
-        """A DREAM extract, streamed in batches of `batch_size` persons (default 100,000) in one pass
-        with what every one of the definitions needs (its header checked now)."""
+    def extract(self, path: str | Path, definitions: Sequence["Defs"], *, batch_size: int | None = None,
+                jobs: int | None = None, bar: "PassBar | None" = None) -> "SharedExtract":
+        """A DREAM extract, streamed in batches of `batch_size` persons (default 100,000) on `jobs`
+        threads (default: the cores, at most 4) in one pass with what every one of the definitions
+        needs (its header checked now); `bar` shows the pass's progress."""
         from toolkit.read.dream import CHUNK_ROWS
-        from toolkit.register.extract import read_shared
+        from toolkit.register.extract import default_jobs, read_shared
 
-        shared = read_shared(path, definitions, batch_size or CHUNK_ROWS)
+        shared = read_shared(path, definitions, batch_size or CHUNK_ROWS, jobs=jobs or default_jobs(), bar=bar)
         self.record(path)
         return shared

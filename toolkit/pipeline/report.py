@@ -25,7 +25,7 @@ from toolkit.read.tabular import Dataset
 if TYPE_CHECKING:
     from toolkit.config.definitions import Defs
     from toolkit.pipeline.weight import WeightRun
-    from toolkit.register.extract import SharedExtract
+    from toolkit.register.extract import PassBar, SharedExtract
     from toolkit.survey.weights import Weights
 
 Progress = Callable[[str], None]
@@ -35,8 +35,9 @@ REGISTER_ITEMS = ("cubb", "goals", "profile", "model")
 class Context:
     """Inputs read once per report and shared by the items that need them."""
 
-    def __init__(self, wave: Wave) -> None:
+    def __init__(self, wave: Wave, bar: "PassBar | None" = None) -> None:
         self.wave = wave
+        self.bar = bar
         self.inputs = Inputs()
         self.inputs.record(wave.path)
         self.weight_runs: dict[str, "WeightRun"] = {}
@@ -135,7 +136,8 @@ class Context:
                     if all(d is not x for x in needed):
                         needed.append(d)
                     wants += self.item_wants(item.kind, item.options, d)
-            self._extract = self.inputs.extract(self.wave.resolve(reg.extract), needed, batch_size=self.wave.spec.parameters.batch_size)
+            self._extract = self.inputs.extract(self.wave.resolve(reg.extract), needed, batch_size=self.wave.spec.parameters.batch_size,
+                                                jobs=self.wave.spec.parameters.jobs, bar=self.bar)
             for d, kind, q in wants:  # one pass over the extract computes every item's analyses
                 self._extract.want(d, kind, q)
         return self._extract
@@ -344,12 +346,13 @@ def wave_policy(wave: Wave) -> Any:
     return Policy(threshold=p.disclosure_threshold, zeros=p.disclosure_zeros, complements=p.disclosure_complements)
 
 
-def build_report(wave: Wave, progress: Progress | None = None) -> Report:
-    """Every chapter's tables, numbered, register tables disclosure-controlled; with the inputs used."""
+def build_report(wave: Wave, progress: Progress | None = None, bar: "PassBar | None" = None) -> Report:
+    """Every chapter's tables, numbered, register tables disclosure-controlled; with the inputs used.
+    `bar` shows the progress of the pass over the DREAM extract."""
     from toolkit.config.base import raise_problems
     from toolkit.pipeline.check import preflight
 
-    ctx = Context(wave)
+    ctx = Context(wave, bar)
     raise_problems(preflight(ctx))  # what `toolkit check` refuses, refused before the first item runs
     items: list[ItemRun] = []
     for ch in wave.spec.chapters:

@@ -85,16 +85,35 @@ def _stat_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.Reco
         raise InputError(f"cannot read as {p.suffix} file: {e}", p) from None
 
 
-def batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_rows: int) -> Iterator[pa.RecordBatch]:
-    """Record batches of the given columns by the file's type (.csv/.txt/.tsv, .parquet, .sas7bdat/.xpt)."""
+def batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_rows: int) -> Iterator[pa.Table]:
+    """The given columns in batches of exactly `chunk_rows` rows (the last smaller), by the file's type
+    (.csv/.txt/.tsv, .parquet, .sas7bdat/.xpt)."""
     ext = p.suffix.lower()
     if ext in {".csv", ".txt", ".tsv"}:
-        return _csv_batches(p, cols, types, chunk_rows)
+        return rebatch(_csv_batches(p, cols, types, chunk_rows), chunk_rows)  # the CSV reader cuts by bytes
     if ext == ".parquet":
-        return _parquet_batches(p, cols, chunk_rows)
+        return rebatch(_parquet_batches(p, cols, chunk_rows), chunk_rows)  # and Parquet at row groups
     if ext in {".sas7bdat", ".xpt"}:
-        return _stat_batches(p, cols, chunk_rows)
+        return rebatch(_stat_batches(p, cols, chunk_rows), chunk_rows)
     raise InputError(f"unsupported DREAM extract type '{ext or p.name}'; use .csv, .parquet or .sas7bdat", p)
+
+
+def rebatch(parts: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Record batches of any size regrouped into tables of exactly `rows` rows (the last smaller), without copying."""
+    buf: list[pa.RecordBatch] = []
+    have = 0
+    for b in parts:
+        if b.num_rows == 0:
+            continue
+        buf.append(b)
+        have += b.num_rows
+        while have >= rows:
+            t = pa.Table.from_batches(buf)
+            yield t.slice(0, rows)
+            rest = t.slice(rows)
+            buf, have = rest.to_batches(), rest.num_rows
+    if have:
+        yield pa.Table.from_batches(buf)
 
 
 def row_count(p: Path) -> int | None:
@@ -106,4 +125,28 @@ def row_count(p: Path) -> int | None:
     try:
         return int(pq.ParquetFile(p).metadata.num_rows)
     except Exception:
+        return None
+
+
+def expected_rows(p: Path) -> int | None:
+    """Rows to expect, for a progress bar: Parquet's and SAS's metadata; for a CSV the file size over
+    the mean length of its first lines (an estimate); None when unknown."""
+    ext = p.suffix.lower()
+    try:
+        if ext == ".parquet":
+            return row_count(p)
+        if ext in {".sas7bdat", ".xpt"}:
+            import pyreadstat
+
+            reader = pyreadstat.read_sas7bdat if ext == ".sas7bdat" else pyreadstat.read_xport
+            n = reader(str(p), metadataonly=True)[1].number_rows
+            return int(n) if n else None
+        with open(p, "rb") as f:
+            head = f.read(1 << 20)
+        lines = head.count(b"\n")
+        if lines < 2 or len(head) == p.stat().st_size:
+            return max(1, lines - 1)
+        first = head.index(b"\n") + 1  # the header is no person
+        return max(1, round((p.stat().st_size - first) * (lines - 1) / (len(head) - first)))
+    except Exception:  # a damaged file: the read itself reports it
         return None

@@ -145,7 +145,7 @@ def read_batches(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int
     _check_unique(id_parts, p, cols.id)
 
 
-def _batch_register(batch: pa.RecordBatch, p: Path, cols: Columns, plan: Plan, offset: int) -> Register:
+def _batch_register(batch: pa.Table, p: Path, cols: Columns, plan: Plan, offset: int) -> Register:
     """One record batch (rows offset…) converted to a Register of those persons."""
     W, M, b = len(plan.weeks), len(plan.grad), batch.num_rows
     week_counts = np.zeros((W, MAX_CODE + 1), dtype=np.int64)

@@ -1,18 +1,24 @@
 """What definitions files need from a DREAM extract: their months, the weeks of history before
-them and the person attributes – checked from the header alone or read, once for them all.
+them and the person attributes – checked from the header alone – and the one streamed read.
 
-`read_shared` reads an extract once with the union of what several definitions files need (the
-months and history weeks of each, the person attributes of all) and gives each file its own
-view of it – the very arrays `read_for` would have read for that file alone, as slices – with
-its monthly status and cohorts computed once and kept, keyed by what they depend on. Files with
-different `columns:` sections name different extract columns and get one read each.
+`read_shared` plans one pass over an extract with the union of what several definitions files
+need (the months and history weeks of each, the person attributes of all). The pass reads the
+extract in batches of persons; in each batch every file gets its own view (the very arrays
+`read_for` would have read for it, as slices), its monthly status and cohorts computed once per
+batch, and every analysis a run declared (`want`) computes its small per-batch result, which is
+kept while the batch's arrays are dropped; the results are then joined in batch order or added
+(`combine`). Batches are analysed on `jobs` threads while the next one is read. Files with
+different `columns:` sections name different extract columns and get one pass each.
 """
 
 from __future__ import annotations
 
+import os
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Callable, ContextManager, Iterator, Literal, Sequence, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,7 +26,7 @@ import pandas as pd
 from toolkit.config.definitions import Columns, Defs
 from toolkit.core.calendar import month_index
 from toolkit.core.errors import DataError
-from toolkit.read.batches import header_of
+from toolkit.read.batches import expected_rows, header_of
 from toolkit.read.dream import CHUNK_ROWS, SENIORITY_WEEKS, Register, code_counts, read_batches, read_dream
 from toolkit.read.dream_values import MAX_CODE
 from toolkit.read.dream_columns import Plan, Request, parse_grad_columns, plan_extract
@@ -123,6 +129,9 @@ def _status_slice(st: Status, reg: Register) -> Status:
 
 
 Kind = Literal["cubb", "goals", "persons", "features"]
+T = TypeVar("T")
+# a progress display for one pass: (file name, persons expected or None) → a context giving done(persons)
+PassBar = Callable[[str, "int | None"], ContextManager[Callable[[int], None]]]
 Want = tuple[tuple[str, str], Kind, "int | None"]  # (definitions key, analysis, quarter)
 
 
@@ -199,6 +208,8 @@ class SharedExtract:
     plans: dict[tuple[str, str], tuple[int, Plan]]  # definitions key → (which read, its plan)
     defs: dict[tuple[str, str], Defs]
     batch_size: int = CHUNK_ROWS
+    jobs: int = 1
+    bar: PassBar | None = None  # shows each pass's progress (persons done of those expected)
     passes: int = 0
     _wanted: dict[Want, None] = field(default_factory=dict)
     _results: dict[Want, Any] = field(default_factory=dict)
@@ -258,13 +269,14 @@ class SharedExtract:
             keys = [k for k, (r, _) in self.plans.items() if r == i]
             parts: dict[Want, list[Any]] = {w: [] for w in mine}
             counts = {k: np.zeros(MAX_CODE + 1, np.int64) for k in keys}
-            for reg in read_batches(self.path, cols, plan, chunk_rows=self.batch_size):
-                batch = Batch(reg, self)
-                for w in mine:
-                    parts[w].append(batch.result(w))
-                for k in keys:
-                    counts[k] += code_counts(batch.register(self.defs[k]))
-                del batch, reg
+            with (self.bar or no_bar)(self.path.name, expected_rows(self.path)) as done:
+                regs = read_batches(self.path, cols, plan, chunk_rows=self.batch_size)
+                for results, batch_counts, n in ordered_map(lambda reg: map_batch(self, reg, mine, keys), regs, self.jobs):
+                    for w in mine:
+                        parts[w].append(results[w])
+                    for k in keys:
+                        counts[k] += batch_counts[k]
+                    done(n)
             self.passes += 1
             for w in mine:
                 self._results[w] = combine(w[1], parts[w])
@@ -272,7 +284,51 @@ class SharedExtract:
             self._counts.update(counts)
 
 
-def read_shared(path: str | Path, definitions: Sequence[Defs], chunk_rows: int = CHUNK_ROWS) -> SharedExtract:
+def map_batch(shared: SharedExtract, reg: Register, wants: list[Want], keys: list[tuple[str, str]]) -> tuple[dict[Want, Any], dict[tuple[str, str], np.ndarray], int]:
+    """One batch through every wanted analysis (and the code counts of every definitions file); the
+    batch's arrays are dropped on return, only the small results are kept."""
+    batch = Batch(reg, shared)
+    return {w: batch.result(w) for w in wants}, {k: code_counts(batch.register(shared.defs[k])) for k in keys}, reg.n
+
+
+def ordered_map(fn: Callable[[Any], T], items: Iterator[Any], jobs: int) -> Iterator[T]:
+    """fn over the items on `jobs` threads, results in the items' order, at most `jobs` items in
+    flight besides the one being read (numpy and pyarrow release the GIL: reading overlaps the
+    analysis of earlier batches). An error is raised in order: a batch's before a later read's."""
+    if jobs <= 1:
+        yield from map(fn, items)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(jobs) as pool:
+        pending: deque[Any] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                del item
+                if len(pending) >= jobs:
+                    yield pending.popleft().result()
+        except BaseException:
+            for f in pending:  # an earlier batch's error comes first, as in a serial run
+                f.result()
+            raise
+        while pending:
+            yield pending.popleft().result()
+
+
+@contextmanager
+def no_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """No progress shown."""
+    yield lambda n: None
+
+
+def default_jobs() -> int:
+    """Threads for a pass: both cores of a two-core machine, at most 4 (the reader is one of them)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def read_shared(path: str | Path, definitions: Sequence[Defs], chunk_rows: int = CHUNK_ROWS, *, jobs: int = 1,
+                bar: PassBar | None = None) -> SharedExtract:
     """Plan one streamed read of an extract for all the definitions files (once per distinct
     `columns:` section), checking every needed column from the header; nothing is read yet."""
     p = _existing(path)
@@ -290,4 +346,4 @@ def read_shared(path: str | Path, definitions: Sequence[Defs], chunk_rows: int =
             groups.append((cols, [(_key(defs), plan)]))
     reads = [(cols, merge_plans([pl for _, pl in members])) for cols, members in groups]
     plans = {key: (k, pl) for k, (_, members) in enumerate(groups) for key, pl in members}
-    return SharedExtract(p, reads, plans, by_key, batch_size=chunk_rows)
+    return SharedExtract(p, reads, plans, by_key, batch_size=chunk_rows, jobs=jobs, bar=bar)
