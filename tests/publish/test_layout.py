@@ -155,14 +155,19 @@ def test_long_table_repeats_its_header_rows(tmp_path: Path) -> None:
     assert layout.problems(wb) == []
 
 
-@pytest.mark.parametrize(("values", "percent", "axis"), [
-    ([0.31, 0.44], True, (0.0, 0.5)),      # shares up to 44 %: to 50 %
-    ([0.72, 0.9], True, (0.0, 1.0)),       # above 60 %: the whole 0-100 %
-    ([1234.0, 17.0], False, (0.0, 2000.0)),
-    ([-0.012, 0.03], False, (-0.02, 0.05)),
+@pytest.mark.parametrize(("values", "percent", "symmetric", "axis"), [
+    ([0.31, 0.44], True, False, (0.0, 0.5, 0.1)),      # shares up to 44 %: to 50 %
+    ([0.72, 0.9], True, False, (0.0, 1.0, 0.2)),       # above 60 %: the whole 0-100 %
+    ([0.012, 0.043], True, False, (0.0, 0.05, 0.01)),  # small shares: a round value near the data
+    ([1234.0, 17.0], False, False, (0.0, 1250.0, 250.0)),
+    ([-0.012, 0.03], False, False, (-0.02, 0.03, 0.01)),
+    ([-0.354, 0.521], False, True, (-0.6, 0.6, 0.2)),  # Figur 4.1's coefficients: ±0,6, not 1,000
+    ([0.2, 0.52], False, True, (0.0, 0.6, 0.2)),       # one sign: from 0
+    ([], True, False, (0.0, 0.1, 0.02)),               # nothing drawn
 ])
-def test_value_axis_starts_at_zero_and_ends_on_a_round_value(values: list[float], percent: bool, axis: tuple[float, float]) -> None:
-    assert layout.value_axis(values, percent=percent) == pytest.approx(axis)
+def test_value_axis_starts_at_zero_and_ends_on_a_round_value(values: list[float], percent: bool, symmetric: bool,
+                                                            axis: tuple[float, float, float]) -> None:
+    assert layout.value_axis(values, percent=percent, symmetric=symmetric) == pytest.approx(axis)
 
 
 def test_long_category_labels_get_horizontal_bars_with_every_label(tmp_path: Path) -> None:
@@ -202,3 +207,20 @@ def test_goal_chart_observed_solid_projected_dashed_target_dotted(tmp_path: Path
     assert all(ws.column_dimensions[openpyxl.utils.get_column_letter(c)].hidden for c in range(5, 10))
     assert ch.y_axis.scaling.max == pytest.approx(0.3)  # the target level (25 %) is inside the axis
     assert layout.problems(wb) == []
+
+
+def test_chart_with_suppressed_points_says_so_and_one_of_nothing_is_left_out(tmp_path: Path) -> None:
+    def table(key: str, number: str, hidden: list[bool]) -> Table:
+        cells = [[Cell(None if h else v, Kind.PERCENT, n=50, suppressed=h)] for v, h in zip((0.3, 0.4, 0.5), hidden)]
+        return Table(id=key, number=number, title="Andel", row_labels=["Herning", "Holstebro", "Silkeborg"],
+                     column_labels=["Andel"], cells=cells, figure=Figure(kind="bar", title="Andel"))
+    some = table("some", "Tabel 7.2", [False, True, True])
+    none = table("none", "Tabel 7.5", [True, True, True])
+    wb = openpyxl.load_workbook(write_workbook([some, none], tmp_path / "c.xlsx", Provenance(command="t")))
+    notes = lambda ws: [c.value for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Anm.")]  # noqa: E731
+    assert len(wb["Tabel 7.2"]._charts) == 1
+    assert notes(wb["Tabel 7.2"]) == ["Anm.: Figuren mangler de diskretionerede tal (x); de er ikke nul."]
+    assert wb["Tabel 7.5"]._charts == []
+    assert notes(wb["Tabel 7.5"]) == ["Anm.: Figuren udelades: alle dens tal er diskretioneret (x)."]
+    listed = [c.value for c in wb["Indhold"]["A"] if isinstance(c.value, str) and c.value.startswith("Figur")]
+    assert listed == ["Figur 7.1"]  # the omitted chart takes no number

@@ -123,7 +123,9 @@ def test_citizens_codebook_weighted(demo_dir: Path, weights_file: Path) -> None:
     assert by_sex.column_labels == ["Mand (A)", "", "Kvinde (B)", ""]
     assert by_sex.cells[0][1].kind is Kind.TEXT
     # weighting moves the origin shares toward the population margins (62 / 8 / 30 %)
-    assert ts[0].value("Indvandrer/efterkommer, mindre udviklede lande", "Procent") == pytest.approx(
+    assert ts[0].column_labels == ["Antal (uvægtet)", "Procent (vægtet)"]  # weighted shares beside unweighted counts, labelled
+    assert ts[0].column_keys == ["Antal", "Procent"]  # keys (the diff's) unchanged
+    assert ts[0].value("Indvandrer/efterkommer, mindre udviklede lande", "Procent (vægtet)") == pytest.approx(
         ww[d["oprindelse"] == 3].sum() / ww.sum())
 
 

@@ -94,9 +94,9 @@ def test_single_weighted_percent_unweighted_count_and_default_note(files: dict[s
     shares = raw.groupby("match")["w"].sum() / raw["w"].sum()
     counts = raw["match"].value_counts()
     for code in range(1, 6):
-        assert t.value(f"Matchgruppe {code}", "Procent") == pytest.approx(shares[code], abs=1e-12)
-        assert t.value(f"Matchgruppe {code}", "Antal") == counts[code]
-    assert t.value("Total", "Antal") == 500
+        assert t.value(f"Matchgruppe {code}", "Procent (vægtet)") == pytest.approx(shares[code], abs=1e-12)
+        assert t.value(f"Matchgruppe {code}", "Antal (uvægtet)") == counts[code]
+    assert t.value("Total", "Antal (uvægtet)") == 500
     assert t.notes[-1] == "Anm.: Tabellen er vægtet til populationsfordelingen. Procenterne er vægtede; antal og N er uvægtede."
 
 
@@ -130,12 +130,12 @@ def test_weighted_multi_response_and_battery(files: dict[str, Path]) -> None:
     multi, battery = build_tables({"multi": read_data(d)}, cb, {"multi": w})
     base = (raw["tick"] + raw["kvinde"]) > 0
     wb = raw.loc[base, "w"]
-    assert multi.value("Tilbud", "Procent") == pytest.approx((wb * raw.loc[base, "tick"]).sum() / wb.sum(), abs=1e-12)
-    assert multi.value("Kvinde", "Procent") == pytest.approx((wb * raw.loc[base, "kvinde"]).sum() / wb.sum(), abs=1e-12)
-    assert multi.value("I alt", "Antal") == int(base.sum())
-    assert multi.value("I alt", "Procent") is None  # the items overlap: no 100 % beside the base…
+    assert multi.value("Tilbud", "Procent (vægtet)") == pytest.approx((wb * raw.loc[base, "tick"]).sum() / wb.sum(), abs=1e-12)
+    assert multi.value("Kvinde", "Procent (vægtet)") == pytest.approx((wb * raw.loc[base, "kvinde"]).sum() / wb.sum(), abs=1e-12)
+    assert multi.value("I alt", "Antal (uvægtet)") == int(base.sum())
+    assert multi.value("I alt", "Procent (vægtet)") is None  # the items overlap: no 100 % beside the base…
     assert any(f"(N = {int(base.sum()):,})".replace(",", ".") in n for n in multi.notes)  # …which the note states
-    assert multi.value("Tilbud", "Antal") == int(raw["tick"].sum())
+    assert multi.value("Tilbud", "Antal (uvægtet)") == int(raw["tick"].sum())
     # battery rows are items; categories are the union of the items' scales in code order
     assert battery.column_labels == ["Nej", "Ja", "Total"]
     assert battery.value("Kvinde", "Ja") == pytest.approx(raw.loc[raw.koen == 2, "w"].sum() / raw["w"].sum(), abs=1e-12)

@@ -237,7 +237,8 @@ def _write_table(ws: Worksheet, table: Table, st: Mapping[str, str], t: dict[str
         row += 1
     body_end = row - 1
     row += 1
-    for n in table.notes:
+    draw, chart_note = _chart_note(table)
+    for n in table.notes + ([chart_note] if chart_note else []):
         n = resolve(n, numbers or {})
         put_text(ws.cell(row, 1), n).style = st["note"]
         wide.append((row, n, t["note"].get("size", t["size"])))
@@ -256,7 +257,7 @@ def _write_table(ws: Worksheet, table: Table, st: Mapping[str, str], t: dict[str
             merge_row(ws, r, 1, last_col)
     ws.freeze_panes = ws.cell(header_end + 1, first_body_col)
     _orient(ws, t)
-    if table.figure is not None and table.row_labels:
+    if draw:
         _add_chart(ws, table, header_end, header_end + 1, body_end, first_body_col, nstub, anchor=f"A{row + 1}", number=figure_number)
     first_header = header_end - 1 if table.has_column_groups() else header_end
     return layout.fit_sheet(ws, header_rows=range(first_header, header_end + 1), table_end=body_end, repeat_columns=nstub)
@@ -281,19 +282,42 @@ def _orient(ws: Worksheet, t: dict[str, Any]) -> None:
     ws.page_setup.orientation = t["page"].get("orientation", "landscape")
 
 
+def _drawn(table: Table) -> tuple[list[int], list[int]]:
+    """The body rows and columns a table's chart draws."""
+    fig = table.figure
+    assert fig is not None
+    cols = fig.columns if fig.columns is not None else [
+        j for j in range(len(table.column_labels)) if any(table.cells[i][j].kind in (Kind.PERCENT, Kind.MEAN, Kind.COUNT, Kind.COEF, Kind.STAT) for i in range(len(table.cells)))
+    ]
+    rows = sorted(fig.rows) if fig.rows is not None else list(range(len(table.row_labels)))
+    return rows, cols
+
+
+def _chart_note(table: Table) -> tuple[bool, str | None]:
+    """Whether the table's chart is drawn, and the note its suppressed points need: a chart of
+    only hidden numbers is left out (said so), one with some hidden says which are missing."""
+    if table.figure is None or not table.row_labels:
+        return False, None
+    rows, cols = _drawn(table)
+    cells = [table.cells[i][j] for i in rows for j in cols if table.cells[i][j].is_number or table.cells[i][j].suppressed]
+    hidden = sum(c.suppressed for c in cells)
+    if cells and hidden == len(cells):
+        return False, "Anm.: Figuren udelades: alle dens tal er diskretioneret (x)."
+    if hidden:
+        return True, "Anm.: Figuren mangler de diskretionerede tal (x); de er ikke nul."
+    return bool(cols), None
+
+
 def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c0: int, nstub: int, anchor: str,
                number: str = "") -> None:
     """A native chart of the table body, anchored below the table and its notes (long note lines
     would otherwise run under a chart placed beside the table)."""
     fig = table.figure
     assert fig is not None
-    cols = fig.columns if fig.columns is not None else [
-        j for j in range(len(table.column_labels)) if any(table.cells[i][j].kind in (Kind.PERCENT, Kind.MEAN, Kind.COUNT, Kind.COEF, Kind.STAT) for i in range(len(table.cells)))
-    ]
+    rows, cols = _drawn(table)
     if not cols:
         return
     chart: Any = LineChart() if fig.kind == "line" else BarChart()
-    rows = sorted(fig.rows) if fig.rows is not None else list(range(r1 - r0 + 1))
     categories = [table.row_labels[i] for i in rows] if fig.series_in == "columns" else [table.column_labels[j] for j in cols]
     kind = "barh" if fig.kind == "bar" and layout.horizontal(categories) else fig.kind
     if kind != "line":
@@ -312,8 +336,9 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
         values = [sum(float(c.value) for c in cat if c.is_number and not c.suppressed) for cat in per]  # type: ignore[arg-type]
     percent = any(c.kind is Kind.PERCENT for c in drawn)
     values += [v for v in (fig.targets or []) if v is not None]
-    chart.y_axis.scaling.min, chart.y_axis.scaling.max = layout.value_axis(values, percent=percent)
-    chart.y_axis.majorUnit = layout.major_unit(chart.y_axis.scaling.max - chart.y_axis.scaling.min, percent=percent)
+    coef = any(c.kind in (Kind.COEF, Kind.STAT) for c in drawn)
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max, chart.y_axis.majorUnit = layout.value_axis(
+        values, percent=percent, symmetric=coef)
     ra, rb = r0 + rows[0], r0 + rows[-1]
     if kind == "line" and (fig.projected_from is not None or fig.targets):
         linechart.add_series(ws, chart, table, cols, r0, c0, c0 + len(table.column_labels) + 1,
@@ -361,7 +386,7 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
     taken = {"indhold", "proveniens", "diskretionering", STRUCTURE_SHEET.lower()}
     sheets: list[str] = []
     numbers = {x.key: x.number for x in tables}
-    figures = contents.figure_numbers(tables)
+    figures = contents.figure_numbers([x for x in tables if _chart_note(x)[0]])  # an omitted chart takes no number
     link_font = Font(name=t["font"], size=t["size"], color="0563C1", underline="single")
     entries = []
     for table in tables:

@@ -351,19 +351,24 @@ def nice_ceiling(x: float) -> float:
     return next(m * p for m in (1, 2, 2.5, 5, 10) if m * p >= x * (1 - 1e-12))
 
 
-def value_axis(values: list[float], *, percent: bool) -> tuple[float, float]:
-    """Axis (min, max): from 0 (or a round negative value) to 100 % for shares above 60 %, else to a round value."""
-    hi = max([v for v in values if v is not None] + [0.0])
-    lo = min([v for v in values if v is not None] + [0.0])
-    top = 1.0 if percent and 0.6 < hi <= 1.0 else (math.ceil(hi * 10 - 1e-9) / 10 if percent and hi <= 1.0 else nice_ceiling(hi))
-    return (-nice_ceiling(-lo) if lo < 0 else 0.0), top
-
-
-def major_unit(top: float, *, percent: bool) -> float:
-    """Gridline step: five to ten steps up the axis (10 % or 20 % for shares)."""
-    if percent and top > 0:
-        return 0.2 if top > 0.5 else 0.1
-    return nice_ceiling(top / 5) if top > 0 else 1.0
+def value_axis(values: list[float], *, percent: bool, symmetric: bool = False) -> tuple[float, float, float]:
+    """Value axis (min, max, step), one rule for every chart: from 0 (or a round negative value)
+    to 100 % for shares above 60 %, else to the next round step above the data; `symmetric`
+    (coefficients) gives ±the same round bound when the data have both signs."""
+    vals = [v for v in values if v is not None and math.isfinite(v)]
+    hi, lo = max(vals + [0.0]), min(vals + [0.0])
+    if percent and 0.6 < hi <= 1.0 and lo >= 0:
+        return 0.0, 1.0, 0.2
+    both = symmetric and lo < 0 < hi
+    if both:
+        lo, hi = -max(hi, -lo), max(hi, -lo)
+    extent = hi - lo
+    if extent <= 0:
+        return 0.0, (0.1 if percent else 1.0), (0.02 if percent else 0.2)
+    step = 0.1 if percent and extent > 0.2 else nice_ceiling(extent / (6 if both else 5))  # ~3 steps a side, ~5 in all
+    top = math.ceil(hi / step - 1e-9) * step
+    bottom = math.floor(lo / step + 1e-9) * step
+    return round(bottom, 12), round(top, 12), step
 
 
 def horizontal(labels: list[str]) -> bool:

@@ -83,6 +83,9 @@ class TableBuilder:
         if weighted(self.groups):
             targets = {g.src.target or g.src.spec.weighted_to or DEFAULT_TARGET for g in self.groups if g.src.weights is not None}
             notes.append(f"Anm.: Tabellen er vægtet til {' og '.join(sorted(targets))}. Procenterne er vægtede; antal og N er uvægtede.")
+            relabel = {"Antal": "Antal (uvægtet)", "Procent": "Procent (vægtet)"}  # which is which, beside each other
+            table.column_labels = [relabel.get(x, x) for x in table.column_labels]
+            table.column_groups = [relabel.get(x, x) for x in table.column_groups]
         table.notes = notes
         return table
 
