@@ -81,6 +81,19 @@ def test_demo_workbook_has_a_native_bar_chart_on_the_figure_sheet(demo_run: Path
     assert all(float(std[k]) == pytest.approx(v) for k, v in drawn.items())
 
 
+def _names(data: Path) -> dict[str, str]:
+    """Label → name of every variable of the demo model (register variables and indicators)."""
+    import yaml
+
+    from toolkit.config.model import spec_from_dict
+    from toolkit.municipal.indicators import expand
+
+    spec = spec_from_dict(yaml.safe_load((data.parent / "model.yaml").read_text(encoding="utf-8")))
+    surveys = {i: read_data(data / f"{i}.sav") for i in spec.instruments}
+    out = {v.label: k for k, v in spec.register_spec.variables.items()}
+    return out | {ind.label: ind.name for ind in expand(spec, surveys)}
+
+
 def test_demo_figures_equal_an_independent_statsmodels_fit(demo_run: Path, demo_dir: Path) -> None:
     """Rebuild the model frame from the data files by hand and refit with statsmodels."""
     data = demo_dir
@@ -91,7 +104,8 @@ def test_demo_figures_equal_an_independent_statsmodels_fit(demo_run: Path, demo_
     wb = openpyxl.load_workbook(demo_run / "model.xlsx")
     ws = wb[next(n for n in wb.sheetnames if str(wb[n]["A1"].value).startswith("Tabel 9 Kommunedata"))]
     header_row = next(r for r in range(1, 10) if ws.cell(r, 2).value == "Kode")
-    cols = {ws.cell(header_row, c).value: c for c in range(1, ws.max_column + 1)}
+    name_of = _names(demo_dir)  # the sheet shows labels; the test works with the spec's names
+    cols = {name_of.get(ws.cell(header_row, c).value, ws.cell(header_row, c).value): c for c in range(1, ws.max_column + 1)}
     rows = []
     for r in range(header_row + 1, ws.max_row + 1):
         if ws.cell(r, cols["Kode"]).value is None:

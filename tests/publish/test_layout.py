@@ -16,12 +16,18 @@ from toolkit.publish import layout
 from toolkit.publish.excel import Provenance, write_workbook
 
 
-def test_demo_workbook_prints_cleanly(demo_wave_dir: Path, tmp_path: Path) -> None:
-    """The whole demo workbook: no chart over a page break or text, no cut text, no font < 8 pt."""
-    out = tmp_path / "demo.xlsx"
+@pytest.fixture(scope="module")
+def demo_workbook(demo_wave_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo wave's workbook as `toolkit report` writes it."""
+    out = tmp_path_factory.mktemp("layout") / "demo.xlsx"
     r = run_cli("report", demo_wave_dir / "wave.yaml", "--out", out)
     assert r.returncode == 0, r.stderr
-    wb = openpyxl.load_workbook(out)
+    return out
+
+
+def test_demo_workbook_prints_cleanly(demo_workbook: Path) -> None:
+    """The whole demo workbook: no chart over a page break or text, no cut text, no font < 8 pt."""
+    wb = openpyxl.load_workbook(demo_workbook)
     assert layout.problems(wb) == []
     charts = [ws for ws in wb.worksheets if ws._charts]
     assert len(charts) >= 8
@@ -39,6 +45,27 @@ def test_demo_workbook_prints_cleanly(demo_wave_dir: Path, tmp_path: Path) -> No
     for ws in wb.worksheets:
         assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
         assert ws.page_setup.scale in layout.SCALES
+
+
+def test_reader_sees_labels_not_the_model_specs_variable_names(demo_workbook: Path, demo_dir: Path) -> None:
+    """No cell a reader sees (hidden sheets and the provenance sheet aside) holds a variable name
+    of the model spec (politikere_bevaagenhed, medarbejdere_maal_1, akt_praktik …)."""
+    import re
+
+    import yaml
+
+    from toolkit.config.model import spec_from_dict
+    from toolkit.municipal.indicators import expand
+    from toolkit.read.tabular import read_data
+
+    spec = spec_from_dict(yaml.safe_load((demo_dir.parent / "model.yaml").read_text(encoding="utf-8")))
+    names = set(spec.register_spec.variables) | {i.name for i in expand(spec, {k: read_data(demo_dir / f"{k}.sav") for k in spec.instruments})}
+    assert {"politikere_bevaagenhed", "medarbejdere_maal_1", "akt_praktik", "maal2"} <= names
+    word = re.compile(r"[A-Za-z0-9_æøåÆØÅ]+")
+    wb = openpyxl.load_workbook(demo_workbook)
+    seen = [(ws.title, c.coordinate, c.value) for ws in wb.worksheets if ws.sheet_state == "visible" and ws.title != "Proveniens"
+            for row in ws.iter_rows() for c in row if isinstance(c.value, str) and names & set(word.findall(c.value))]
+    assert seen == []
 
 
 def test_a4_landscape_area_from_the_margins() -> None:

@@ -31,6 +31,7 @@ class Step:
     rsquared_adj: float
     k: int  # regressors in the model after the step (controls included)
     note: str = ""
+    nearest: str | None = None  # a stop: the candidate nearest to entering (its p is in the note)
 
 
 @dataclass
@@ -95,8 +96,8 @@ def stepwise(
     seen = {frozenset(current)}
     step = 0
 
-    def record(action: str, var: str | None, p: float | None, f: Fit, note: str = "") -> None:
-        trace.append(Step(step, action, var, p, f.rsquared, f.rsquared_adj, len(f.xs), note))
+    def record(action: str, var: str | None, p: float | None, f: Fit, note: str = "", nearest: str | None = None) -> None:
+        trace.append(Step(step, action, var, p, f.rsquared, f.rsquared_adj, len(f.xs), note, nearest))
 
     while step < max_steps:
         changed = False
@@ -139,8 +140,8 @@ def stepwise(
         if not changed:
             why = f"ingen kandidat har p < {dk(p_enter, None)}"
             if best is not None:
-                why += f" (mindste p = {dk(best[0], 3)}: {best[1]})"
-            record("stop", None, None, fit, why)
+                why += f"; mindste p = {dk(best[0], 3)}"
+            record("stop", None, None, fit, why, best[1] if best is not None else None)
             break
         state = frozenset(current)
         if state in seen and direction == "both":

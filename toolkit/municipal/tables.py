@@ -95,9 +95,9 @@ def variables_table(res: ModelResult) -> Table:
         status = v.status or ("i modellen" if name in res.selection.variables else "")
         rows.append(v.label)
         groups.append(ROLE_GROUPS[v.role])
-        cells.append([_text(name), _text(src), _num(d["n"], Kind.BASE), _num(d["mean"], kind),
+        cells.append([_text(src), _num(d["n"], Kind.BASE), _num(d["mean"], kind),
                       _num(d["sd"], kind), _num(d["min"], kind), _num(d["max"], kind), _text(status)])
-    cols = ["Navn", "Kilde", "Kommuner", "Gennemsnit", "Std.afv.", "Min.", "Maks.", "Status"]
+    cols = ["Kilde", "Kommuner", "Gennemsnit", "Std.afv.", "Min.", "Maks.", "Status"]
     return Table("model_variable", "Variable i analysen (beskrivende statistik for kommunerne i modellen)", rows, cols, cells,
                  row_groups=groups, notes=[_source(res), "Anm.: Andele vises i procent; gennemsnit af svarkoder er uden 'Ved ikke'."])
 
@@ -143,8 +143,9 @@ def trace_table(res: ModelResult) -> Table:
             rows.append("Kontrolvariable: " + ", ".join(j.label(c) for c in res.spec.controls) if res.spec.controls else "Kun konstant")
         else:
             rows.append("Ingen flere ændringer")
+        note = st.note if st.nearest is None else f"{st.note} ({j.label(st.nearest)})"
         cells.append([_text(action[st.action]), _num(st.p, Kind.P), _num(st.rsquared, Kind.STAT),
-                      _num(st.rsquared_adj, Kind.STAT), _num(st.k, Kind.COUNT), _text(st.note)])
+                      _num(st.rsquared_adj, Kind.STAT), _num(st.k, Kind.COUNT), _text(note)])
     cols = ["Handling", "p", "R²", "Justeret R²", "Antal variable", "Bemærkning"]
     notes = [_source(res),
              f"Anm.: {DIRECTIONS[sel.direction].capitalize()} selektion blandt {len(j.candidates)} kandidater i "
@@ -271,10 +272,10 @@ def data_table(res: ModelResult) -> Table:
                     cell.n, cell.of = int(round(float(cell.value) * persons)), persons  # type: ignore[arg-type]
             row.append(cell)
         cells.append(row)
-    cols = ["Kode", "I modellen"] + names
-    notes = [_source(res), "Anm.: Kolonnerne er variabelnavne; deres betydning står i oversigten over variable. Tom celle = ingen værdi."]
-    return Table("model_data", "Kommunedata: én række pr. kommune", rows, cols, cells, stub_header="Kommune",
-                 notes=notes, register=True)
+    keys = ["Kode", "I modellen"] + names
+    notes = [_source(res), "Anm.: Kolonnerne er variablene i oversigten over variable. Tom celle = ingen værdi."]
+    return Table("model_data", "Kommunedata: én række pr. kommune", rows, ["Kode", "I modellen"] + [j.label(c) for c in names],
+                 cells, stub_header="Kommune", notes=notes, register=True, column_keys=keys)  # labels shown, names as keys
 
 
 def derive_descriptives(variables: Table, data: Table, res: ModelResult) -> None:
@@ -289,7 +290,7 @@ def derive_descriptives(variables: Table, data: Table, res: ModelResult) -> None
         if j.variables[name].source != REGISTER or persons is None:
             continue
         inputs = [data.ref(r, data.column_keys.index(name)) for r in sample]
-        for k in range(3, 7):  # Gennemsnit, Std.afv., Min., Maks.
+        for k in range(2, 6):  # Gennemsnit, Std.afv., Min., Maks.
             variables.cells[i][k].n = persons
             variables.derived.append(Derived(variables.ref(i, k), inputs))
         variables.register = True
