@@ -331,3 +331,34 @@ def test_toolkit_audit_passes_the_demo_workbook(two_runs: tuple[Path, Path]) -> 
     r = run_cli("audit", two_runs[0])
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("audit passed: ") and "none can be narrowed below 5 persons" in r.stdout
+
+
+def test_provenance_lists_every_file_read_with_its_hash_and_every_parameter(two_runs: tuple[Path, Path], demo_wave: Path) -> None:
+    """Definitions, code list, municipality names, template, codebooks, margins, data: each once
+    per path, normalised, with the SHA-256 of its bytes; the wave's parameters with defaults spelt out."""
+    import hashlib
+    import os
+
+    from toolkit.config.wave import Parameters
+    from toolkit.core.resources import shipped
+
+    ws = openpyxl.load_workbook(two_runs[0])["Proveniens"]
+    rows = [(c.value, ws.cell(c.row, 2).value) for c in ws["A"] if c.value]
+    start = next(i for i, (k, _) in enumerate(rows) if k == "Inputfil")
+    files = {Path(k): v for k, v in rows[start + 1:]}
+    params = {k.removeprefix("Parameter: "): v for k, v in rows[:start] if k.startswith("Parameter: ")}
+    d = demo_wave.parent
+    want = [demo_wave, d / "margins_borgere.csv", d / "model.yaml", shipped("templates", "ministry.yaml"),
+            *(d / "data" / f"{s}.sav" for s in ("borgere", "ledere", "medarbejdere", "politikere")),
+            *(d / f"codebook_{s}.yaml" for s in ("borgere", "ledere", "medarbejdere", "politikere", "grupper")),
+            *(d / "registers" / f for f in ("nychance.yaml", "cubb.yaml", "dream_codes.yaml", "municipalities.csv")),
+            d / "data" / "dream.parquet"]
+    for p in want:
+        assert p in files, p
+    for p, digest in files.items():
+        assert str(p) == os.path.normpath(p) and ".." not in p.parts, p
+        assert digest == hashlib.sha256(p.read_bytes()).hexdigest(), p
+    for k in Parameters.model_fields:
+        assert params[k] not in (None, "", "None", "[]"), k  # a default stated, never left blank
+    assert params["disclosure_threshold"] == "5" and params["disclosure_decimals"] == "1"
+    assert params["cubb.yaml: target_group.window"] and int(params["dream_batch_rows"]) > 0

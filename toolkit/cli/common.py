@@ -39,6 +39,7 @@ def write_outputs(
     nothing is written unless the disclosure audit passes (`policy`: the rules, default the run's
     `threshold` parameter, else 5)."""
     from toolkit.config.template import load_template
+    from toolkit.core.resources import shipped
     from toolkit.pipeline.inputs import Input
     from toolkit.publish.atomic import atomic_paths, guard_outputs
     from toolkit.publish.audit import checked
@@ -51,7 +52,8 @@ def write_outputs(
     guard_outputs([out, tidy, *extra], paths)
     params = parameters or {}
     disclosure = checked(tables, policy or Policy(threshold=int(params.get("threshold") or params.get("disclosure_threshold") or 5)))
-    prov = Provenance(command=command_line(), inputs=[i if isinstance(i, Input) else Path(i) for i in inputs],
+    styling = [shipped("templates", "ministry.yaml"), *([template] if template is not None else [])]  # the template is read too
+    prov = Provenance(command=command_line(), inputs=[i if isinstance(i, Input) else Path(i) for i in inputs] + styling,
                       parameters=params)
     targets = [out, *([tidy] if tidy is not None else []), *extra]
     with atomic_paths(targets) as temps:

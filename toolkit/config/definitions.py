@@ -199,6 +199,7 @@ class Defs:
     codes: CodeList
     path: Path | None = None
     names: dict[int, str] = field(default_factory=dict)
+    names_path: Path | None = None  # the municipality list the names were read from
 
     def table_text(self, table_id: str, title: str) -> tuple[str, str]:
         """(number, title) for a table: the definitions file may renumber or retitle it."""
@@ -241,7 +242,8 @@ def load_definitions(path: str | Path) -> Defs:
         codes_path = p.parent / codes_path
     codes = load_codes(codes_path)
     raise_problems([Problem(msg, str(p), key_path(loc, raw)) for loc, msg in group_problems(spec, codes)])
-    return Defs(spec, codes, p, load_municipality_names(_beside(p, spec.municipality_names)))
+    names_path = _beside(p, spec.municipality_names)
+    return Defs(spec, codes, p, load_municipality_names(names_path), names_path)
 
 
 WAVE_OVERRIDES = {"target_group.window": "parameters.window", "target2.reference_month": "parameters.reference_month",

@@ -88,7 +88,15 @@ class Inputs:
         """A definitions file; the code list it names is an input too."""
         from toolkit.config.definitions import load_definitions
 
-        return self._once(("definitions",), path, lambda: load_definitions(path), lambda d: [d.codes.path])
+        return self._once(("definitions",), path, lambda: load_definitions(path), lambda d: [d.codes.path, d.names_path])
+
+    def municipality_names(self, path: str | Path | None = None) -> dict[int, str]:
+        """Municipality code → name (default registers/municipalities.csv)."""
+        from toolkit.config.definitions import load_municipality_names
+        from toolkit.core.resources import registers_file
+
+        p = Path(path) if path is not None else registers_file("municipalities.csv")
+        return self._once(("names",), p, lambda: load_municipality_names(p))
 
     def yaml(self, path: str | Path) -> Any:
         from toolkit.config.yaml import read_yaml

@@ -168,7 +168,7 @@ class Context:
     def register_inputs(self, defs: "Defs") -> list[Input]:
         """The files behind a register item: the extract, its definitions file and code list."""
         reg = self.wave.spec.register
-        return self.inputs.of(self.wave.resolve(reg.extract) if reg else None, defs.path, defs.codes.path)
+        return self.inputs.of(self.wave.resolve(reg.extract) if reg else None, defs.path, defs.codes.path, defs.names_path)
 
 
 def apply_parameters(defs: "Defs", wave: Wave) -> "Defs":
@@ -261,8 +261,8 @@ def run_profile(ctx: Context, options: dict[str, Any]) -> Run:
 
 def run_model(ctx: Context, options: dict[str, Any]) -> Run:
     """Municipality model: register outcomes per municipality + survey indicators, stepwise OLS."""
-    from toolkit.config.definitions import load_municipality_names
     from toolkit.config.model import spec_from_dict
+    from toolkit.core.resources import registers_file
     from toolkit.pipeline.model import run_model as model_run
 
     cfg_file = ctx.wave.resolve(str(options.get("config") or ctx.wave.spec.model))
@@ -294,7 +294,9 @@ def run_model(ctx: Context, options: dict[str, Any]) -> Run:
                 raise ConfigError(f"model instrument '{name}' is neither a survey of the wave nor has a file", cfg_file)
             surveys[name] = ctx.inputs.data(cfg_file.parent / inst.file)
             used.append(cfg_file.parent / inst.file)
-    return model_run(spec, reg_df, surveys, names=load_municipality_names(), threshold=ctx.threshold,
+    names = ctx.inputs.municipality_names()
+    used.append(registers_file("municipalities.csv"))
+    return model_run(spec, reg_df, surveys, names=names, threshold=ctx.threshold,
                      register_source=source, inputs=ctx.inputs.of(*used))
 
 
@@ -380,5 +382,32 @@ def build_report(wave: Wave, progress: Progress | None = None, bar: "PassBar | N
         suppress(register_tables, wave_policy(wave))
     # a survey weighted only for its cross-tabs still says what its margins file needs
     weight_warnings = [w for r in ctx.weight_runs.values() for w in r.warnings]
-    params = {"wave": wave.spec.name, "disclosure_threshold": wave.spec.parameters.disclosure_threshold}
-    return Report(items, ctx.inputs.files, params, weight_warnings)
+    return Report(items, ctx.inputs.files, parameters_in_force(wave, ctx), weight_warnings)
+
+
+def parameters_in_force(wave: Wave, ctx: Context) -> dict[str, Any]:
+    """Every parameter the report ran with, defaults spelt out: the wave's parameters (a window,
+    reference month or programme left unset is the definitions' value, named per file), the
+    disclosure rules and the read batch size."""
+    from toolkit.read.dream import CHUNK_ROWS
+
+    p = wave.spec.parameters
+    out: dict[str, Any] = {"wave": wave.spec.name}
+    policy = wave_policy(wave)
+    out |= {f"disclosure_{k}": v for k, v in vars(policy).items()}
+    for k, v in p.model_dump().items():
+        if k.startswith("disclosure_"):
+            continue
+        if v in (None, []):
+            v = "ikke sat (definitionernes værdi)" if k != "reference_quarter" else "ikke sat (sidste observerede kvartal)"
+        out[k] = f"{v['start']} – {v['end']}" if isinstance(v, dict) else (", ".join(map(str, v)) if isinstance(v, list) else v)
+    for path, defs in ctx._defs.items():
+        spec, name = defs.spec, Path(path).name
+        if spec.target_group is not None:
+            out[f"{name}: target_group.window"] = " – ".join(map(str, spec.target_group.window))
+        if spec.target2 is not None:
+            out[f"{name}: target2.reference_month"] = spec.target2.reference_month
+        if spec.municipalities is not None:
+            out[f"{name}: municipalities.programme"] = ", ".join(f"{k} {v}" for k, v in spec.municipalities.programme.items())
+    out["dream_batch_rows"] = CHUNK_ROWS
+    return out
