@@ -362,3 +362,18 @@ def test_provenance_lists_every_file_read_with_its_hash_and_every_parameter(two_
         assert params[k] not in (None, "", "None", "[]"), k  # a default stated, never left blank
     assert params["disclosure_threshold"] == "5" and params["disclosure_decimals"] == "1"
     assert params["cubb.yaml: target_group.window"] and int(params["dream_batch_rows"]) > 0
+
+
+def test_demo_cubb_chapter_shows_the_programme_municipalities_anonymised(two_runs: tuple[Path, Path], demo_wave: Path) -> None:
+    """The demo wave's `cubb: {anonymise: true}`: chapter 7 says "Kommune 1-4", never a programme name."""
+    from toolkit.config.yaml import read_yaml
+
+    assert {"cubb": {"anonymise": True}} in read_yaml(demo_wave)["chapters"][6]["items"]
+    names = ["Herning", "Holstebro", "Silkeborg", "Vesthimmerland"]
+    wb = openpyxl.load_workbook(two_runs[0])
+    chapter = [ws for ws in wb.worksheets if ws.title.startswith("Tabel 7.")]
+    assert len(chapter) == 5
+    texts = [c.value for ws in chapter for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [t for t in texts if any(n in t for n in names)]
+    assert {f"Kommune {k}" for k in range(1, 5)} <= set(texts)
+    assert any("Herning" in str(c.value) for row in wb["Tabel 2.4"].iter_rows() for c in row)  # the option is the chapter's

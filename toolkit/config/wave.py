@@ -16,6 +16,7 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from toolkit.config.base import (
     ConfigProblems,
+    Flag,
     Month,
     MunicipalityCode,
     Name,
@@ -131,6 +132,7 @@ class CubbItem(Item):
 
     kind: Literal["cubb"]
     definitions: Optional[Text] = None
+    anonymise: Optional[Flag] = None  # "Kommune 1…" for the programme municipalities (default: the definitions' `anonymise`)
 
 
 class GoalsItem(Item):

@@ -11,7 +11,7 @@ register tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -42,6 +42,7 @@ class Context:
         self.inputs.record(wave.path)
         self.weight_runs: dict[str, "WeightRun"] = {}
         self._defs: dict[Path, "Defs"] = {}
+        self._anonymised: dict[tuple[Path | None, bool], "Defs"] = {}
         self._extract: "SharedExtract | None" = None
 
     @property
@@ -96,6 +97,17 @@ class Context:
             self._defs[path] = apply_parameters(self.inputs.definitions(path), self.wave)
         return self._defs[path]
 
+    def anonymised(self, defs: "Defs", anonymise: bool | None) -> "Defs":
+        """The definitions with the item's `anonymise` ("Kommune 1…"), one object per file and choice."""
+        mu = defs.spec.municipalities
+        if anonymise is None or mu is None or mu.anonymise == anonymise:
+            return defs
+        key = (defs.path, anonymise)
+        if key not in self._anonymised:
+            spec = defs.spec.model_copy(update={"municipalities": mu.model_copy(update={"anonymise": anonymise})})
+            self._anonymised[key] = replace(defs, spec=spec)
+        return self._anonymised[key]
+
     def pick_definitions(self, options: dict[str, Any], needs: Callable[["Defs"], bool], what: str) -> "Defs":
         """The item's `definitions` file, else the first of the wave's that has what the item needs."""
         if "definitions" in options:
@@ -109,8 +121,9 @@ class Context:
     def item_definitions(self, kind: str, options: dict[str, Any]) -> "Defs | None":
         """The definitions file a register item works with (None: the item reads no DREAM extract)."""
         if kind == "cubb":
-            return self.pick_definitions(options, lambda d: d.spec.target1 is not None or d.spec.target2 is not None,
-                                         "CUBB targets (target1/target2)")
+            d = self.pick_definitions(options, lambda d: d.spec.target1 is not None or d.spec.target2 is not None,
+                                      "CUBB targets (target1/target2)")
+            return self.anonymised(d, options.get("anonymise"))
         if kind == "goals":
             return self.pick_definitions(options, lambda d: bool(d.spec.goals), "goals")
         if kind == "profile":
