@@ -102,16 +102,21 @@ def test_demo_figures_equal_an_independent_statsmodels_fit(demo_run: Path, demo_
     # hand aggregation of one survey indicator: share of leaders answering I nogen/høj grad (codes 3, 4)
     share = led.assign(v=led["maal_2"].isin([3, 4]).astype(float)).groupby(led["kommune"].astype(int))["v"].mean()
     wb = openpyxl.load_workbook(demo_run / "model.xlsx")
-    ws = wb[next(n for n in wb.sheetnames if str(wb[n]["A1"].value).startswith("Tabel 9 Kommunedata"))]
-    header_row = next(r for r in range(1, 10) if ws.cell(r, 2).value == "Kode")
+    ws = wb[next(n for n in wb.sheetnames if str(wb[n]["A1"].value).startswith("Bilag 1 Kommunedata"))]  # too wide: an appendix
     name_of = _names(demo_dir)  # the sheet shows labels; the test works with the spec's names
-    cols = {name_of.get(ws.cell(header_row, c).value, ws.cell(header_row, c).value): c for c in range(1, ws.max_column + 1)}
-    rows = []
-    for r in range(header_row + 1, ws.max_row + 1):
-        if ws.cell(r, cols["Kode"]).value is None:
-            break
-        rows.append({k: ws.cell(r, c).value for k, c in cols.items() if k})
-    sheet = pd.DataFrame(rows)
+    by_name: dict[str, dict[str, object]] = {}  # municipality → column → value, from every page-sized block
+    r = 1
+    while r <= ws.max_row:
+        if ws.cell(r, 1).value != "Kommune":
+            r += 1
+            continue
+        cols = {name_of.get(ws.cell(r, c).value, ws.cell(r, c).value): c for c in range(2, ws.max_column + 1) if ws.cell(r, c).value}
+        r += 1
+        while r <= ws.max_row and ws.cell(r, 1).value not in (None, "Kommune"):
+            by_name.setdefault(ws.cell(r, 1).value, {}).update({k: ws.cell(r, c).value for k, c in cols.items()})
+            r += 1
+    sheet = pd.DataFrame(list(by_name.values()))
+    assert len(sheet) == 98 and set(sheet.columns) - {"Kode", "I modellen"} <= set(name_of.values())  # every label known
     sheet["Kode"] = sheet["Kode"].astype(int)
     sheet = sheet.set_index("Kode")
     inmodel = sheet[sheet["I modellen"] == "Ja"]

@@ -10,6 +10,7 @@ from conftest import run_cli
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from toolkit.core.table import Cell, Figure, Kind, Table
 from toolkit.publish import layout
@@ -45,6 +46,14 @@ def test_demo_workbook_prints_cleanly(demo_workbook: Path) -> None:
     for ws in wb.worksheets:
         assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
         assert ws.page_setup.scale in layout.SCALES
+        if ws.sheet_state == "visible":  # one page across, computed from the column widths and the page setup
+            width = sum(layout.col_pt(ws.column_dimensions[get_column_letter(c)].width) for c in range(1, ws.max_column + 1)
+                        if not ws.column_dimensions[get_column_letter(c)].hidden)
+            assert width * ws.page_setup.scale / 100 <= layout.page_area(ws)[0] * 1.001, ws.title
+    # the 45-column municipality data is Bilag 1, listed at its place in chapter 4
+    assert "Bilag 1" in wb.sheetnames and wb["Bilag 1"]["A1"].value == "Bilag 1 Kommunedata: én række pr. kommune"
+    titles = [c.value for c in wb["Indhold"]["B"]]
+    assert "Kommunedata: én række pr. kommune – se Bilag 1" in titles and titles.index("Bilag") > titles.index("Kapitel 7 CUBB – resultatmål 1 og 2")
 
 
 def test_reader_sees_labels_not_the_model_specs_variable_names(demo_workbook: Path, demo_dir: Path) -> None:
@@ -166,12 +175,50 @@ def test_wide_table_wraps_to_the_page_at_a_readable_scale(tmp_path: Path) -> Non
     assert ws["B3"].alignment.wrap_text and ws.row_dimensions[3].height >= 2 * layout.line_pt(10)
 
 
-def test_very_wide_table_prints_in_column_pages_with_the_stub_repeated(tmp_path: Path) -> None:
-    wb = openpyxl.load_workbook(write_workbook([_wide_table(45)], tmp_path / "w.xlsx", Provenance(command="t")))
-    ws = next(ws for ws in wb.worksheets if ws["A1"].value and "Bred tabel" in ws["A1"].value)
-    assert ws.print_title_cols == "$A:$A"
-    assert ws.page_setup.scale == 100
+def test_very_wide_table_goes_to_an_appendix_sheet_one_page_across(tmp_path: Path) -> None:
+    """45 columns cannot fit A4 at 8 pt: the table becomes Bilag 1, printed in page-sized blocks
+    (stub and header on every page), listed at its place and under Bilag; audit reads it back."""
+    from toolkit.publish.audit import checked
+    from toolkit.publish.disclosure import Policy
+    from toolkit.publish.workbook_audit import read_back
+
+    rows, ncol = [f"Kommune {i}" for i in range(70)], 45
+    def cell(i: int, j: int) -> Cell:  # register counts in the first ten columns (one hidden now and then), survey means after
+        if j >= 10:
+            return Cell(i * 100 + j + 0.5, Kind.MEAN)
+        return Cell(None, Kind.COUNT, n=3, suppressed=True) if (i + j) % 17 == 0 else Cell(10 + i + j, Kind.COUNT, n=10 + i + j)
+    cells = [[cell(i, j) for j in range(ncol)] for i in range(len(rows))]
+    wide = Table(id="w", number="Tabel 4.8", title="Kommunedata", row_labels=rows, stub_header="Kommune",
+                 column_labels=[f"Ledere: andel med svaret i høj grad, spørgsmål {j}" for j in range(ncol)], cells=cells, register=True)
+    small = Table(id="s", number="Tabel 4.9", title="Lille", row_labels=["a"], column_labels=["Antal"], cells=[[Cell(1, Kind.COUNT)]])
+    out = write_workbook([wide, small], tmp_path / "w.xlsx", Provenance(command="t"), disclosure=checked([wide], Policy()))
+    wb = openpyxl.load_workbook(out)
+    assert "Tabel 4.8" not in wb.sheetnames and wb.sheetnames[:4] == ["Indhold", "Tabel 4.9", "Bilag 1", "Diskretionering"]
+    ws = wb["Bilag 1"]
+    assert ws["A1"].value == "Bilag 1 Kommunedata" and ws.page_setup.orientation == "landscape"
+    contents_rows = [(c.value, wb["Indhold"].cell(c.row, 2).value) for c in wb["Indhold"]["A"]]
+    assert ("Tabel 4.8", "Kommunedata – se Bilag 1") in contents_rows and ("Bilag 1", "Kommunedata") in contents_rows
+    links = [c.hyperlink.target for c in wb["Indhold"]["B"] if c.hyperlink]
+    assert (None, "Bilag") in contents_rows and links.count("#'Bilag 1'!A1") == 2  # at its chapter's place and under Bilag
+    # one page across at >= 8 pt, from the column widths and the page setup
+    s = ws.page_setup.scale / 100
+    assert layout.col_pt(None) and sum(layout.col_pt(ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width)
+                                       for c in range(1, ws.max_column + 1)) * s <= layout.page_area(ws)[0]
+    assert min(c.font.sz for row in ws.iter_rows() for c in row if c.value is not None) * s >= 8
     assert layout.problems(wb) == []
+    # every page starts with the stub header and a header row, and every cell is printed exactly once
+    pages = layout.pages(ws)
+    assert len(pages) > 4
+    header_rows = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Kommune"]
+    assert all(any(a <= r <= b for r in header_rows) for a, b in pages[:-1])
+    tables, _ = read_back(out)  # `toolkit audit` finds each register cell in its block
+    got = tables[0]
+    for i in range(len(rows)):
+        for j in range(10):
+            c = cells[i][j]
+            assert got.cells[i][j].suppressed == c.suppressed and (c.suppressed or got.cells[i][j].value == c.value), (i, j)
+    shown = sorted(c.value for row in ws.iter_rows() for c in row if isinstance(c.value, float))
+    assert shown == sorted(cells[i][j].value for i in range(len(rows)) for j in range(10, ncol))  # each mean printed once
 
 
 def test_long_table_repeats_its_header_rows(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -220,9 +220,10 @@ def checked(tables: Sequence[Table], policy: Policy) -> tuple[Policy, Audit] | N
 STRUCTURE_SHEET = "Diskretionering_struktur"
 
 
-def structure(tables: Sequence[Table], sheets: dict[str, str]) -> list[str]:
-    """The register tables' structure as JSON lines (sheet, keys, roles, kinds, bases, sums) for
-    `toolkit audit` to read a workbook back with – no numbers, so it discloses nothing."""
+def structure(tables: Sequence[Table], sheets: dict[str, str], blocks: Mapping[str, list[list[int]]] | None = None) -> list[str]:
+    """The register tables' structure as JSON lines (sheet, keys, roles, kinds, bases, sums; for a
+    table printed in blocks, where each block is) for `toolkit audit` to read a workbook back
+    with – no numbers, so it discloses nothing."""
     import json
 
     reg = [t for t in tables if t.register]
@@ -233,8 +234,9 @@ def structure(tables: Sequence[Table], sheets: dict[str, str]) -> list[str]:
             if c.n is not None and c.kind is not Kind.TEXT:
                 b = _base(t, i, j, c) if c.kind is Kind.PERCENT else None
                 cells.append([i, j, c.kind.value] + (list(b) if b else []))
+        at = {"blocks": blocks[t.key]} if blocks and t.key in blocks else {}
         lines.append(json.dumps({"table": t.key, "sheet": sheets.get(t.key, ""), "rows": t.row_keys, "columns": t.column_keys,
-                                 "cells": cells}, ensure_ascii=False))
+                                 "cells": cells, **at}, ensure_ascii=False))
     known = index(reg)
     for tot, parts in relations(reg):
         if tot is not None and tot in known and all(p in known for p in parts):

@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from toolkit.core.table import Table
 
 CONTENTS = "Indhold"
+APPENDIX = "Bilag"  # the chapter of the appendix sheets (tables too wide for a page)
 _NUMBER = re.compile(r"^(Tabel|Figur|Bilag)\s+(?:(\w+)\.)?(\d+)")
 
 
@@ -86,7 +87,7 @@ def write_contents(ws: Worksheet, entries: Sequence[Entry], st: Mapping[str, str
             chapter = e.chapter
             if chapter:
                 title = (chapters or {}).get(chapter, "")
-                ws.cell(r, 2).value = f"Kapitel {chapter} {title}".strip()
+                ws.cell(r, 2).value = APPENDIX if chapter == APPENDIX else f"Kapitel {chapter} {title}".strip()
                 ws.cell(r, 2).data_type = "s"
                 ws.cell(r, 2).style = st["group"]
                 r += 1

@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from toolkit import __version__
 from toolkit.config.template import load_template
 from toolkit.core.table import Cell, Display, Kind, Role, Table, require_unique, resolve
-from toolkit.publish import contents, layout, linechart
+from toolkit.publish import appendix, contents, layout, linechart
 from toolkit.publish.atomic import atomic_path
 from toolkit.publish.audit import STRUCTURE_SHEET, Audit, structure
 from toolkit.publish.disclosure import Policy
@@ -165,6 +165,24 @@ def significant_format(value: float, default: str, digits: int = 2) -> str:
     return default if need <= have else "0." + "0" * min(need, 10)
 
 
+def put_cell(xc: XlCell, cell: Cell, is_total: bool, st: Mapping[str, str], t: dict[str, Any], mark: str) -> None:
+    """One body cell: `mark` when suppressed, text as text, a number with its kind's style and format."""
+    if cell.suppressed:
+        put_text(xc, mark).style = st["suppressed"]
+    elif cell.kind is Kind.TEXT or isinstance(cell.value, str):
+        put_text(xc, cell.value).style = st["text_total" if is_total else "text"]
+    elif cell.is_number:
+        v = cell.value
+        xc.value = int(v) if cell.kind in (Kind.COUNT, Kind.BASE) and float(v).is_integer() else float(v)  # type: ignore[arg-type]
+        xc.style = st[f"{cell.kind.value}_total" if is_total else cell.kind.value]
+        if cell.display is not None:
+            xc.number_format = number_format(cell, t["formats"].get(cell.kind.value, "General"))
+        elif cell.kind in (Kind.COEF, Kind.SE):
+            xc.number_format = significant_format(float(v), t["formats"].get(cell.kind.value, "0.000"))  # type: ignore[arg-type]
+    else:
+        xc.style = st[cell.kind.value]
+
+
 def _write_table(ws: Worksheet, table: Table, st: Mapping[str, str], t: dict[str, Any], *,
                  numbers: Mapping[str, str] | None = None, figure_number: str = "") -> bool:
     """Write one table (and its chart, numbered `figure_number`) on a sheet laid out for A4, the
@@ -219,21 +237,7 @@ def _write_table(ws: Worksheet, table: Table, st: Mapping[str, str], t: dict[str
             prev_group = g
         put_text(ws.cell(row, nstub), lab).style = st["label_total" if is_total else "label"]
         for j, cell in enumerate(table.cells[i]):
-            xc = ws.cell(row, first_body_col + j)
-            if cell.suppressed:
-                put_text(xc, mark).style = st["suppressed"]
-            elif cell.kind is Kind.TEXT or isinstance(cell.value, str):
-                put_text(xc, cell.value).style = st["text_total" if is_total else "text"]
-            elif cell.is_number:
-                v = cell.value
-                xc.value = int(v) if cell.kind in (Kind.COUNT, Kind.BASE) and float(v).is_integer() else float(v)  # type: ignore[arg-type]
-                xc.style = st[f"{cell.kind.value}_total" if is_total else cell.kind.value]
-                if cell.display is not None:
-                    xc.number_format = number_format(cell, t["formats"].get(cell.kind.value, "General"))
-                elif cell.kind in (Kind.COEF, Kind.SE):
-                    xc.number_format = significant_format(float(v), t["formats"].get(cell.kind.value, "0.000"))  # type: ignore[arg-type]
-            else:
-                xc.style = st[cell.kind.value]
+            put_cell(ws.cell(row, first_body_col + j), cell, is_total, st, t, mark)
         row += 1
     body_end = row - 1
     row += 1
@@ -389,21 +393,43 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
     figures = contents.figure_numbers([x for x in tables if _chart_note(x)[0]])  # an omitted chart takes no number
     link_font = Font(name=t["font"], size=t["size"], color="0563C1", underline="single")
     entries = []
+    moved: list[tuple[Table, str]] = []  # too wide for a page: to an appendix sheet, listed at its place
     for table in tables:
         name = safe_sheet_name(table.number or table.key, taken)
-        sheets.append(name)
         ws = wb.create_sheet(name)
-        _write_table(ws, table, st, t, numbers=numbers, figure_number=figures.get(table.key, ""))
+        fits = _write_table(ws, table, st, t, numbers=numbers, figure_number=figures.get(table.key, ""))
         chapter = contents.chapter_of(table)
+        if not fits:
+            wb.remove(ws)
+            taken.discard(name.lower())
+            label = f"{contents.APPENDIX} {len(moved) + 1}"
+            name = safe_sheet_name(label, taken)
+            moved.append((table, name))
+            sheets.append(name)
+            entries.append(contents.Entry(table.number or table.key, f"{table.title} – se {label}", name, "A1", chapter))
+            continue
+        sheets.append(name)
         entries.append(contents.Entry(table.number or table.key, table.title, name, "A1", chapter))
         fig = table.figure
         if fig is not None and ws._charts and figures[table.key] != table.number:
             entries.append(contents.Entry(figures[table.key], fig.title or table.title, name, ws._charts[0].anchor, chapter))
+    blocks = {}
+    note_font = Font(name=t["font"], size=t["note"].get("size", t["size"]), color="0563C1", underline="single")
+    for k, (table, name) in enumerate(moved, start=1):
+        label = f"{contents.APPENDIX} {k}"
+        where = f" i kapitel {contents.chapter_of(table)}" if contents.chapter_of(table) else ""
+        notes = [resolve(n, numbers) for n in table.notes] + [
+            f"Anm.: {table.number or table.title}{where}, som bilag: for bred til én side. Hver side viser en del af "
+            "kolonnerne for en del af rækkerne; rækkeoverskrift og kolonneoverskrifter gentages på hver side."]
+        blocks[table.key] = appendix.write_appendix(
+            wb.create_sheet(name), table, f"{label} {table.title}", st, t, put_text=put_text, put_cell=put_cell,
+            back_link=lambda c: contents.back_link(c, note_font), notes=notes)
+        entries.append(contents.Entry(label, table.title, name, "A1", contents.APPENDIX))
     contents.write_contents(contents_ws, entries, st, link_font, chapters)
     _orient(contents_ws, t)
     layout.fit_sheet(contents_ws, header_rows=range(3, 4), table_end=contents_ws.max_row)
     if disclosure is not None:
-        _disclosure_sheet(wb.create_sheet("Diskretionering"), tables, sheets, *disclosure, st)
+        _disclosure_sheet(wb.create_sheet("Diskretionering"), tables, sheets, *disclosure, st, blocks)
         for name in ("Diskretionering", STRUCTURE_SHEET):
             _orient(wb[name], t)
             layout.fit_sheet(wb[name], header_rows=range(0), table_end=wb[name].max_row)
@@ -414,7 +440,7 @@ def build_workbook(tables: Sequence[Table], provenance: Provenance, template: di
 
 
 def _disclosure_sheet(ws: Worksheet, tables: Sequence[Table], sheets: list[str], policy: Policy, result: Audit,
-                      st: Mapping[str, str]) -> None:
+                      st: Mapping[str, str], blocks: Mapping[str, list[list[int]]]) -> None:
     """For the output checker: the rules, the suppressed cells per table (how many, primary or
     secondary) and the audit's verdict – counts of cells only, never persons or intervals."""
     put_text(ws.cell(1, 1), "Diskretionering").style = st["title"]
@@ -457,7 +483,7 @@ def _disclosure_sheet(ws: Worksheet, tables: Sequence[Table], sheets: list[str],
     # roles, kinds, bases, sums) – structure only, no numbers; hidden from the reader
     hidden = ws.parent.create_sheet(STRUCTURE_SHEET)
     hidden.sheet_state = "hidden"
-    for k, line in enumerate(structure(tables, {table.key: name for table, name in zip(tables, sheets)}), start=1):
+    for k, line in enumerate(structure(tables, {table.key: name for table, name in zip(tables, sheets)}, blocks), start=1):
         put_text(hidden.cell(k, 1), line)
 
 

@@ -208,7 +208,7 @@ def _chart_fits(ws: Worksheet, row: int, off: float, height: float) -> bool:
 
 def problems(wb: Workbook) -> list[str]:
     """Everything that would print badly: a chart across a page break or over text, text wider
-    than its cell or taller than its row, a column page wider than the paper, a font below 8 pt."""
+    than its cell or taller than its row, a sheet more than one page across, a font below 8 pt."""
     out: list[str] = []
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
@@ -217,14 +217,9 @@ def problems(wb: Workbook) -> list[str]:
         pw, ph = page_area(ws)
         where = f"sheet {ws.title!r}"
         ncol = ws.max_column
-        title_cols = re.findall(r"[A-Z]+", ws.print_title_cols or "")
-        if title_cols:  # printed in column pages, the stub repeated: every column must fit beside it
-            stub = _span_pt(ws, 1, range_boundaries(f"{title_cols[-1]}1")[0])
-            widest = max(_span_pt(ws, c, c) for c in range(1, ncol + 1))
-            if (stub + widest) * s > pw:
-                out.append(f"{where}: a column page is wider than the paper")
-        elif _span_pt(ws, 1, ncol) * s > pw * 1.001:
-            out.append(f"{where}: {_span_pt(ws, 1, ncol) * s:.0f} pt wide at {s:.0%}, the page has {pw:.0f} pt")
+        if _span_pt(ws, 1, ncol) * s > pw * 1.001:  # column pages too: one page across, always
+            across = math.ceil(_span_pt(ws, 1, ncol) * s / pw)
+            out.append(f"{where}: {_span_pt(ws, 1, ncol) * s:.0f} pt wide at {s:.0%}, the page has {pw:.0f} pt ({across} pages across)")
         for t in _texts(ws):
             cell = f"{where} {get_column_letter(t.c0)}{t.row}"
             if t.size * s < MIN_FONT - 1e-9:
@@ -321,6 +316,17 @@ def fit_sheet(ws: Worksheet, *, header_rows: range, table_end: int, repeat_colum
         ws.print_title_rows = f"{header_rows[0]}:{header_rows[-1]}"
     _break_before_charts(ws)
     return fits
+
+
+def set_page(ws: Worksheet, *, scale: int) -> None:
+    """A4 with the layout's margins at `scale` per cent, every row as tall as its text – for a
+    sheet whose columns and page breaks are already laid out (an appendix sheet)."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    for k, v in MARGINS.items():
+        setattr(ws.page_margins, k, v)
+    ws.page_setup.scale = scale
+    ws.print_title_rows = None
+    _fit_rows(ws)
 
 
 def _fit_rows(ws: Worksheet) -> None:

@@ -33,12 +33,16 @@ def read_back(path: str | Path) -> tuple[list[Table], dict[Ref, Ref]]:
             rels.append(Relation(Ref(*d["total"]), [Ref(*p) for p in d["parts"]]))
             continue
         ws = wb[d["sheet"]]
-        col, row = coordinate_from_string(ws.freeze_panes)  # the top-left body cell
-        r0, c0 = row, column_index_from_string(col)
+        if "blocks" in d:  # printed in page-sized blocks (an appendix sheet): each block's first cell
+            at = {(i, j): (r + i - i0, c + j - j0) for i0, i1, j0, j1, r, c in d["blocks"] for i in range(i0, i1) for j in range(j0, j1)}
+        else:
+            col, row = coordinate_from_string(ws.freeze_panes)  # the top-left body cell
+            r0, c0 = row, column_index_from_string(col)
+            at = {(i, j): (r0 + i, c0 + j) for i in range(len(d["rows"])) for j in range(len(d["columns"]))}
         nrow, ncol = len(d["rows"]), len(d["columns"])
         grid = [[Cell(None, Kind.TEXT) for _ in range(ncol)] for _ in range(nrow)]
         for i, j, kind, *b in d["cells"]:
-            v = ws.cell(r0 + i, c0 + j).value
+            v = ws.cell(*at[(i, j)]).value
             hidden = isinstance(v, str)
             grid[i][j] = Cell(None if hidden else v, Kind(kind), n=0, suppressed=hidden)
             if b:
