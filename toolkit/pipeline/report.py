@@ -281,6 +281,7 @@ def run_model(ctx: Context, options: dict[str, Any]) -> Run:
     cfg_file = ctx.wave.resolve(str(options.get("config") or ctx.wave.spec.model))
     spec = spec_from_dict(ctx.inputs.yaml(cfg_file), str(cfg_file))
     used: list[Path | None] = [cfg_file]
+    names_file = registers_file("municipalities.csv")
     if options.get("register"):
         reg_file = ctx.wave.resolve(str(options["register"]))
         reg_df, source = ctx.inputs.data(reg_file).data, str(reg_file)
@@ -296,6 +297,7 @@ def run_model(ctx: Context, options: dict[str, Any]) -> Run:
         reg_df = municipality_frame_of(ex.features(defs), series_of(sums, gc, defs), defs, gc).reset_index()
         source = "register outcomes"
         used += [i.path for i in ctx.register_inputs(defs)]
+        names_file = defs.names_path or names_file  # the definitions' municipality list
     surveys = {}
     for name in sorted({i.instrument for i in spec.indicators}):
         if name in ctx.wave.spec.surveys:  # the wave's survey of that name
@@ -307,8 +309,8 @@ def run_model(ctx: Context, options: dict[str, Any]) -> Run:
                 raise ConfigError(f"model instrument '{name}' is neither a survey of the wave nor has a file", cfg_file)
             surveys[name] = ctx.inputs.data(cfg_file.parent / inst.file)
             used.append(cfg_file.parent / inst.file)
-    names = ctx.inputs.municipality_names()
-    used.append(registers_file("municipalities.csv"))
+    names = ctx.inputs.municipality_names(names_file)
+    used.append(names_file)
     return model_run(spec, reg_df, surveys, names=names, threshold=ctx.threshold,
                      register_source=source, inputs=ctx.inputs.of(*used))
 
