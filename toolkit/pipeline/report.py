@@ -403,9 +403,7 @@ def build_report(wave: Wave, progress: Progress | None = None, bar: "PassBar | N
 def parameters_in_force(wave: Wave, ctx: Context) -> dict[str, Any]:
     """Every parameter the report ran with, defaults spelt out: the wave's parameters (a window,
     reference month or programme left unset is the definitions' value, named per file), the
-    disclosure rules and the read batch size."""
-    from toolkit.read.dream import CHUNK_ROWS
-
+    disclosure rules, the DREAM read's batch size."""
     p = wave.spec.parameters
     out: dict[str, Any] = {"wave": wave.spec.name}
     policy = wave_policy(wave)
@@ -424,5 +422,4 @@ def parameters_in_force(wave: Wave, ctx: Context) -> dict[str, Any]:
             out[f"{name}: target2.reference_month"] = spec.target2.reference_month
         if spec.municipalities is not None:
             out[f"{name}: municipalities.programme"] = ", ".join(f"{k} {v}" for k, v in spec.municipalities.programme.items())
-    out["dream_batch_rows"] = CHUNK_ROWS
     return out
