@@ -244,6 +244,14 @@ def test_value_axis_starts_at_zero_and_ends_on_a_round_value(values: list[float]
     assert layout.value_axis(values, percent=percent, symmetric=symmetric) == pytest.approx(axis)
 
 
+def test_coefficient_chart_axis_is_symmetric_with_the_steps_decimals(tmp_path: Path) -> None:
+    t = Table(id="f", number="Figur 4.1", title="Faktorer", row_labels=["a", "b", "c"], column_labels=["Standardiseret koefficient"],
+              cells=[[Cell(v, Kind.STAT)] for v in (-0.354, 0.521, -0.267)], figure=Figure(kind="bar", title="Faktorer"))
+    ax = openpyxl.load_workbook(write_workbook([t], tmp_path / "f.xlsx", Provenance(command="t")))["Figur 4.1"]._charts[0].y_axis
+    assert (ax.scaling.min, ax.scaling.max, ax.majorUnit) == pytest.approx((-0.6, 0.6, 0.2))
+    assert ax.number_format.formatCode == "0.0"  # -0,6 … 0,6, not -0,600 or 1,000
+
+
 def test_long_category_labels_get_horizontal_bars_with_every_label(tmp_path: Path) -> None:
     labels = ["Korte vejlednings- og afklaringsforløb", "Kontanthjælp, jobparat", "Ordinært job"]
     t = Table(id="s", number="Tabel 5.3", title="Status", row_labels=labels, column_labels=["Andel"],
@@ -293,6 +301,8 @@ def test_chart_with_suppressed_points_says_so_and_one_of_nothing_is_left_out(tmp
     wb = openpyxl.load_workbook(write_workbook([some, none], tmp_path / "c.xlsx", Provenance(command="t")))
     notes = lambda ws: [c.value for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Anm.")]  # noqa: E731
     assert len(wb["Tabel 7.2"]._charts) == 1
+    title = wb["Tabel 7.2"]._charts[0].x_axis.title.tx.rich.p[0].r[0].t
+    assert title == "x = diskretioneret: vises ikke"  # on the chart too
     assert notes(wb["Tabel 7.2"]) == ["Anm.: Figuren mangler de diskretionerede tal (x); de er ikke nul."]
     assert wb["Tabel 7.5"]._charts == []
     assert notes(wb["Tabel 7.5"]) == ["Anm.: Figuren udelades: alle dens tal er diskretioneret (x)."]

@@ -373,6 +373,11 @@ def _add_chart(ws: Worksheet, table: Table, header_row: int, r0: int, r1: int, c
         chart.overlap = 100
     if percent:
         chart.y_axis.number_format = "0 %"
+    else:  # as many decimals as the axis step has (0,2 not 0,200; 250 not 250,000)
+        decimals = max(0, -math.floor(math.log10(chart.y_axis.majorUnit) + 1e-9))
+        chart.y_axis.number_format = "0." + "0" * decimals if decimals else "#,##0"
+    if any(c.suppressed for c in drawn):  # said under the chart, where the reader misses the bars
+        chart.x_axis.title = "x = diskretioneret: vises ikke"
     ws.add_chart(chart, anchor)
 
 
