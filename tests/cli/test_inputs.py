@@ -423,8 +423,8 @@ def test_weights_are_matched_by_the_id_as_written(tmp_path: Path, cli) -> None:
     # by hand: 5 men share 600, 3 women 400; 'Ja' = ids 017, 42, 5, 8 (men 017, 5, 8; woman 42)
     ja = 3 * 600 / 5 + 400 / 3
     tidy = _tidy(tmp_path / "o.csv")
-    assert tidy[("Ja", "Procent", "percent")] == pytest.approx(100 * ja / 1000)
-    assert tidy[("Total", "Antal", "count")] == 8
+    assert tidy[("Ja", "Procent (vægtet)", "percent")] == pytest.approx(100 * ja / 1000)
+    assert tidy[("Total", "Antal (uvægtet)", "count")] == 8
 
 
 def test_ids_equal_as_numbers_but_written_differently_are_refused(tmp_path: Path, cli) -> None:
