@@ -14,13 +14,15 @@ def audit(
     threshold: int = typer.Option(5, "--threshold", min=1, help="Fewest persons a suppressed cell must stay uncertain by."),
 ) -> None:
     """For every suppressed register cell, the interval of persons an intruder can derive from the published numbers."""
-    from toolkit.publish.workbook_audit import audit_workbook
+    from toolkit.publish.workbook_audit import audit_file
 
-    res = audit_workbook(workbook, threshold)
+    res = audit_file(workbook, threshold)
+    typer.echo(res.reading)
     if not res.ok:
-        lines = "\n".join(f"  {f.text()}" for f in res.findings)
-        raise DisclosureError(f"{len(res.findings)} of {res.checked} suppressed cells can be narrowed below {threshold} persons:\n{lines}", workbook)
-    typer.echo(f"audit passed: {res.checked} suppressed cells, none can be narrowed below {threshold} persons ({workbook})")
+        lines = "\n".join(f"  {x}" for x in res.leaks)
+        raise DisclosureError(f"{len(res.leaks)} leak(s) below {threshold} persons ({res.checked} suppressed cells checked):\n{lines}", workbook)
+    typer.echo(f"audit passed: {res.checked} suppressed cells, none can be narrowed below {threshold} persons, "
+               f"no shown cell below it ({workbook})")
 
 
 def register(app: typer.Typer) -> None:

@@ -197,6 +197,8 @@ def audit(tables: Sequence[Table], threshold: int = 5, bases: dict[Ref, Ref] | N
         groups.setdefault(g, []).append(v)
     for x in hidden:
         members = groups[comp[x]]
+        if len(members) == 1:
+            continue  # in no relation and no share: nothing published narrows it (and HiGHS can stall on an empty problem)
         lo, hi = _solve(pb, members, x, 1.0), _solve(pb, members, x, -1.0)
         if hi - lo < threshold - 1e-6:
             pins = [pb.about[v] for v in members if v != x and v in pb.about and pb.lo[v] == pb.hi[v]]

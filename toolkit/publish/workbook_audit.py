@@ -1,10 +1,12 @@
 """`toolkit audit OUTPUT.xlsx`: the intruder's audit on a written workbook – the numbers as the
 reader sees them (shown values, `x` for suppressed) and the structure the toolkit stored in the
-hidden Diskretionering_struktur sheet (keys, kinds, bases, sums; no numbers)."""
+hidden Diskretionering_struktur sheet (keys, kinds, bases, sums; no numbers); without that sheet
+(a workbook written before the audit) the structure is inferred from the layout (`audit_layout`)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -15,13 +17,17 @@ from toolkit.core.table import Cell, Kind, Ref, Relation, Table
 from toolkit.publish.audit import STRUCTURE_SHEET, Audit, audit
 
 
-def read_back(path: str | Path) -> tuple[list[Table], dict[Ref, Ref]]:
-    """The register tables of a toolkit workbook as the reader sees them, and each share's base cell."""
+def _open(path: str | Path):  # type: ignore[no-untyped-def]
     try:
-        wb = load_workbook(path, data_only=True)
+        return load_workbook(path, data_only=True)
     except (OSError, ValueError, KeyError) as e:
         raise InputError(f"cannot read the workbook: {e}", path) from None
-    if STRUCTURE_SHEET not in wb.sheetnames:
+
+
+def read_back(path: str | Path, wb: object = None) -> tuple[list[Table], dict[Ref, Ref]]:
+    """The register tables of a toolkit workbook as the reader sees them, and each share's base cell."""
+    wb = wb or _open(path)
+    if STRUCTURE_SHEET not in wb.sheetnames:  # type: ignore[attr-defined]
         raise InputError(f"no {STRUCTURE_SHEET} sheet: the workbook has no register tables, or was written by a "
                          "toolkit before the disclosure audit; rerun it with this version", path)
     tables: list[Table] = []
@@ -58,3 +64,36 @@ def audit_workbook(path: str | Path, threshold: int = 5) -> Audit:
     """Audit what a workbook publishes: every suppressed register cell's interval from its numbers."""
     tables, bases = read_back(path)
     return audit(tables, threshold, bases)
+
+
+@dataclass
+class Report:
+    """`toolkit audit`'s answer: which reading was used, cells checked, and each leak as a line."""
+
+    reading: str
+    checked: int
+    leaks: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.leaks
+
+
+def audit_file(path: str | Path, threshold: int = 5) -> Report:
+    """The audit of a written workbook: from its structure sheet, or – a workbook without one –
+    from the structure its layout shows."""
+    wb = _open(path)
+    if STRUCTURE_SHEET in wb.sheetnames:
+        tables, bases = read_back(path, wb)
+        res = audit(tables, threshold, bases)
+        return Report(f"structure read from the {STRUCTURE_SHEET} sheet", res.checked, [f.text() for f in res.findings])
+    from toolkit.publish.audit_layout import audit_layout
+
+    lay = audit_layout(wb, threshold)
+    if not lay.sheets:
+        raise InputError(f"no {STRUCTURE_SHEET} sheet and no register table recognised by its layout (a `Kilde:` line "
+                         "naming DREAM or register data under a table with frozen headers)", path)
+    skipped = f"; no base line, persons unknown, not audited: {', '.join(lay.skipped)}" if lay.skipped else ""
+    reading = (f"no structure sheet: structure inferred from the layout ({len(lay.sheets)} register tables: "
+               f"{', '.join(lay.sheets)}{skipped})")
+    return Report(reading, lay.checked, [f"{k.where}: {k.text}" for k in lay.leaks])
