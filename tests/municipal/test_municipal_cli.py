@@ -202,7 +202,7 @@ def _run_in_process(*args: object) -> str:
 
     from toolkit.cli.model import model
 
-    kw = {"register": None, "tidy": None, "municipalities": None, "threshold": 5}
+    kw = {"register": None, "tidy": None, "municipalities": None, "threshold": 5, "zeros": "show", "complements": True}
     pos = [a for a in args if not isinstance(a, tuple)]
     kw.update({k: v for a in args if isinstance(a, tuple) for k, v in [a]})
     buf = io.StringIO()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, Mapping, Sequence
 
 import typer
 
@@ -13,6 +13,17 @@ if TYPE_CHECKING:  # the writers are imported when used: `toolkit --help` must n
     from toolkit.core.table import Table
     from toolkit.pipeline.inputs import Input
     from toolkit.publish.disclosure import Policy
+
+
+ZEROS = typer.Option("show", "--zeros", help="Disclosure control of zeros: 'show', 'small-groups' (hide a 0 % of fewer persons than the threshold) or 'all'.")
+COMPLEMENTS = typer.Option(True, "--complements/--no-complements", help="Hide a share whose complement (the persons it does not describe) is below the threshold.")
+
+
+def policy_option(threshold: int, zeros: Literal["show", "small-groups", "all"], complements: bool) -> Policy:
+    """The disclosure rules from a command's --threshold, --zeros and --complements."""
+    from toolkit.publish.disclosure import Policy
+
+    return Policy(threshold=threshold, zeros=zeros, complements=complements)
 
 
 def command_line() -> str:
@@ -36,8 +47,8 @@ def write_outputs(
 
     `inputs` are the files read, as `Input`s hashed by the read step (a bare path is hashed now);
     `chapters` (number → title) gives the contents sheet its chapter headings; with register tables
-    nothing is written unless the disclosure audit passes (`policy`: the rules, default the run's
-    `threshold` parameter, else 5)."""
+    nothing is written unless the disclosure audit passes (`policy`: the rules the run suppressed
+    them by – `Run.policy`; register tables without one are refused)."""
     from toolkit.config.template import load_template
     from toolkit.core.resources import shipped
     from toolkit.pipeline.inputs import Input
@@ -51,7 +62,9 @@ def write_outputs(
     extra = [p for p, _ in also]
     guard_outputs([out, tidy, *extra], paths)
     params = parameters or {}
-    disclosure = checked(tables, policy or Policy(threshold=int(params.get("threshold") or params.get("disclosure_threshold") or 5)))
+    if policy is None and any(t.register for t in tables):
+        raise ValueError("register tables reached write_outputs without the disclosure policy they were suppressed by")
+    disclosure = checked(tables, policy or Policy())
     styling = [shipped("templates", "ministry.yaml"), *([template] if template is not None else [])]  # the template is read too
     prov = Provenance(command=command_line(), inputs=[i if isinstance(i, Input) else Path(i) for i in inputs] + styling,
                       parameters=params)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import typer
 
+from toolkit.cli.common import COMPLEMENTS, ZEROS, policy_option
 from toolkit.core.errors import ConfigError, ToolkitError
 from toolkit.core.fmt import dk
 
@@ -25,6 +26,8 @@ def model(
     tidy: Optional[Path] = typer.Option(None, "--tidy", help="Also write the tidy long CSV here."),
     municipalities: Optional[Path] = typer.Option(None, "--municipalities", help="Municipality list (kode, kommune) for names and the loss report; default registers/municipalities.csv."),
     threshold: int = typer.Option(5, "--threshold", min=1, help="Suppress register cells describing fewer persons than this (needs register.persons)."),
+    zeros: Literal["show", "small-groups", "all"] = ZEROS,
+    complements: bool = COMPLEMENTS,
 ) -> None:
     """Municipality model: survey indicators + register outcomes, bivariate screen, stepwise OLS, robustness."""
     from toolkit.cli.common import echo_warnings, write_outputs
@@ -55,7 +58,7 @@ def model(
     if municipalities is not None:
         inputs.record(municipalities)
     try:
-        run = run_model(spec, reg.data, surveys, names=names, threshold=threshold, register_source=str(reg_path),
+        run = run_model(spec, reg.data, surveys, names=names, policy=policy_option(threshold, zeros, complements), register_source=str(reg_path),
                         inputs=inputs.files)
     except ConfigError as e:
         raise e.at(config)
@@ -63,7 +66,7 @@ def model(
     assert run.result is not None
     f = run.result.fit
     typer.echo(f"model: {spec.dependent} ~ {' + '.join(f.xs) or '1'}  (R² = {dk(f.rsquared, 3)}, n = {f.n} municipalities)")
-    write_outputs(numbered(run.tables), out, inputs=run.inputs, tidy=tidy, parameters=run.parameters)
+    write_outputs(numbered(run.tables), out, inputs=run.inputs, tidy=tidy, parameters=run.parameters, policy=run.policy)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Literal, Optional
 
 import typer
 
-from toolkit.cli.common import BATCH_HELP, JOBS_HELP, batch_size, jobs_option
+from toolkit.cli.common import BATCH_HELP, COMPLEMENTS, JOBS_HELP, ZEROS, batch_size, jobs_option, policy_option
 from toolkit.core.resources import definitions_file
 
 
@@ -17,6 +17,8 @@ def outcomes(
     out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
     tidy: Optional[Path] = typer.Option(None, "--tidy", help="Also write the tidy long CSV here."),
     threshold: int = typer.Option(5, "--threshold", min=1, help="Suppress cells describing fewer persons than this."),
+    zeros: Literal["show", "small-groups", "all"] = ZEROS,
+    complements: bool = COMPLEMENTS,
     unknown: Optional[str] = typer.Option(None, "--unknown-codes", help="'other' (count, list, treat as Andet) or 'error'; default from the code list."),
     batch: Optional[int] = typer.Option(None, "--batch-size", help=BATCH_HELP),
     jobs: Optional[int] = typer.Option(None, "--jobs", help=JOBS_HELP),
@@ -35,10 +37,11 @@ def outcomes(
     guard_outputs([out, tidy], [extract, *files])  # before reading a national extract
     inputs = Inputs()
     defs = [inputs.definitions(f) for f in files]
-    run = run_outcomes(inputs.extract(extract, defs, batch_size=batch, jobs=jobs, bar=pass_bar()), defs, unknown=unknown, threshold=threshold,  # type: ignore[arg-type]
+    run = run_outcomes(inputs.extract(extract, defs, batch_size=batch, jobs=jobs, bar=pass_bar()), defs, unknown=unknown,  # type: ignore[arg-type]
+                       policy=policy_option(threshold, zeros, complements),
                        inputs=inputs.files)
     echo_warnings(run.warnings)
-    write_outputs(run.published(by_part=True), out, inputs=run.inputs, tidy=tidy, parameters=run.parameters)
+    write_outputs(run.published(by_part=True), out, inputs=run.inputs, tidy=tidy, parameters=run.parameters, policy=run.policy)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, List, Literal, Optional
 
 import typer
 
-from toolkit.cli.common import BATCH_HELP, JOBS_HELP, batch_size, jobs_option
+from toolkit.cli.common import BATCH_HELP, COMPLEMENTS, JOBS_HELP, ZEROS, batch_size, jobs_option, policy_option
 from toolkit.core.calendar import parse_quarter
 from toolkit.core.errors import ConfigError
 from toolkit.core.resources import definitions_file
@@ -39,6 +39,8 @@ def profile(
     subgroup_in: str = typer.Option("Restgruppen", "--subgroup-in", help="Look for the sub-group in 'Restgruppen', 'Beskæftigelsesgruppen' or 'alle'."),
     subgroup_title: Optional[str] = typer.Option(None, "--subgroup-title", help="Title of Tabel 5.5 (default: 'Profil af borgere i restgruppen på førtidspension')."),
     threshold: int = typer.Option(5, "--threshold", help="Disclosure control: suppress cells describing fewer persons than this."),
+    zeros: Literal["show", "small-groups", "all"] = ZEROS,
+    complements: bool = COMPLEMENTS,
     chapter: str = typer.Option("5", "--chapter", help="Chapter number of the tables and figures (Tabel 5.1 …)."),
     codes: Optional[Path] = typer.Option(None, "--codes", help="With --persons: the code list whose activation labels name the akt_<type> columns (default registers/dream_codes.yaml)."),
     reference: Optional[str] = typer.Option(None, "--reference", help="With --persons: the reference quarter as text for the titles (e.g. '3. kvt. 2007')."),
@@ -63,7 +65,8 @@ def profile(
     jobs_option(jobs)
     defs_file = definitions_file(definitions) if definitions else None
     guard_outputs([out, tidy], [p for p in (extract, defs_file, persons, codes) if p])  # before the long read
-    settings = ProfileSettings(chapter=chapter, subgroup=subgroup_option(subgroup, subgroup_in, subgroup_title), min_cell=threshold)
+    settings = ProfileSettings(chapter=chapter, subgroup=subgroup_option(subgroup, subgroup_in, subgroup_title))
+    policy = policy_option(threshold, zeros, complements)
     inputs = Inputs()
     if extract is not None:
         if defs_file is None:
@@ -73,7 +76,7 @@ def profile(
         except ValueError as e:
             raise ConfigError(f"--quarter: {e}") from None
         defs = require_cohort(inputs.definitions(defs_file))  # before reading the extract
-        run = run_profile(inputs.extract(extract, [defs], batch_size=batch, jobs=jobs, bar=pass_bar()), defs, quarter=q, settings=settings, inputs=inputs.files)
+        run = run_profile(inputs.extract(extract, [defs], batch_size=batch, jobs=jobs, bar=pass_bar()), defs, quarter=q, settings=settings, policy=policy, inputs=inputs.files)
     else:
         assert persons is not None
         if quarter:
@@ -84,9 +87,9 @@ def profile(
         labels = {a.key: a.label for a in load_codes(codes).activation}
         settings.offers = offer_columns(ds.data, labels)
         settings.reference, settings.start = reference or "", start or ""
-        run = run_profile_persons(ds.data, settings, source=str(persons), inputs=inputs.files)
+        run = run_profile_persons(ds.data, settings, source=str(persons), policy=policy, inputs=inputs.files)
     echo_warnings(run.warnings)
-    write_outputs(run.tables, out, inputs=run.inputs, tidy=tidy, parameters=run.parameters, template=template)
+    write_outputs(run.tables, out, inputs=run.inputs, tidy=tidy, parameters=run.parameters, template=template, policy=run.policy)
 
 
 def register(app: typer.Typer) -> None:

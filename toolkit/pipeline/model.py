@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import pandas as pd
 
 from toolkit.pipeline.inputs import Input
-from toolkit.pipeline.run import Part, Run, caught_warnings, unique
+from toolkit.pipeline.run import Part, Run, caught_warnings, policy_parameters, unique
+from toolkit.publish.disclosure import Policy, suppress
 from toolkit.read.tabular import Dataset
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def run_model(
     surveys: Mapping[str, Dataset],
     *,
     names: Mapping[int, str] | None = None,
-    threshold: int = 5,
+    policy: Policy = Policy(),
     register_source: str = "register outcomes",
     inputs: Sequence[Input] = (),
 ) -> ModelRun:
@@ -37,16 +38,15 @@ def run_model(
     # statsmodels/scipy take seconds to import: load them only when a model runs
     from toolkit.municipal import register_frame, result_tables
     from toolkit.municipal import run_model as fit_model
-    from toolkit.publish.disclosure import suppress
 
     caught: list[str] = []
     with caught_warnings(caught):
         reg = register_frame(register, spec, register_source)  # may say how a percent column's scale was read
         res = fit_model(reg, surveys, spec, names)
     tables = result_tables(res)
-    suppress(tables, threshold)  # the tables holding register counts
+    suppress(tables, policy)  # the tables holding register counts
     sel = spec.selection
     params = {"dependent": spec.dependent, "controls": ", ".join(spec.controls), "direction": sel.direction,
-              "p_enter": sel.p_enter, "p_remove": sel.p_remove, "robust_se": spec.robust_se, "threshold": threshold}
-    return ModelRun([Part("", tables)], unique(res.warnings + caught), list(inputs), params, result=res)
+              "p_enter": sel.p_enter, "p_remove": sel.p_remove, "robust_se": spec.robust_se, **policy_parameters(policy)}
+    return ModelRun([Part("", tables)], unique(res.warnings + caught), list(inputs), params, policy=policy, result=res)
 

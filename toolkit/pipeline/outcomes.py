@@ -10,8 +10,8 @@ import numpy as np
 from toolkit.config.definitions import Defs
 from toolkit.core.table import prefixes
 from toolkit.pipeline.inputs import Input
-from toolkit.pipeline.run import Part, Run, mark_register, unique
-from toolkit.publish.disclosure import suppress
+from toolkit.pipeline.run import Part, Run, mark_register, policy_parameters, unique
+from toolkit.publish.disclosure import Policy, suppress
 from toolkit.read.dream import unknown_codes
 from toolkit.register.extract import SharedExtract
 from toolkit.register.outcomes import Which, asks_for, tables_of
@@ -69,11 +69,11 @@ def run_outcomes(
     *,
     tables: Which = "all",
     unknown: Literal["other", "error"] | None = None,
-    threshold: int = 5,
+    policy: Policy = Policy(),
     inputs: Sequence[Input] = (),
 ) -> Run:
     """Every register table the definitions ask for (`tables`: only the CUBB targets or only the
-    goals), one part per definitions file, small cells suppressed. DREAM codes the code list lacks
+    goals), one part per definitions file, small cells suppressed by `policy`. DREAM codes the code list lacks
     are an error (`unknown` 'error'; default from the code list), else a warning and an 'Anm.:' line."""
     parts, warnings = [], []
     for defs in definitions:  # declared first: one pass over the extract computes them all
@@ -92,7 +92,8 @@ def run_outcomes(
         warnings += said
         for t in found:
             t.notes += [n for n in notes if n not in t.notes]
-        suppress(mark_register(found), threshold)
+        suppress(mark_register(found), policy)
         parts.append(Part(key, found))
-    params = {"threshold": threshold, "unknown_codes": unknown, "tables": None if tables == "all" else tables}
-    return Run(parts, unique([w for w in warnings if w]), list(inputs), {k: v for k, v in params.items() if v})
+    params = {"unknown_codes": unknown, "tables": None if tables == "all" else tables}
+    return Run(parts, unique([w for w in warnings if w]), list(inputs),
+               {**policy_parameters(policy), **{k: v for k, v in params.items() if v}}, policy=policy)

@@ -46,8 +46,9 @@ class Context:
         self._extract: "SharedExtract | None" = None
 
     @property
-    def threshold(self) -> int:
-        return self.wave.spec.parameters.disclosure_threshold
+    def policy(self) -> Any:
+        """The wave's disclosure rules, for every run of the report."""
+        return wave_policy(self.wave)
 
     # ---------------------------------------------------------------- surveys
     def data_path(self, name: str) -> Path:
@@ -245,7 +246,7 @@ def run_cubb(ctx: Context, options: dict[str, Any]) -> Run:
 
     defs = ctx.item_definitions("cubb", options)
     assert defs is not None
-    return run_outcomes(ctx.extract(), [defs], tables="cubb", threshold=ctx.threshold, inputs=ctx.register_inputs(defs))
+    return run_outcomes(ctx.extract(), [defs], tables="cubb", policy=ctx.policy, inputs=ctx.register_inputs(defs))
 
 
 def run_goals(ctx: Context, options: dict[str, Any]) -> Run:
@@ -254,7 +255,7 @@ def run_goals(ctx: Context, options: dict[str, Any]) -> Run:
 
     defs = ctx.item_definitions("goals", options)
     assert defs is not None
-    return run_outcomes(ctx.extract(), [defs], tables="goals", threshold=ctx.threshold, inputs=ctx.register_inputs(defs))
+    return run_outcomes(ctx.extract(), [defs], tables="goals", policy=ctx.policy, inputs=ctx.register_inputs(defs))
 
 
 def run_profile(ctx: Context, options: dict[str, Any]) -> Run:
@@ -265,11 +266,11 @@ def run_profile(ctx: Context, options: dict[str, Any]) -> Run:
     defs = ctx.item_definitions("profile", options)
     assert defs is not None
     q = ctx.profile_quarter(options)
-    settings = ProfileSettings(min_cell=ctx.threshold)
+    settings = ProfileSettings()
     sub = options.get("subgroup")
     if sub:
         settings.subgroup = Subgroup(values=tuple([sub] if isinstance(sub, str) else sub))
-    return profile_run(ctx.extract(), defs, quarter=q, settings=settings, inputs=ctx.register_inputs(defs))
+    return profile_run(ctx.extract(), defs, quarter=q, settings=settings, policy=ctx.policy, inputs=ctx.register_inputs(defs))
 
 
 def run_model(ctx: Context, options: dict[str, Any]) -> Run:
@@ -311,7 +312,7 @@ def run_model(ctx: Context, options: dict[str, Any]) -> Run:
             used.append(cfg_file.parent / inst.file)
     names = ctx.inputs.municipality_names(names_file)
     used.append(names_file)
-    return model_run(spec, reg_df, surveys, names=names, threshold=ctx.threshold,
+    return model_run(spec, reg_df, surveys, names=names, policy=ctx.policy,
                      register_source=source, inputs=ctx.inputs.of(*used))
 
 

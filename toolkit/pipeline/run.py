@@ -11,6 +11,7 @@ from typing import Any, Iterator, Sequence
 from toolkit.core.errors import ToolkitWarning
 from toolkit.core.table import Table, keyed
 from toolkit.pipeline.inputs import Input
+from toolkit.publish.disclosure import Policy
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Run:
     warnings: list[str] = field(default_factory=list)
     inputs: list[Input] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
+    policy: Policy | None = None  # the disclosure rules its register tables were suppressed by (None: no register tables)
 
     @property
     def tables(self) -> list[Table]:
@@ -62,6 +64,11 @@ def caught_warnings(into: list[str]) -> Iterator[None]:
             into.append(str(w.message))
         else:
             _warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def policy_parameters(policy: Policy) -> dict[str, Any]:
+    """The disclosure rules as run parameters (for the provenance sheet)."""
+    return {"threshold": policy.threshold, "disclosure_zeros": policy.zeros, "disclosure_complements": policy.complements}
 
 
 def mark_register(tables: list[Table]) -> list[Table]:
