@@ -201,3 +201,19 @@ def test_toolkit_audit_reads_a_workbook_back_and_finds_what_a_careless_edit_reve
     wb.save(path)
     res = audit_workbook(path)
     assert not res.ok and res.findings[0].cell == ("t", "Kvinder", "k0") and (res.findings[0].low, res.findings[0].high) == (20, 20)
+
+
+def test_a_note_never_states_a_count_below_the_threshold() -> None:
+    """A crafted note on a register table: counts of 1-4 persons (and "k af n" with a small k or
+    n − k) become "færre end 5"; larger counts, other nouns and survey tables keep their note."""
+    note = "Anm.: 3 personer har ingen registreret herkomst; 2 af 40 personer er udrejst; 38 af 40 personer er i job; 1 person er død."
+    keep = "Anm.: Målgruppen er 11.373 personer, heraf 12 personer i Læsø; 3 af 98 kommuner når målet."
+    reg = counts("reg", ["a", "b"], [[10, 20], [30, 40]], notes=[note, keep])
+    survey = Table("svy", "svy", ["a"], ["k"], [[count(3)]], notes=[note])
+    suppress([reg, survey], Policy(threshold=5))
+    assert reg.notes == ["Anm.: Færre end 5 personer har ingen registreret herkomst; færre end 5 af 40 personer er udrejst; "
+                         "alle på nær færre end 5 af 40 personer er i job; færre end 5 personer er død.", keep]
+    assert survey.notes == [note]
+    t = counts("t10", ["a"], [[50]], notes=["Anm.: 7 personer."])
+    suppress([t], Policy(threshold=10))
+    assert t.notes == ["Anm.: Færre end 10 personer."]

@@ -18,6 +18,8 @@ The rules (`Policy`, set in the wave file's `parameters`; defaults in brackets):
 - Published precision: shown register percentages are rounded to the decimals shown [1], so
   the workbook and the tidy CSV carry the same number and no common denominator can be inferred.
 - Tests: a note of a table with a suppressed cell shows no test statistic and no p-value.
+- Notes: a count of persons below the threshold in any note of a register table ("3 personer",
+  "2 af 40 personer") is written "færre end 5 personer" (`small_counts`).
 - Declaration: a register table must say which cells describe register persons (`Cell.n`); one
   that declares none is refused.
 `publish.audit` then proves, over everything published, that no suppressed cell can be narrowed.
@@ -155,6 +157,7 @@ def suppress(tables: Sequence[Table], threshold: int | Policy = 5, zeros: bool |
     note = (f"Anm.: x = diskretioneret: cellen omfatter færre end {policy.threshold} personer eller er skjult, "
             "så den ikke kan tilbageregnes.")
     for t in reg:
+        t.notes = [small_counts(n, policy.threshold) for n in t.notes]
         hit = False
         for _, _, c in t.iter_cells():
             if c.suppressed:
@@ -243,3 +246,21 @@ def blind_tests(note: str) -> str:
     if not _P.search(note):
         return note
     return _P.sub("p vises ikke (diskretionering)", _STATISTIC.sub("", note))
+
+
+_COUNT = re.compile(r"(?<![\d.,])(?:(\d+) af )?(\d+) (personer|person|borgere|borger)\b")
+
+
+def small_counts(note: str, threshold: int) -> str:
+    """A note with every count of persons below the threshold (or "k af n personer" with k or
+    n − k below it) written "færre end <threshold> personer"; larger counts stay."""
+    def sub(m: re.Match[str]) -> str:
+        k, n = (int(m.group(1)) if m.group(1) else None), int(m.group(2))
+        noun = "borgere" if m.group(3).startswith("borger") else "personer"
+        if 0 < n < threshold:
+            return f"færre end {threshold} {noun}"
+        if k is not None and (0 < k < threshold or 0 < n - k < threshold):
+            return f"færre end {threshold} af {m.group(2)} {noun}" if 0 < k < threshold else f"alle på nær færre end {threshold} af {m.group(2)} {noun}"
+        return m.group(0)
+
+    return re.sub(r"^(Anm\.: )(færre|alle)", lambda m: m.group(1) + m.group(2).capitalize(), _COUNT.sub(sub, note))
