@@ -100,3 +100,28 @@ def test_model_policy_options_reach_the_run_and_its_audit(tmp_path: Path, cli) -
     t = pd.read_csv(tmp_path / "t.csv", dtype=str, keep_default_na=False)
     data = t[(t["table"] == "model_data") & (t["column"].isin(["maal2", "x", "anc"]))]
     assert len(data) and set(data["value"]) == {""}  # every municipality's 40 persons are below 41
+
+
+def test_ny_chance_goal_1_shares_declare_their_persons_and_hide_small_complements(tmp_path: Path) -> None:
+    """Goal 1 (job or education) is a share of persons: 5 of 6 in job tells the sixth's status, so
+    a complement below the threshold is hidden; goals 2-3 are shares of weeks and declare no `of`."""
+    from toolkit.core.resources import definitions_file
+    from toolkit.core.table import Kind
+    from toolkit.demo.wave import write_demo_dream
+    from toolkit.pipeline.inputs import Inputs
+    from toolkit.pipeline.outcomes import run_outcomes
+
+    extract = write_demo_dream(tmp_path, persons=1500)
+    inputs = Inputs()
+    defs = [inputs.definitions(definitions_file("nychance"))]
+    run = run_outcomes(inputs.extract(extract, defs), defs, tables="goals")
+    tables = {t.key.split("/")[-1]: t for t in run.tables}
+    goal1 = [c for _, _, c in tables["maal1_kommuner"].iter_cells() if c.kind is Kind.PERCENT and c.n is not None]
+    quarters = [c for c in goal1 if c.of is not None]
+    assert quarters and all(c.of >= c.n for c in quarters)  # type: ignore[operator]
+    # (a zero follows the zeros policy – shown by default – whatever the group's size)
+    assert all(c.suppressed or c.n == 0 or c.of - c.n == 0 or c.of - c.n >= 5 for c in quarters)  # type: ignore[operator]
+    by_complement = [c for c in quarters if c.primary and c.n >= 5 and 0 < c.of - c.n < 5]  # type: ignore[operator]
+    assert by_complement, "the small extract has a municipality where nearly all are in job or education"
+    weeks = [c for _, _, c in tables["maal2_kommuner"].iter_cells() if c.kind is Kind.PERCENT]
+    assert all(c.of is None for c in weeks)

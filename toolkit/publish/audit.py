@@ -4,7 +4,8 @@ can be derived from everything published (integer linear programming, scipy's Hi
 What the intruder knows: every shown count and base exactly; every shown share within its
 rounding (a share p shown with d decimals of a base B bounds the count x: (p − h)·B ≤ x ≤ (p + h)·B,
 h half a unit of the last decimal – the base a shown or suppressed BASE line of the same column
-or row holding `Cell.of` persons, else an unknown base of its own); every relation (declared,
+or row holding `Cell.of` persons; a share of a base shown nowhere bounds nothing, as any count
+fits some base); every relation (declared,
 and the sums the TOTAL roles imply; a relation without a total has a public sum, unless that sum
 is below the threshold and so never shown); counts are whole and non-negative. A suppressed cell passes when its interval
 is at least `threshold` persons wide. Tables are solved by connected part.
@@ -110,12 +111,9 @@ def _build(tables: Sequence[Table], threshold: int, bases: dict[Ref, Ref] | None
                 pb.lo[x] = pb.hi[x] = float(c.value)  # type: ignore[arg-type]
             elif c.kind is Kind.PERCENT and c.is_number:
                 b = bases.get(ref) if bases is not None else (None if (ij := _base(t, i, j, c)) is None else t.ref(*ij))
-                if b is not None:
-                    B = pb.v(b, b)
-                elif c.of is not None:
-                    B = pb.v(("base", ref))
-                else:
-                    continue
+                if b is None:
+                    continue  # a base of its own, shown nowhere: the share bounds nothing (any count fits some base)
+                B = pb.v(b, b)
                 pc = float(c.value) * 100  # type: ignore[arg-type]
                 h = 0.5 * 10 ** -_decimals(pc) + 1e-9
                 pb.ub.append(({x: 1.0, B: -(pc + h) / 100}, 0.0))  # x ≤ (p + h)·B

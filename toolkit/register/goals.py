@@ -102,6 +102,11 @@ class GoalSeries:
     size: pd.Series  # cohort persons per municipality
     national: np.ndarray
     national_persons: np.ndarray
+    of_persons: bool = False  # a share of persons (job/education: its complement is persons too), not of weeks
+
+    def of(self, code: object, qi: int) -> int | None:
+        """The persons a municipality's share is of (complement protection), None for a share of weeks."""
+        return int(self.den.loc[code].iloc[qi]) if self.of_persons else None
 
     def values(self) -> pd.DataFrame:
         return self.num / self.den.where(self.den > 0)
@@ -182,7 +187,8 @@ def series_of(sums: list[GoalSums], gc: GoalCohort, defs: Defs) -> list[GoalSeri
         mk = lambda a: pd.DataFrame(a, index=pd.Index(s.kommune, name="kommune"), columns=cols)  # noqa: E731
         nat = s.num.sum(0) / np.where(s.den.sum(0) > 0, s.den.sum(0), np.nan)
         size = pd.Series(s.size, index=pd.Index(s.kommune, name="kommune"))
-        out.append(GoalSeries(goal.key, goal.label, goal.target, cols, mk(s.num), mk(s.den), mk(s.per), size, nat, s.per.sum(0)))
+        out.append(GoalSeries(goal.key, goal.label, goal.target, cols, mk(s.num), mk(s.den), mk(s.per), size, nat, s.per.sum(0),
+                              of_persons=goal.kind == "job_education"))
     return out
 
 
@@ -246,7 +252,7 @@ def development_table(series: list[GoalSeries], gc: GoalCohort, defs: Defs, ahea
         row = []
         for s in series:
             if qi < len(gc.quarters):
-                row.append(percent(s.national[qi], s.national_persons[qi]))
+                row.append(percent(s.national[qi], s.national_persons[qi], int(s.den.iloc[:, qi].sum()) if s.of_persons else None))
             else:
                 row.append(percent(project(s.national, q - gc.quarters[-1], k), s.national_persons[-1]))
         cells.append(row)
@@ -281,12 +287,13 @@ def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int,
     nq = len(gc.quarters)
     derived: list[tuple[int, int, list[tuple[str, int] | tuple[int, int]]]] = []  # (row, column, inputs)
 
-    def line(label: str, group: str, series: np.ndarray, persons_first: int, persons_last: int, n: int) -> None:
+    def line(label: str, group: str, series: np.ndarray, persons_first: int, persons_last: int, n: int,
+             of: tuple[int | None, int | None] = (None, None)) -> None:
         rows.append(label)
         groups.append(group)
         cells.append([
-            percent(series[0], persons_first),
-            percent(series[-1], persons_last),
+            percent(series[0], persons_first, of[0]),
+            percent(series[-1], persons_last, of[1]),
             Cell(change_per_quarter(series) * 100, Kind.MEAN, n=n),
             percent(project(series, ahead, k), n),
             base(n),
@@ -298,7 +305,8 @@ def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int,
         for code, series in frame.iterrows():
             pr = s.persons.loc[code]
             i, m = len(rows), str(code)
-            line(names.get(int(code), str(code)), group, series.to_numpy(), int(pr.iloc[0]), int(pr.iloc[-1]), int(s.size.loc[code]))
+            line(names.get(int(code), str(code)), group, series.to_numpy(), int(pr.iloc[0]), int(pr.iloc[-1]), int(s.size.loc[code]),
+                 (s.of(code, 0), s.of(code, nq - 1)))
             derived += [(i, 0, [(m, 0)]), (i, 1, [(m, nq - 1)]), (i, 2, [(m, 0), (m, nq - 1)]),
                         (i, 3, [(m, q) for q in projection_inputs(nq, k)])]
         if len(frame):
@@ -306,7 +314,8 @@ def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int,
             i = len(rows)
             line("Gennemsnit", group, frame.mean(axis=0).to_numpy(), int(pr.iloc[0]), int(pr.iloc[-1]), int(s.size.loc[frame.index].sum()))
             derived += [(i, j, [(r, j) for r in range(first_row, i)]) for j in range(4)]
-    line("Alle kommuner", "Landsplan", s.national, int(s.national_persons[0]), int(s.national_persons[-1]), int(s.size.sum()))
+    nat_of = (int(s.den.iloc[:, 0].sum()), int(s.den.iloc[:, -1].sum())) if s.of_persons else (None, None)
+    line("Alle kommuner", "Landsplan", s.national, int(s.national_persons[0]), int(s.national_persons[-1]), int(s.size.sum()), nat_of)
     notes = [f"Anm.: Kommuner rangeret efter niveauet i {latest}; kun kommuner med mindst {defs.spec.ranking_min_persons} personer i målgruppen.",
              f"{POOLED.replace('Landsplan', 'Alle kommuner')}; Gennemsnit er det uvægtede gennemsnit af kommunerne i gruppen.",
              f"Anm.: Fremskrivningen forudsætter, at de seneste {k} kvartalers udvikling fortsætter."]
@@ -333,7 +342,7 @@ def municipality_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k:
     for code in v.index:
         series = v.loc[code].to_numpy()
         n = int(s.size.loc[code])
-        row = [percent(x if np.isfinite(x) else None, s.persons.loc[code].iloc[i]) for i, x in enumerate(series)]
+        row = [percent(x if np.isfinite(x) else None, s.persons.loc[code].iloc[i], s.of(code, i)) for i, x in enumerate(series)]
         row.append(percent(project(series, ahead, k), n))
         row.append(base(n))
         rows.append(defs.names.get(int(code), str(code)))
