@@ -33,7 +33,7 @@ def persons(path: Path | None) -> pd.DataFrame:
     if path is None:
         from toolkit.demo.wave import write_demo_dream
 
-        path = write_demo_dream(Path(tempfile.mkdtemp()), persons=30_000)
+        path = write_demo_dream(Path(tempfile.mkdtemp()), persons=30_000)[0]
     d = pd.read_parquet(path, columns=["kon", "herkomst", "match", "nykom2022", "foed_dato"])
     age = 2022 - pd.to_datetime(d["foed_dato"]).dt.year
     return pd.DataFrame({"kommune": d["nykom2022"].astype(int).astype(str), "match": d["match"].astype(str),

@@ -41,7 +41,7 @@ def _policy_shown(path: Path) -> str:
 def test_outcomes_zeros_all_hides_a_zero_zeros_show_shows(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     from toolkit.demo.wave import write_demo_dream
 
-    extract = write_demo_dream(tmp_path, persons=1500)
+    extract = write_demo_dream(tmp_path, persons=1500)[0]
     show, hide = tmp_path / "show.xlsx", tmp_path / "all.xlsx"
     for out, zeros in ((show, "show"), (hide, "all")):
         code, _, err = cli("outcomes", extract, "-d", "cubb", "-o", out, "--zeros", zeros)
@@ -111,7 +111,7 @@ def test_ny_chance_goal_1_shares_declare_their_persons_and_hide_small_complement
     from toolkit.pipeline.inputs import Inputs
     from toolkit.pipeline.outcomes import run_outcomes
 
-    extract = write_demo_dream(tmp_path, persons=1500)
+    extract = write_demo_dream(tmp_path, persons=1500)[0]
     inputs = Inputs()
     defs = [inputs.definitions(definitions_file("nychance"))]
     run = run_outcomes(inputs.extract(extract, defs), defs, tables="goals")
