@@ -528,4 +528,4 @@ def test_weights_of_formula_like_ids_match_their_respondents(tmp_path: Path, cli
     assert code == 0, err  # '=HYPERLINK(1) in the weights file is the respondent =HYPERLINK(1)
     men = (df["koen"] == 1).to_numpy()
     w = np.where(men, 600 / men.sum(), 400 / (~men).sum())
-    assert _tidy(tmp_path / "o.csv")[("Ja", "Procent", "percent")] == pytest.approx(100 * w[(df["q"] == 1).to_numpy()].sum() / 1000)
+    assert _tidy(tmp_path / "o.csv")[("Ja", "Procent (vægtet)", "percent")] == pytest.approx(100 * w[(df["q"] == 1).to_numpy()].sum() / 1000)
