@@ -27,3 +27,15 @@ def test_empty_rows_and_columns_are_dropped_and_one_category_is_not_testable() -
 def test_share_of_small_expected_cells() -> None:
     # expected counts: row 1 (n=6) gets 3 and 3, row 2 (n=94) gets 47 and 47 → half the cells are below 5
     assert pearson_chi2(np.array([[1, 5], [49, 45]])).small_expected == 0.5
+
+
+def test_pearson_chi2_agrees_with_scipy_on_a_larger_table() -> None:
+    from scipy import stats
+
+    t = np.array([[12, 30, 7], [25, 18, 40], [9, 9, 3]])
+    ours = pearson_chi2(t)
+    stat, p, df, expected = stats.chi2_contingency(t, correction=False)
+    assert math.isclose(ours.statistic, stat, rel_tol=1e-12)
+    assert math.isclose(ours.p, p, rel_tol=1e-9)
+    assert ours.df == df == 4
+    assert ours.small_expected == float((expected < 5).mean())

@@ -372,7 +372,7 @@ def test_provenance_lists_every_file_read_with_its_hash_and_every_parameter(two_
     for k in Parameters.model_fields:
         assert params[k] not in (None, "", "None", "[]"), k  # a default stated, never left blank
     assert params["disclosure_threshold"] == "5" and params["disclosure_decimals"] == "1"
-    assert params["cubb.yaml: target_group.window"] and params["batch_size"] == "100000"
+    assert params["cubb.yaml: target_group.window"] and params["batch_size"] == "50000"
 
 
 def test_demo_cubb_chapter_shows_the_programme_municipalities_anonymised(two_runs: tuple[Path, Path], demo_wave: Path) -> None:

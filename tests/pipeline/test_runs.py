@@ -81,7 +81,7 @@ def reported(wave: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     with pytest.MonkeyPatch.context() as mp:
         real = report_module.build_report
         mp.setattr(report_module, "build_report", lambda *a: got.setdefault("report", real(*a)))
-        counting(mp, calls, "read_batches", "monthly_status", "select_cohort", "select_target_group")
+        counting(mp, calls, "raw_batches", "monthly_status", "select_cohort", "select_target_group")
         got["stderr"] = cli("report", wave, "--out", out)
     return {**got, "calls": calls, "out": out}
 
@@ -95,7 +95,7 @@ def test_report_reads_the_extract_once_and_computes_status_and_cohorts_once(repo
     # cubb, goals, model and profile all use the extract; goals, model and profile the NY CHANCE cohort;
     # the demo extract is one batch: one pass, one status and one selection of each cohort per batch
     assert {it.kind for it in reported["report"].items} >= {"cubb", "goals", "model", "profile"}
-    assert reported["calls"] == Counter({"read_batches": 1, "monthly_status": 1, "select_cohort": 1, "select_target_group": 1})
+    assert reported["calls"] == Counter({"raw_batches": 1, "monthly_status": 1, "select_cohort": 1, "select_target_group": 1})
 
 
 @pytest.mark.parametrize("kind, args", [
@@ -140,10 +140,10 @@ def test_two_definitions_read_once_and_give_all_tables_of_both(wave: Path, tmp_p
         cli("outcomes", extract, "-d", name, "-o", tmp_path / f"{name}.xlsx", "--tidy", tmp_path / f"{name}.csv")
         alone += tidy_file(tmp_path / f"{name}.csv")
     calls: Counter[str] = Counter()
-    counting(monkeypatch, calls, "read_batches", "monthly_status")
+    counting(monkeypatch, calls, "raw_batches", "monthly_status")
     cli("outcomes", extract, "-d", "cubb", "-d", str(registers_file("nychance.yaml")), "-o", tmp_path / "both.xlsx",
         "--tidy", tmp_path / "both.csv")
-    assert calls == Counter({"read_batches": 1, "monthly_status": 1})  # one pass, one batch
+    assert calls == Counter({"raw_batches": 1, "monthly_status": 1})  # one pass, one batch
     both = tidy_file(tmp_path / "both.csv")
     assert both == alone  # every table of each, the numbers of separate reads
     assert {r[0] for r in both} >= {"cubb/maal1_samlet", "cubb/maal1_afgang", "cubb/maal2_kommuner", "nychance/maal_udvikling",

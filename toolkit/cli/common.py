@@ -85,7 +85,7 @@ def echo_warnings(messages: Sequence[str]) -> None:
         typer.echo(f"warning: {m}", err=True)
 
 
-BATCH_HELP = ("Persons per batch of the streamed DREAM read (default 100,000; memory grows with it, "
+BATCH_HELP = ("Persons per batch of the streamed DREAM read (default 50,000; memory grows with it, "
               "about 1.5 GB per 100,000 persons of a national extract's ~1,700 columns, results never change).")
 
 

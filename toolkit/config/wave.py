@@ -59,7 +59,7 @@ class Parameters(Strict):
     reference_month: Optional[Month] = None
     reference_quarter: Optional[Quarter] = None
     programme_municipalities: OneOrMany[MunicipalityCode] = Field(default_factory=list)
-    batch_size: int = Field(100_000, ge=1)  # persons per batch of the streamed DREAM read (memory ∝ batch size)
+    batch_size: int = Field(50_000, ge=1)  # persons per batch of the streamed DREAM read (memory ∝ batch size)
     jobs: Optional[int] = Field(None, ge=1)  # threads for the DREAM analyses (default: the cores, at most 4)
 
 

@@ -113,7 +113,7 @@ class Inputs:
     # ---------------------------------------------------------------- registers
     def extract(self, path: str | Path, definitions: Sequence["Defs"], *, batch_size: int | None = None,
                 jobs: int | None = None, bar: "PassBar | None" = None) -> "SharedExtract":
-        """A DREAM extract, streamed in batches of `batch_size` persons (default 100,000) on `jobs`
+        """A DREAM extract, streamed in batches of `batch_size` persons (default 50,000) on `jobs`
         threads (default: the cores, at most 4) in one pass with what every one of the definitions
         needs (its header checked now); `bar` shows the pass's progress."""
         from toolkit.read.dream import CHUNK_ROWS

@@ -21,6 +21,24 @@ def first_bad_row(mask: np.ndarray, offset: int) -> int:
     return data_row(offset + int(np.flatnonzero(mask)[0]))
 
 
+def filled(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A fixed-width numeric column as numpy with blanks (nulls) as 0, read straight from its value
+    and validity buffers (pyarrow's fill_null + to_numpy copies each column twice)."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)) or not chunks:
+        return (pc.fill_null(arr, 0) if arr.null_count else arr).to_numpy(zero_copy_only=False)
+    dtype = np.dtype(arr.type.to_pandas_dtype())
+    parts = []
+    for a in chunks:
+        valid, values = a.buffers()[:2]
+        v = np.frombuffer(values, dtype, count=len(a), offset=a.offset * dtype.itemsize)
+        if a.null_count:
+            ok = np.unpackbits(np.frombuffer(valid, np.uint8), count=a.offset + len(a), bitorder="little")[a.offset:]
+            v = np.where(ok.view(bool), v, dtype.type(0))
+        parts.append(v)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def codes_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: int) -> np.ndarray:
     """A weekly code column → int16 (blank = 0); text, fractions and codes outside 1-999 are errors."""
     t = arr.type
@@ -33,7 +51,7 @@ def codes_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: 
             vals = s.to_numpy(zero_copy_only=False)
             bad = np.array([v is not None and not str(v).isdigit() for v in vals])
             raise DataError(f"non-numeric benefit code '{vals[bad][0]}'", path, row=first_bad_row(bad, offset), column=name) from None
-    v = pc.fill_null(arr, 0).to_numpy(zero_copy_only=False) if arr.null_count else arr.to_numpy(zero_copy_only=False)
+    v = filled(arr)
     if v.dtype.kind == "f":
         v = np.nan_to_num(v, nan=0.0)
         frac = v != np.round(v)
@@ -59,8 +77,9 @@ def grad_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: i
             bad = np.array([v is not None and pd.isna(pd.to_numeric(v, errors="coerce")) for v in vals])
             shown = written.to_numpy(zero_copy_only=False)[bad][0]  # as the cell says (1.234,5), not as converted
             raise DataError(f"non-numeric employment degree '{shown}'", path, row=first_bad_row(bad, offset), column=name) from None
-    v = arr.to_numpy(zero_copy_only=False).astype(np.float32) if not pa.types.is_null(arr.type) else np.zeros(len(arr), np.float32)
-    v = np.nan_to_num(v, nan=0.0, copy=False)
+    v = filled(arr).astype(np.float32) if not pa.types.is_null(arr.type) else np.zeros(len(arr), np.float32)
+    if np.isnan(v).any():  # a NaN stored as a value (not a null) is blank too
+        v = np.nan_to_num(v, nan=0.0, copy=False)
     if len(v) and v.min() < 0:
         raise DataError(f"negative employment degree {v[v < 0][0]:g}", path, row=first_bad_row(v < 0, offset), column=name)
     return v
@@ -79,16 +98,29 @@ def refuse_unread(raw: pd.Series, unread: np.ndarray, what: str, expected: str, 
 
 
 def blank_values(raw: pd.Series) -> np.ndarray:
+    """True where a value is blank (missing, or text of only spaces); numbers are blank only when missing."""
+    if pd.api.types.is_numeric_dtype(raw):  # no text to be blank: skip the (slow) string conversion
+        return raw.isna().to_numpy()
     return raw.isna().to_numpy() | (raw.astype("string").str.strip().fillna("") == "").to_numpy()
 
 
 def small_int(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: int, what: str) -> np.ndarray:
     """A code column (municipality, visitation) → int32 with 0 for blank; text such as municipality
-    *names* is refused with the count and first rows (it would silently empty the programme columns)."""
-    raw = pd.Series(arr.to_pandas() if hasattr(arr, "to_pandas") else arr)
-    s = pd.to_numeric(raw, errors="coerce")
-    refuse_unread(raw, s.isna().to_numpy() & ~blank_values(raw), what, ("codes", f"numeric {what} codes (e.g. 101), not names"), path, name, offset)
-    return s.fillna(0).to_numpy().astype(np.int32)
+    *names* is refused with the count and first rows (it would silently empty the programme columns),
+    and so is a fraction (101.5 is no code)."""
+    if isinstance(arr, (pa.Array, pa.ChunkedArray)) and (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)):
+        v = (pc.fill_null(arr, 0) if arr.null_count else arr).to_numpy(zero_copy_only=False)  # numbers: no text to refuse
+    else:
+        raw = pd.Series(arr.to_pandas() if hasattr(arr, "to_pandas") else arr)
+        s = pd.to_numeric(raw, errors="coerce")
+        refuse_unread(raw, s.isna().to_numpy() & ~blank_values(raw), what, ("codes", f"numeric {what} codes (e.g. 101), not names"), path, name, offset)
+        v = s.fillna(0).to_numpy()
+    if v.dtype.kind == "f":
+        v = np.nan_to_num(v, nan=0.0)
+        frac = v != np.round(v)
+        if frac.any():
+            raise DataError(f"{what} code {v[frac][0]:g} is not a whole number", path, row=first_bad_row(frac, offset), column=name)
+    return v.astype(np.int32)
 
 
 BIRTH_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%d%m%Y", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d")

@@ -27,7 +27,7 @@ from toolkit.config.definitions import Columns, Defs
 from toolkit.core.calendar import month_index
 from toolkit.core.errors import DataError
 from toolkit.read.batches import expected_rows, header_of
-from toolkit.read.dream import CHUNK_ROWS, SENIORITY_WEEKS, Register, code_counts, read_batches, read_dream
+from toolkit.read.dream import CHUNK_ROWS, SENIORITY_WEEKS, Register, code_counts, raw_batches, read_dream, to_register
 from toolkit.read.dream_values import MAX_CODE
 from toolkit.read.dream_columns import Plan, Request, parse_grad_columns, plan_extract
 from toolkit.read.tabular import _existing
@@ -270,8 +270,10 @@ class SharedExtract:
             parts: dict[Want, list[Any]] = {w: [] for w in mine}
             counts = {k: np.zeros(MAX_CODE + 1, np.int64) for k in keys}
             with (self.bar or no_bar)(self.path.name, expected_rows(self.path)) as done:
-                regs = read_batches(self.path, cols, plan, chunk_rows=self.batch_size)
-                for results, batch_counts, n in ordered_map(lambda reg: map_batch(self, reg, mine, keys), regs, self.jobs):
+                raw = raw_batches(self.path, cols, plan, chunk_rows=self.batch_size)
+                # each batch converted on the worker thread too: its conversion overlaps the next batch's read
+                convert = lambda item: map_batch(self, to_register(item[0], self.path, cols, plan, item[1]), mine, keys)  # noqa: E731
+                for results, batch_counts, n in ordered_map(convert, raw, self.jobs):
                     for w in mine:
                         parts[w].append(results[w])
                     for k in keys:

@@ -7,12 +7,55 @@ never becomes a long frame. Pure functions: no file access, no printing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 
 from toolkit.config.codes import CodeList
 from toolkit.config.definitions import Employment
 from toolkit.read.dream import Register
+
+
+class OnDemand:
+    """A person × month array whose cells are computed when indexed, for the persons and months
+    asked for only: the predominant group of a month is needed at exit months and reference
+    months, not in all 48 months of every person (computing it everywhere was most of a CUBB run).
+
+    Supports what the analyses use: `[rows, j]` (one month, rows any index), `[rows, cols]` (one
+    month per row), `[:, a:b]` (a view of some months) and `np.asarray` (every cell)."""
+
+    def __init__(self, cells: "Callable[[np.ndarray, np.ndarray], np.ndarray]", n: int, months: int, offset: int = 0,
+                 columns: "dict[int, np.ndarray] | None" = None) -> None:
+        self._cells, self._n, self._months, self._offset = cells, n, months, offset
+        self._columns = {} if columns is None else columns  # whole months already computed (shared by views)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self._n, self._months
+
+    def column(self, j: int) -> np.ndarray:
+        """Every person's value in month j (of this view)."""
+        k = self._offset + j
+        if k not in self._columns:
+            self._columns[k] = self._cells(np.arange(self._n), np.full(self._n, k))
+        return self._columns[k]
+
+    def __getitem__(self, key: tuple[Any, Any]) -> Any:
+        rows, cols = key
+        if isinstance(cols, slice):
+            if rows != slice(None) or cols.step not in (None, 1):
+                raise IndexError("OnDemand: only [:, a:b] slices")
+            a, b, _ = cols.indices(self._months)
+            return OnDemand(self._cells, self._n, max(b - a, 0), self._offset + a, self._columns)
+        if np.ndim(cols) == 0:
+            return self.column(int(cols))[rows]
+        r = np.arange(self._n)[rows] if isinstance(rows, slice) else np.asarray(rows)
+        r, c = np.broadcast_arrays(r, np.asarray(cols))
+        return self._cells(r.ravel(), c.ravel() + self._offset).reshape(r.shape)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = np.stack([self.column(j) for j in range(self._months)], axis=1) if self._months else np.zeros((self._n, 0), np.uint8)
+        return out if dtype is None else out.astype(dtype)
 
 
 @dataclass
@@ -24,13 +67,14 @@ class Status:
     benefit. `employed`: grad above the threshold (blank and 0 are both "not employed").
     `activation`: the month's predominant activation type by the same rule, the weeks holding a
     code but no activation type counted as passive (0 = passive or no code; ties → the type
-    listed first, and an activation type before passive).
+    listed first, and an activation type before passive). `group` and `activation` are
+    computed on demand (`OnDemand`), `benefit` and `employed` for every month at once.
     """
 
-    group: np.ndarray
+    group: Any  # OnDemand or an array, indexed [rows, months]
     benefit: np.ndarray
     employed: np.ndarray
-    activation: np.ndarray
+    activation: Any
     month0: int
 
     def at(self, month: int) -> int:
@@ -72,12 +116,51 @@ def week_slices(reg: Register) -> dict[int, slice]:
     return out
 
 
+def month_weeks(reg: Register) -> np.ndarray:
+    """(months of the register, 5) week column of each month's weeks, -1 padding (a month has 4-5
+    Thursdays; a month the read holds no weeks of is all -1)."""
+    out = np.full((reg.n_months, 5), -1, np.int64)
+    for m, sl in week_slices(reg).items():
+        j = m - reg.month0
+        if 0 <= j < reg.n_months:
+            out[j, : sl.stop - sl.start] = np.arange(sl.start, sl.stop)
+    return out
+
+
+def any_week(reg: Register, week_lut: np.ndarray) -> np.ndarray:
+    """(n, months) bool: some week of the month has a code the per-code lookup marks."""
+    out = np.zeros((reg.n, reg.n_months), bool, order="F")
+    for m, sl in week_slices(reg).items():
+        j = m - reg.month0
+        if 0 <= j < reg.n_months:
+            col = out[:, j]
+            for w in range(sl.start, sl.stop):
+                col |= week_lut[reg.codes[:, w]]
+    return out
+
+
 def employed(grad: np.ndarray, emp: Employment) -> np.ndarray:
     """Employment from the monthly degree: grad > min_grad and hours ≥ min_hours."""
     ok = grad > emp.min_grad
     if emp.min_hours > 0:
         ok &= grad * emp.hours_per_grad >= emp.min_hours
     return ok
+
+
+def _predominant_of(reg: Register, weeks: np.ndarray, lut: np.ndarray, rank: np.ndarray,
+                    after: "Callable[[np.ndarray], np.ndarray] | None" = None) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """The cells function of an OnDemand: for persons `rows` in months `cols` (register columns),
+    the predominant value of `lut` over each month's weeks (padding weeks count as blank)."""
+    def cells(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        if len(rows) == 0:
+            return np.zeros(0, np.uint8)
+        wk = weeks[np.clip(cols, 0, len(weeks) - 1)]  # (pairs, 5)
+        wk = np.where(((cols >= 0) & (cols < len(weeks)))[:, None], wk, -1)
+        v = lut[reg.codes[rows[:, None], np.maximum(wk, 0)]]
+        v[wk < 0] = 0
+        out = predominant(np.asfortranarray(v), rank)
+        return out if after is None else after(out)
+    return cells
 
 
 def monthly_status(reg: Register, codes: CodeList, emp: Employment) -> Status:
@@ -94,25 +177,12 @@ def monthly_status(reg: Register, codes: CodeList, emp: Employment) -> Status:
     alut[0] = 0
     arank = np.zeros(T + 2, np.int32)
     arank[1:T + 1] = np.arange(T, 0, -1)  # PASSIVE keeps rank 0
+    weeks = month_weeks(reg)
     n, M = reg.n, reg.n_months
-    group = np.zeros((n, M), np.uint8, order="F")
-    benefit = np.zeros((n, M), bool, order="F")
-    act = np.zeros((n, M), np.uint8, order="F")
-    for m, sl in week_slices(reg).items():
-        j = m - reg.month0
-        if not 0 <= j < M:
-            continue
-        c = reg.codes[:, sl]
-        g = np.empty(c.shape, np.uint8, order="F")
-        a = np.empty(c.shape, np.uint8, order="F")
-        for w in range(c.shape[1]):
-            g[:, w] = glut[c[:, w]]
-            a[:, w] = alut[c[:, w]]
-            benefit[:, j] |= blut[g[:, w]]
-        group[:, j] = predominant(g, grank)
-        pa = predominant(a, arank)
-        act[:, j] = np.where(pa == PASSIVE, np.uint8(0), pa)
-    return Status(group, benefit, np.asarray(employed(reg.grad, emp), order="F"), act, reg.month0)
+    group = OnDemand(_predominant_of(reg, weeks, glut, grank), n, M)
+    activation = OnDemand(_predominant_of(reg, weeks, alut, arank, lambda a: np.where(a == PASSIVE, np.uint8(0), a)), n, M)
+    benefit = any_week(reg, blut[glut])  # a benefit week: its code's group is a public benefit
+    return Status(group, benefit, np.asarray(employed(reg.grad, emp), order="F"), activation, reg.month0)
 
 
 def group_mask(codes: CodeList, keys: list[str], where: str) -> np.ndarray:

@@ -40,9 +40,13 @@ def select_target_group(reg: Register, defs: Defs) -> Cohort:
     codes = defs.codes
     a, b = month_index(tg.window[0]), month_index(tg.window[1])
     glut = codes.group_lut()
-    in_groups = group_mask(codes, tg.groups, "target_group.groups")
-    need_vis = group_mask(codes, tg.visitation.groups, "target_group.visitation.groups") if tg.visitation else None
+    in_groups = group_mask(codes, tg.groups, "target_group.groups")[glut]  # per code, as every lookup here
+    need_vis = group_mask(codes, tg.visitation.groups, "target_group.visitation.groups")[glut] if tg.visitation else None
     vis_ok = np.isin(reg.visitation, tg.visitation.values) if (tg.visitation and reg.visitation is not None) else None
+    # one lookup per week: bit 1 = a target-group code, bit 2 = one that counts only with visitation
+    kind = in_groups.astype(np.uint8)
+    if need_vis is not None and vis_ok is not None:
+        kind = np.where(in_groups & need_vis, np.uint8(2), kind).astype(np.uint8)
     birth = reg.persons["birth_month"].to_numpy()
     known = birth >= 0
     lo_m = np.where(known, birth + 12 * tg.age[0], np.iinfo(np.int32).max)  # first month aged age_min
@@ -52,13 +56,12 @@ def select_target_group(reg: Register, defs: Defs) -> Cohort:
     for m, sl in week_slices(reg).items():
         if not a <= m <= b:
             continue
-        any_t = np.zeros(n, bool)
+        acc = np.zeros(n, np.uint8)
         for w in range(sl.start, sl.stop):
-            g = glut[reg.codes[:, w]]
-            t = in_groups[g]
-            if need_vis is not None and vis_ok is not None:
-                t &= ~need_vis[g] | vis_ok[:, reg.visitation_quarters.index(m // 3)]
-            any_t |= t
+            acc |= kind[reg.codes[:, w]]
+        any_t = (acc & 1).astype(bool)
+        if vis_ok is not None and need_vis is not None:
+            any_t |= (acc >> 1).astype(bool) & vis_ok[:, reg.visitation_quarters.index(m // 3)]
         target_month[:, m - reg.month0] = any_t & (m >= lo_m) & (m <= end)
     member = target_month.any(axis=1)
     first = np.where(member, reg.month0 + target_month.argmax(axis=1), -1).astype(np.int32)
