@@ -8,6 +8,7 @@ not of whatever lies at that path when the workbook is written.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence, TypeVar
 
@@ -34,24 +35,36 @@ class Inputs:
     """The input files of a run in the order first read, each parsed once and hashed when read."""
 
     def __init__(self) -> None:
-        self._files: dict[Path, Input] = {}
+        self._files: dict[Path, Input | Future[Input]] = {}
         self._parsed: dict[tuple[Any, ...], Any] = {}
+
+    def _done(self, key: Path) -> Input:
+        got = self._files[key]
+        if isinstance(got, Future):
+            got = self._files[key] = got.result()
+        return got
 
     @property
     def files(self) -> list[Input]:
-        return list(self._files.values())
+        return [self._done(k) for k in list(self._files)]
 
     def of(self, *paths: str | Path | None) -> list[Input]:
         """The recorded inputs among these paths (each once, in the order given)."""
         keys = dict.fromkeys(Path(p).resolve() for p in paths if p is not None)
-        return [self._files[k] for k in keys if k in self._files]
+        return [self._done(k) for k in keys if k in self._files]
 
-    def record(self, path: str | Path) -> Path:
-        """Note a file as read (hashing it now, once); returns the path."""
+    def record(self, path: str | Path, *, background: bool = False) -> Path:
+        """Note a file as read (hashing it once: now, or – a register extract of gigabytes – on a
+        thread of its own while the extract is read; hashlib releases the GIL); returns the path."""
         p = Path(path)
         key = p.resolve()
         if key not in self._files:
-            self._files[key] = Input(p, sha256(p))
+            if background:
+                pool = ThreadPoolExecutor(1, thread_name_prefix="sha256")
+                self._files[key] = pool.submit(lambda: Input(p, sha256(p)))
+                pool.shutdown(wait=False)
+            else:
+                self._files[key] = Input(p, sha256(p))
         return p
 
     def _once(self, key: tuple[Any, ...], path: str | Path, parse: Callable[[], T], also: Callable[[T], Sequence[Path | None]] = lambda _: ()) -> T:
@@ -120,5 +133,5 @@ class Inputs:
         from toolkit.register.extract import default_jobs, read_shared
 
         shared = read_shared(path, definitions, batch_size or CHUNK_ROWS, jobs=jobs or default_jobs(), bar=bar)
-        self.record(path)
+        self.record(path, background=True)
         return shared
