@@ -21,14 +21,14 @@ def codebook(
     from toolkit.config.codebook import load_codebook, parse_codebook
     from toolkit.config.yaml import parse_yaml
     from toolkit.publish.atomic import atomic_path, guard_outputs
-    from toolkit.read.tabular import declared_missing, read_data
+    from toolkit.read.tabular import read_data
     from toolkit.survey.draft import draft_codebook
     from toolkit.survey.draft_yaml import draft_yaml, extend_yaml
 
     guard_outputs([out], [data, existing])
     ds = read_data(data)
     cb = load_codebook(existing) if existing else None
-    draft = draft_codebook(ds, missing=declared_missing(data), codebook=cb)
+    draft = draft_codebook(ds, missing=ds.missing_ranges, codebook=cb)
     target = shlex.quote(str(out)) if out else "codebook.yaml"
     check = f"toolkit crosstab {shlex.quote(str(data))} --codebook {target} --out tables.xlsx"
     if existing:

@@ -12,6 +12,7 @@ register tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -45,7 +46,7 @@ class Context:
         self._anonymised: dict[tuple[Path | None, bool], "Defs"] = {}
         self._extract: "SharedExtract | None" = None
 
-    @property
+    @cached_property
     def policy(self) -> Any:
         """The wave's disclosure rules, for every run of the report."""
         return wave_policy(self.wave)
@@ -395,7 +396,7 @@ def build_report(wave: Wave, progress: Progress | None = None, bar: "PassBar | N
 
     register_tables = [t for it in items for t in it.tables if t.register]
     if register_tables:
-        suppress(register_tables, wave_policy(wave))
+        suppress(register_tables, ctx.policy)
     # a survey weighted only for its cross-tabs still says what its margins file needs
     weight_warnings = [w for r in ctx.weight_runs.values() for w in r.warnings]
     return Report(items, ctx.inputs.files, parameters_in_force(wave, ctx), weight_warnings)
@@ -407,7 +408,7 @@ def parameters_in_force(wave: Wave, ctx: Context) -> dict[str, Any]:
     disclosure rules, the DREAM read's batch size."""
     p = wave.spec.parameters
     out: dict[str, Any] = {"wave": wave.spec.name}
-    policy = wave_policy(wave)
+    policy = ctx.policy
     out |= {f"disclosure_{k}": v for k, v in vars(policy).items()}
     for k, v in p.model_dump().items():
         if k.startswith("disclosure_"):

@@ -32,6 +32,9 @@ class Dataset:
     value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
     # answers the file declares user-missing (SPSS): per column, row index → code; blank in `data`
     user_missing: dict[str, pd.Series] = field(default_factory=dict)
+    # the user-missing declarations themselves (SPSS), per column as (low, high) ranges – `toolkit
+    # codebook` carries them over, so a CSV export of the same file is read alike
+    missing_ranges: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -211,6 +214,7 @@ def read_data(path: str | Path, columns: list[str] | None = None, *, text: Seque
     var_labels: dict[str, str] = {}
     val_labels: dict[str, dict[Any, str]] = {}
     user_missing: dict[str, pd.Series] = {}
+    declared: dict[str, list[tuple[Any, Any]]] = {}
     if ext in CSV_LIKE:
         df = read_csv(p, columns, text=text)
     elif ext in {".xlsx", ".xlsm"}:
@@ -239,7 +243,9 @@ def read_data(path: str | Path, columns: list[str] | None = None, *, text: Seque
                 raise DataError(f"column '{missing[0]}' not found; the file has {_preview(have)}", p, column=missing[0])
         spss = ext in {".sav", ".zsav", ".por"}
         df, meta = _read_stat(p, usecols=columns, **({"user_missing": True} if spss else {}))
-        user_missing = _blank_user_missing(df, getattr(meta, "missing_ranges", None) or {}) if spss else {}
+        ranges = (getattr(meta, "missing_ranges", None) or {}) if spss else {}
+        user_missing = _blank_user_missing(df, ranges)
+        declared = {name: [(r["lo"], r["hi"]) for r in rs] for name, rs in ranges.items()}
         var_labels = {k: v for k, v in zip(meta.column_names, meta.column_labels or []) if v}
         val_labels = {k: dict(v) for k, v in (meta.variable_value_labels or {}).items()}
     else:
@@ -248,7 +254,7 @@ def read_data(path: str | Path, columns: list[str] | None = None, *, text: Seque
         )
     if df.shape[1] == 0:
         raise DataError("the file has no columns", p)
-    return Dataset(df, p, var_labels, val_labels, user_missing)
+    return Dataset(df, p, var_labels, val_labels, user_missing, declared)
 
 
 def _blank_user_missing(df: pd.DataFrame, ranges: dict[str, list[dict[str, Any]]]) -> dict[str, pd.Series]:
@@ -288,20 +294,3 @@ def first_rows(mask: np.ndarray | pd.Series, k: int = 5) -> str:
 def rows_text(mask: np.ndarray | pd.Series) -> str:
     """'row 4' or 'rows 3, 7, …' for the True positions of a mask."""
     return ("row " if int(np.sum(mask)) == 1 else "rows ") + first_rows(mask)
-
-
-def declared_missing(path: str | Path) -> dict[str, list[tuple[Any, Any]]]:
-    """The user-missing values an SPSS file declares, per variable, as (low, high) ranges.
-
-    `read_data` has already turned such values into blanks; `toolkit codebook` carries the
-    declarations over so a CSV export of the same file (or a labelled missing code) is read alike.
-    Files without such declarations (CSV, Stata, SAS) give an empty mapping.
-    """
-    p = _existing(path)
-    if p.suffix.lower() not in {".sav", ".zsav", ".por"}:
-        return {}
-    _, meta = _read_stat(p, metadataonly=True, user_missing=True)
-    out: dict[str, list[tuple[Any, Any]]] = {}
-    for name, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
-        out[name] = [(r["lo"], r["hi"]) for r in ranges]
-    return out
