@@ -310,7 +310,7 @@ def fit_sheet(ws: Worksheet, *, header_rows: range, table_end: int, repeat_colum
         ws.print_title_cols = f"A:{get_column_letter(repeat_columns)}"
     for c, w in widths.items():
         ws.column_dimensions[get_column_letter(c)].width = math.ceil(_col_chars(w) * 100) / 100
-    _fit_rows(ws)
+    _fit_rows(ws, texts)  # the texts read above: only the column widths changed since
     ws.print_title_rows = None
     if len(pages(ws, table_end)) > 1 and header_rows:
         ws.print_title_rows = f"{header_rows[0]}:{header_rows[-1]}"
@@ -329,10 +329,11 @@ def set_page(ws: Worksheet, *, scale: int) -> None:
     _fit_rows(ws)
 
 
-def _fit_rows(ws: Worksheet) -> None:
-    """Every row as tall as its tallest wrapped text (spreadsheets do not size wrapped rows)."""
+def _fit_rows(ws: Worksheet, texts: list[_Text] | None = None) -> None:
+    """Every row as tall as its tallest wrapped text (spreadsheets do not size wrapped rows);
+    `texts`: the sheet's texts when already read (reading every cell's style is the slow part)."""
     need: dict[int, float] = {}
-    for t in _texts(ws):
+    for t in _texts(ws) if texts is None else texts:
         lines = wrapped_lines(t.text, _span_pt(ws, t.c0, t.c1), t.size, t.bold) if t.wrap and not t.number else 1
         need[t.row] = max(need.get(t.row, 0.0), (lines or 1) * line_pt(t.size) + 2)
     for r in range(1, ws.max_row + 1):
