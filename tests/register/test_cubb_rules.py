@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 import pytest
 from dream_fixtures import KH, all_months, cubb_defs, frame, person
 from scipy.stats import chi2
@@ -177,3 +179,23 @@ def test_exit_after_is_one_of_the_two_rules(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         load_definitions(cubb_defs(tmp_path, exit_after="every_spell"))
     assert "target1.exit_after: 'every_spell' is not allowed; use one of: each_spell, last_spell" in str(e.value)
+
+
+def test_month_group_is_the_same_however_it_is_indexed(extract: Path, tmp_path: Path) -> None:
+    """The predominant group is computed on demand for the cells asked for: one month for some
+    persons, a month per person, a view of some months, or every cell – by hand, in March 2021
+    A and G are on kontanthjælp, B and H on førtidspension; in October 2020 B is on kontanthjælp."""
+    defs = load_definitions(cubb_defs(tmp_path))
+    reg = read_for(extract, defs)
+    st = monthly_status(reg, defs.codes, defs.spec.employment)
+    labels = defs.codes.labels()
+    row = {i: k for k, i in enumerate(reg.ids)}
+    mar, octo = st.at(2021 * 12 + 2), st.at(2020 * 12 + 9)
+    people = np.array([row[p] for p in "ABGH"])
+    want = ["Kontanthjælp, aktivitetsparat", "Førtidspension", "Kontanthjælp, aktivitetsparat", "Førtidspension"]
+    assert [labels[g] for g in st.group[people, mar]] == want
+    assert [labels[g] for g in st.group[people, np.full(4, mar)]] == want
+    assert [labels[g] for g in st.group[:, octo:mar + 1][people, mar - octo]] == want
+    full = np.asarray(st.group)
+    assert full.shape == (reg.n, reg.n_months) and [labels[g] for g in full[people, mar]] == want
+    assert labels[st.group[np.array([row["B"], row["B"]]), np.array([octo, mar])][0]] == "Kontanthjælp, aktivitetsparat"
