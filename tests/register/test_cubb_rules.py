@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 import pytest
 from dream_fixtures import KH, all_months, cubb_defs, frame, person
 from scipy.stats import chi2
