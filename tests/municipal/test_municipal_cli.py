@@ -154,13 +154,44 @@ def test_demo_figures_equal_an_independent_statsmodels_fit(demo_run: Path, demo_
     assert se["Andel i matchkategori 4-5"] == pytest.approx(hc3.bse[list(frame.columns).index("andel_match45") + 1], rel=1e-9)
 
 
-def test_demo_reports_losses_and_warns_about_the_filter_question(demo_run: Path) -> None:
+def _small_by_hand(demo_dir: Path) -> set[int]:
+    """The demo municipalities with a register value of the model describing 1-4 persons (a share
+    of them, or all but 1-4 of them; a mean describes all the municipality's persons)."""
+    import yaml
+
+    cfg = yaml.safe_load((demo_dir.parent / "model.yaml").read_text(encoding="utf-8"))
+    cols = [cfg["dependent"], *cfg["robustness"], *cfg["controls"], *cfg["candidates"]["register"]]
+    reg = pd.read_csv(demo_dir / "kommuner_register.csv").set_index("kommune")
+    out = set()
+    for k, r in reg.iterrows():
+        p = int(r["personer"])
+        for c in cols:
+            n = round(r[c] * p) if cfg["register"]["variables"][c].get("percent") else p
+            if 0 < n < 5 or (cfg["register"]["variables"][c].get("percent") and 0 < p - n < 5):
+                out.add(int(k))
+    return out
+
+
+def test_demo_reports_losses_and_warns_about_the_filter_question(demo_run: Path, demo_dir: Path) -> None:
+    small = _small_by_hand(demo_dir)
+    assert len(small) == 41  # the activation shares of small municipalities: 1-4 persons in a type
     err = (demo_run / "stderr.txt").read_text()
-    assert err.startswith("warning: indicator 'medarbejdere_projekt_udbytte' (Medarbejdere: I hvilken grad vurderer du, at")
-    assert "is missing for 84 % of the 98 municipalities with 'maal2'" in err
+    first, second = err.splitlines()[:2]
+    assert first.startswith(f"warning: {len(small)} municipalities left out of the model for disclosure control (")
+    assert second.startswith("warning: indicator 'medarbejdere_projekt_udbytte' (Medarbejdere: I hvilken grad vurderer du, at")
+    # the filter question: municipalities without a staff answer other than 'Ved ikke' (5), among
+    # those the model may use (with maal2, not left out for disclosure)
+    staff = read_data(demo_dir / "medarbejdere.sav").data
+    answered = set(staff.loc[staff["projekt_udbytte"].between(1, 4), "kommune"].astype(int))
+    base = set(pd.read_csv(demo_dir / "kommuner_register.csv")["kommune"]) - small
+    share = len(base - answered) / len(base)
+    assert f"is missing for {100 * share:.0f} % of the {len(base)} municipalities with 'maal2'" in second
     t = _tidy(demo_run)
     basis = t[t["table"] == "model_grundlag"].set_index("row")["value"].astype(int)
     assert basis["Kommuner i alt"] == 98 and basis["Med svar fra ledere"] == 78
+    assert basis["Udeladt af hensyn til diskretionering"] == len(small)
+    lost_flag = t[(t["table"] == "model_tabte") & (t["column"] == "Diskretionering") & (t["value"] == "1")]
+    assert {int(r.rsplit("(", 1)[1].rstrip(")")) for r in lost_flag["row"]} == small
     lost = t[t["table"] == "model_tabte"]
     assert lost["row"].nunique() == 98 - basis["Med komplette data (i modellen)"]
     # every lost municipality has at least one reason flagged
@@ -248,9 +279,10 @@ def test_register_only_model_from_parquet(tmp_path: Path) -> None:
     assert wb["Diskretionering"]["A1"].value == "Diskretionering"
 
 
-def test_descriptives_of_a_register_variable_are_hidden_with_a_hidden_municipality(tmp_path: Path) -> None:
+def test_descriptives_of_a_register_variable_leave_a_hidden_municipality_out(tmp_path: Path) -> None:
     """The overview's mean (or minimum) of 50 municipalities beside 49 shown gives the 50th away:
-    a municipality of 3 persons hides its register values, and with them the descriptives."""
+    a municipality of 3 persons hides its register values and is left out of the model, so the
+    descriptives are those of the 49 others (and shown)."""
     rng = np.random.default_rng(5)
     n = 50
     d = pd.DataFrame({"kommune": np.arange(101, 101 + n), "anc": rng.normal(size=n), "x": rng.normal(size=n)})
@@ -265,6 +297,11 @@ def test_descriptives_of_a_register_variable_are_hidden_with_a_hidden_municipali
     t = pd.read_csv(tmp_path / "o.csv", dtype=str, keep_default_na=False)
     data = t[t["table"] == "model_data"]
     assert set(data[data["row"] == "Kommune 108"]["value"]) == {""}  # the 3-person municipality
-    desc = t[(t["table"] == "model_variable") & t["column"].isin(["Gennemsnit", "Std.afv.", "Min.", "Maks."])]
-    assert len(desc) == 12 and set(desc["value"]) == {""}  # anc, x and maal2: every descriptive hidden
+    desc = t[t["table"] == "model_variable"].set_index(["row", "column"])["value"]
+    others = d.drop(index=7)
+    for c in ("anc", "x", "maal2"):
+        assert int(desc[(c, "Kommuner")]) == 49
+        for col, want in (("Gennemsnit", others[c].mean()), ("Std.afv.", others[c].std(ddof=1)),
+                          ("Min.", others[c].min()), ("Maks.", others[c].max())):
+            assert float(desc[(c, col)]) == pytest.approx(want, rel=1e-12), (c, col)
     assert audit_workbook(tmp_path / "o.xlsx").ok

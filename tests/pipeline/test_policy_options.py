@@ -77,12 +77,13 @@ def test_profile_zeros_all_hides_a_zero_zeros_show_shows(tmp_path: Path, cli) ->
 def test_model_policy_options_reach_the_run_and_its_audit(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     """A municipality's register value describes its persons, never 0 of them: `--zeros` changes no
     cell here, but the rules in force reach the provenance and the Diskretionering sheet; the
-    threshold hides every 40-person municipality at 41."""
+    threshold hides every 40-person municipality at 41 and leaves it out of the model, and at 61,
+    where every municipality would be left out, the run stops with an error."""
     rng = np.random.default_rng(4)
     n = 50
     d = pd.DataFrame({"kommune": np.arange(101, 101 + n), "anc": rng.normal(size=n), "x": rng.normal(size=n)})
     d["maal2"] = 1 - 0.5 * d["anc"] + 0.8 * d["x"] + rng.normal(scale=0.5, size=n)
-    d["personer"] = 40
+    d["personer"] = np.where(np.arange(n) < 10, 40, 60)
     d.to_parquet(tmp_path / "reg.parquet")
     cfg = tmp_path / "model.yaml"
     cfg.write_text("dependent: maal2\ncontrols: [anc]\ncandidates: {register: [x]}\n"
@@ -99,7 +100,17 @@ def test_model_policy_options_reach_the_run_and_its_audit(tmp_path: Path, cli) -
     assert code == 0, err
     t = pd.read_csv(tmp_path / "t.csv", dtype=str, keep_default_na=False)
     data = t[(t["table"] == "model_data") & (t["column"].isin(["maal2", "x", "anc"]))]
-    assert len(data) and set(data["value"]) == {""}  # every municipality's 40 persons are below 41
+    names = pd.read_csv(ROOT / "registers" / "municipalities.csv").set_index("kode")["kommune"]
+    label = {k: names.get(k, f"Kommune {k}") for k in d["kommune"]}
+    small, rest = {label[k] for k in range(101, 111)}, {label[k] for k in range(111, 151)}
+    assert set(data[data["row"].isin(small)]["value"]) == {""}  # the 40 persons are below 41
+    assert len(data[data["row"].isin(rest)]) == 120 and "" not in set(data[data["row"].isin(rest)]["value"])
+    n_model = t[(t["table"] == "model_resultat") & (t["row"] == "Antal kommuner")]["value"]
+    assert n_model.tolist() == ["40"]  # the ten 40-person municipalities are out of the model
+    code, _, err = cli("model", cfg, "-o", tmp_path / "u.xlsx", "--municipalities", ROOT / "registers" / "municipalities.csv",
+                       "--threshold", "61")
+    assert code == 2 and err.startswith("error: every municipality with 'maal2' is left out for disclosure control")
+    assert not (tmp_path / "u.xlsx").exists()
 
 
 def test_ny_chance_goal_1_shares_declare_their_persons_and_hide_small_complements(tmp_path: Path) -> None:

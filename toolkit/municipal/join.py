@@ -1,9 +1,9 @@
 """One row per municipality: register outcomes joined with survey indicators.
 
 Decides the model sample (municipalities complete on the dependent variable, the controls and
-every retained candidate), says why each other municipality is out, and leaves out candidates
-that can't carry information (missing for most municipalities, constant, perfectly collinear)
-with a warning that names them.
+every retained candidate, less those disclosure control keeps out: `protect.py`), says why each
+other municipality is out, and leaves out candidates that can't carry information (missing for
+most municipalities, constant, perfectly collinear) with a warning that names them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from toolkit.municipal.indicators import (
     respondents,
 )
 from toolkit.municipal.ols import collinearity
+from toolkit.municipal.protect import Rules, note, protected, warning
 from toolkit.read.tabular import Dataset
 
 REGISTER = "register"
@@ -49,6 +50,7 @@ class Joined:
 
     frame: pd.DataFrame  # every known municipality × every variable (NaN where missing)
     sample: pd.Index  # municipalities in the model
+    base: pd.Index  # municipalities any estimate may use: with the dependent variable, not protected
     variables: dict[str, Variable]
     candidates: list[str]  # candidates retained for the screen and the selection
     lost: pd.DataFrame  # kommune (index), navn, aarsag
@@ -56,6 +58,8 @@ class Joined:
     names: dict[int, str]
     persons: pd.Series | None = None
     warnings: list[str] = field(default_factory=list)
+    protected: pd.Index = field(default_factory=lambda: pd.Index([], dtype=int))  # left out for disclosure control
+    protect_note: str = ""  # the Danish note saying so ("" when none is)
 
     def label(self, name: str) -> str:
         v = self.variables.get(name)
@@ -133,8 +137,14 @@ def join(
     surveys: Mapping[str, Dataset],
     spec: ModelSpec,
     names: Mapping[int, str] | None = None,
+    *,
+    rules: Rules | None = None,
 ) -> Joined:
-    """Join register outcomes and survey indicators per municipality; pick the model sample."""
+    """Join register outcomes and survey indicators per municipality; pick the model sample.
+
+    With `rules` (the run's disclosure rules) a municipality with a register value the rules
+    suppress is left out of every estimate (`protect.py`); without them (an analysis that is not
+    published) none is."""
     reg = register_frame(register, spec)
     warnings: list[str] = []
     indicators = expand(spec, surveys)
@@ -178,9 +188,20 @@ def join(
         all_names.setdefault(int(k), f"Kommune {k}")
 
     # the dependent variable and the controls must be there
-    base = reg.index[reg[spec.dependent].notna()]
-    if len(base) == 0:
+    with_dep = reg.index[reg[spec.dependent].notna()]
+    if len(with_dep) == 0:
         raise DataError(f"the dependent variable '{spec.dependent}' has no values", column=spec.dependent)
+    persons = reg[spec.register_spec.persons].reindex(universe) if spec.register_spec.persons else None
+    shielded = pd.Index([], dtype=int)
+    if rules is not None:
+        shielded = protected(frame.loc[with_dep], persons, {c: variables[c].percent for c in reg_cols}, rules)
+        if len(shielded) == len(with_dep):
+            raise DataError(f"every municipality with '{spec.dependent}' is left out for disclosure control (each has a "
+                            f"register value describing fewer than {rules.threshold} persons): nothing to estimate",
+                            column=spec.dependent)
+        if len(shielded):
+            warnings.append(warning(shielded, rules))
+    base = with_dep[~with_dep.isin(shielded)]
     for c in spec.controls:
         share = float(frame.loc[base, c].isna().mean())
         if share > spec.max_missing:
@@ -236,25 +257,29 @@ def join(
         candidates.remove(name)
         sample = sample_for(candidates)
 
-    lost = _lost(frame, reg, sample, spec, variables, candidates, answered, all_names)
+    lost = _lost(frame, reg, sample, spec, variables, candidates, answered, all_names, shielded)
     basis = [("Kommuner i alt", len(universe)), ("Med registerdata", int(len(reg.index.intersection(universe))))]
-    basis.append((f"Med værdi for {variables[spec.dependent].label}", len(base)))
+    basis.append((f"Med værdi for {variables[spec.dependent].label}", len(with_dep)))
+    if len(shielded):
+        basis.append(("Udeladt af hensyn til diskretionering", len(shielded)))
     for inst in sorted(used):
         basis.append((f"Med svar fra {spec.title(inst).lower()}", int(answered[inst].index.isin(universe).sum())))
     basis.append(("Med komplette data (i modellen)", len(sample)))
-    persons = reg[spec.register_spec.persons].reindex(universe) if spec.register_spec.persons else None
-    return Joined(frame, sample, variables, candidates, lost, basis, all_names, persons, warnings)
+    return Joined(frame, sample, base, variables, candidates, lost, basis, all_names, persons, warnings, shielded,
+                  note(len(shielded), rules) if rules is not None and len(shielded) else "")
 
 
 def _lost(frame: pd.DataFrame, reg: pd.DataFrame, sample: pd.Index, spec: ModelSpec, variables: dict[str, Variable],
-          candidates: list[str], answered: dict[str, pd.Series], names: dict[int, str]) -> pd.DataFrame:
+          candidates: list[str], answered: dict[str, pd.Series], names: dict[int, str], shielded: pd.Index) -> pd.DataFrame:
     """Why each municipality outside the sample is out: one row each, all reasons, as flags and text.
 
-    Columns: navn, ingen_register (bool), mangler (dependent/controls missing), tavse
-    (instruments without an answer), uden_vaerdi (candidates without a value), aarsag (text).
+    Columns: navn, ingen_register (bool), mangler (dependent/controls missing), diskretion (bool:
+    left out by disclosure control), tavse (instruments without an answer), uden_vaerdi
+    (candidates without a value), aarsag (text).
     """
     rows = []
     insample = set(sample)
+    hidden = set(shielded)
     for k in frame.index:
         if k in insample:
             continue
@@ -264,6 +289,8 @@ def _lost(frame: pd.DataFrame, reg: pd.DataFrame, sample: pd.Index, spec: ModelS
         if no_reg:
             why.append("ingen registerdata")
         why += [f"mangler {variables[c].label}" for c in core]
+        if k in hidden:
+            why.append("udeladt af hensyn til diskretionering")
         silent = [inst for inst, resp in answered.items()
                   if k not in resp.index and any(variables[c].source == inst for c in candidates)]
         why += [f"intet svar fra {spec.title(inst).lower()}" for inst in silent]
@@ -273,8 +300,9 @@ def _lost(frame: pd.DataFrame, reg: pd.DataFrame, sample: pd.Index, spec: ModelS
             shown = ", ".join(variables[c].label for c in missing[:3]) + (f" og {len(missing) - 3} andre" if len(missing) > 3 else "")
             why.append(f"mangler værdi for {shown}")
         rows.append({"kommune": int(k), "navn": names.get(int(k), f"Kommune {k}"), "ingen_register": no_reg,
-                     "mangler": core, "tavse": silent, "uden_vaerdi": missing, "aarsag": "; ".join(why) or "ukendt"})
-    cols = ["kommune", "navn", "ingen_register", "mangler", "tavse", "uden_vaerdi", "aarsag"]
+                     "mangler": core, "diskretion": k in hidden, "tavse": silent, "uden_vaerdi": missing,
+                     "aarsag": "; ".join(why) or "ukendt"})
+    cols = ["kommune", "navn", "ingen_register", "mangler", "diskretion", "tavse", "uden_vaerdi", "aarsag"]
     return pd.DataFrame(rows, columns=cols).set_index("kommune")
 
 

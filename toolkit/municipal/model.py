@@ -17,6 +17,7 @@ from toolkit.core.errors import DataError, ToolkitWarning
 from toolkit.core.fmt import dk
 from toolkit.municipal.join import Joined, join
 from toolkit.municipal.ols import Fit, ols, vif
+from toolkit.municipal.protect import Rules
 from toolkit.municipal.stepwise import Selection, stepwise
 from toolkit.read.tabular import Dataset
 
@@ -86,16 +87,20 @@ def run_model(
     surveys: Mapping[str, Dataset],
     spec: ModelSpec,
     names: Mapping[int, str] | None = None,
+    *,
+    rules: Rules | None = None,
 ) -> ModelResult:
-    """Join, screen, select and check the municipality model described by `spec`."""
-    j = join(register, surveys, spec, names)
-    base = j.frame.loc[j.frame[spec.dependent].notna()]
+    """Join, screen, select and check the municipality model described by `spec`; with `rules`
+    (the run's disclosure rules) municipalities whose register values they suppress stay out."""
+    j = join(register, surveys, spec, names, rules=rules)
+    base = j.frame.loc[j.base]
     scr = screen(base, spec.dependent, j.candidates, spec.controls)
     sel = spec.selection
     sample = j.frame.loc[j.sample]
     selection = stepwise(sample, spec.dependent, j.candidates, spec.controls, sel.direction, sel.p_enter, sel.p_remove, sel.max_steps)
     warns = list(j.warnings)
-    notes = [f"Anm.: {v.label} er udeladt ({v.status.removeprefix('udeladt: ')})." for v in j.variables.values() if v.status]
+    notes = [j.protect_note] if j.protect_note else []
+    notes += [f"Anm.: {v.label} er udeladt ({v.status.removeprefix('udeladt: ')})." for v in j.variables.values() if v.status]
     for c, why in selection.skipped.items():
         warns.append(f"indicator '{c}' ({j.label(c)}) could not enter the selection: {why}")
         what = "samme værdi i alle kommuner i modellen" if "constant" in why else "perfekt kollinear med de valgte variable"

@@ -1,4 +1,10 @@
-"""Tables (and the Figur 4.2-style chart) from a ModelResult, in the seed report's Danish wording."""
+"""Tables (and the Figur 4.2-style chart) from a ModelResult, in the seed report's Danish wording.
+
+Register values are declared with the persons they describe (`protect.register_cell`), so the
+data sheet hides a small one; a municipality with such a value is outside the sample
+(`protect.py`), so every estimate and descriptive below is computed without it, and each table
+of estimates says how many municipalities disclosure control left out.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from toolkit.core.table import Cell, Derived, Figure, Kind, Table
 from toolkit.municipal.join import REGISTER, describe
 from toolkit.municipal.model import ModelResult, run_model
 from toolkit.municipal.ols import CONST, Fit
+from toolkit.municipal.protect import Rules, persons_of, register_cell
 from toolkit.read.tabular import Dataset
 
 MINUS = "−"
@@ -48,6 +55,11 @@ def _warn_notes(res: ModelResult) -> list[str]:
     return list(res.notes)
 
 
+def _protect_notes(res: ModelResult) -> list[str]:
+    """The note on municipalities left out for disclosure control, for every table of estimates."""
+    return [res.joined.protect_note] if res.joined.protect_note else []
+
+
 def _dep(res: ModelResult) -> str:
     return res.joined.label(res.spec.dependent)
 
@@ -65,13 +77,15 @@ def lost_table(res: ModelResult) -> Table:
     """Every municipality left out of the model and why (flags per reason, then the reason in words)."""
     lost = res.joined.lost
     insts = sorted({v.source for v in res.joined.variables.values() if v.source != REGISTER and v.role == "candidate"})
-    cols = ["Ingen registerdata", "Mangler afhængig variabel eller kontrolvariabel"]
+    shield = len(res.joined.protected) > 0
+    cols = ["Ingen registerdata", "Mangler afhængig variabel eller kontrolvariabel"] + (["Diskretionering"] if shield else [])
     cols += [f"Intet svar fra {res.spec.title(i).lower()}" for i in insts]
     cols += ["Indikatorer uden værdi", "Årsag"]
     rows, cells = [], []
     for k, r in lost.iterrows():
         rows.append(f"{r['navn']} ({k})")
         row = [_num(1 if r["ingen_register"] else None, Kind.COUNT), _num(len(r["mangler"]) or None, Kind.COUNT)]
+        row += [_num(1 if r["diskretion"] else None, Kind.COUNT)] if shield else []
         row += [_num(1 if i in r["tavse"] else None, Kind.COUNT) for i in insts]
         row += [_num(len(r["uden_vaerdi"]) or None, Kind.COUNT), _text(r["aarsag"][:1].upper() + r["aarsag"][1:])]
         cells.append(row)
@@ -99,7 +113,8 @@ def variables_table(res: ModelResult) -> Table:
                       _num(d["sd"], kind), _num(d["min"], kind), _num(d["max"], kind), _text(status)])
     cols = ["Kilde", "Kommuner", "Gennemsnit", "Std.afv.", "Min.", "Maks.", "Status"]
     return Table("model_variable", "Variable i analysen (beskrivende statistik for kommunerne i modellen)", rows, cols, cells,
-                 row_groups=groups, notes=[_source(res), "Anm.: Andele vises i procent; gennemsnit af svarkoder er uden 'Ved ikke'."])
+                 row_groups=groups, notes=[_source(res), "Anm.: Andele vises i procent; gennemsnit af svarkoder er uden 'Ved ikke'."]
+                 + _protect_notes(res))
 
 
 def screen_table(res: ModelResult) -> Table:
@@ -125,6 +140,7 @@ def screen_table(res: ModelResult) -> Table:
     left = [f"{v.label} ({v.status})" for v in j.variables.values() if v.status]
     if left:
         notes.append("Anm.: Udeladte indikatorer: " + "; ".join(left) + ".")
+    notes += _protect_notes(res)
     return Table("model_bivariat", f"Bivariat screening: sammenhængen mellem hver indikator og {_dep(res).lower()}",
                  rows, cols, cells, column_groups=groups, notes=notes)
 
@@ -150,7 +166,7 @@ def trace_table(res: ModelResult) -> Table:
     notes = [_source(res),
              f"Anm.: {DIRECTIONS[sel.direction].capitalize()} selektion blandt {len(j.candidates)} kandidater i "
              f"{res.fit.n} kommuner; p for optagelse < {dk(sel.p_enter, 2)}, p for fjernelse > {dk(sel.p_remove, 2)}; "
-             "kontrolvariablene indgår i alle trin."]
+             "kontrolvariablene indgår i alle trin."] + _protect_notes(res)
     return Table("model_trin", "Trinvis selektion: forløb", rows, cols, cells, row_groups=groups, notes=notes)
 
 
@@ -186,7 +202,7 @@ def model_table(res: ModelResult) -> Table:
              f"{DIRECTIONS[res.spec.selection.direction]} selektion, kontrolvariablene er altid med. Standardiseret "
              "koefficient = koefficient × std.afv.(faktor) / std.afv.(afhængig variabel)."]
     return Table("model_resultat", f"Multivariat regressionsanalyse: hvilke faktorer forklarer {_dep(res).lower()}?",
-                 rows, cols, cells, row_groups=groups, notes=notes + list(res.spec.notes))
+                 rows, cols, cells, row_groups=groups, notes=notes + _protect_notes(res) + list(res.spec.notes))
 
 
 def figure_table(res: ModelResult, number: str = "") -> Table:
@@ -204,6 +220,7 @@ def figure_table(res: ModelResult, number: str = "") -> Table:
              "søjlerne er de standardiserede koefficienter."]
     if not sig:
         notes.append("Anm.: Ingen faktorer er signifikante.")
+    notes += _protect_notes(res)
     return Table("model_figur", title, rows, ["Fortegn", "Standardiseret koefficient"], cells, notes=notes,
                  figure=Figure(kind="barh", title=title, columns=[1], number=number, y_title="Standardiseret koefficient"))
 
@@ -246,7 +263,7 @@ def robustness_table(res: ModelResult) -> Table:
     notes = [_source(res),
              f"Anm.: Den udvalgte model for {dep_label.lower()} genberegnet med heteroskedasticitetsrobuste standardfejl "
              f"({hc}) og på {others} blandt de samme kommuner. VIF = variansinflationsfaktor (over 10 tyder på stærk "
-             "kollinearitet)."]
+             "kollinearitet)."] + _protect_notes(res)
     title = "Robusthed: den udvalgte model med robuste standardfejl" + (f" og på {others}" if res.robustness.others else "")
     return Table("model_robusthed", title, rows, cols, cells, row_groups=rgroups, column_groups=groups, notes=notes)
 
@@ -259,18 +276,15 @@ def data_table(res: ModelResult) -> Table:
     rows, cells = [], []
     for k in j.frame.index:
         rows.append(j.names.get(int(k), f"Kommune {k}"))
-        persons = None
-        if j.persons is not None and not pd.isna(j.persons.get(k)):
-            persons = int(j.persons[k])
+        persons = persons_of(j.persons, k)
         row = [_text(str(k)), _text("Ja" if k in insample else "Nej")]
         for c in names:
             v = j.variables[c]
-            cell = _num(j.frame.at[k, c], Kind.PERCENT if v.percent else Kind.MEAN)
-            if v.source == REGISTER:  # a register share of the municipality's persons describes share × persons of them
-                cell.n = persons
-                if v.percent and persons is not None and cell.is_number:
-                    cell.n, cell.of = int(round(float(cell.value) * persons)), persons  # type: ignore[arg-type]
-            row.append(cell)
+            value = j.frame.at[k, c]
+            if v.source == REGISTER:  # declared with the persons it describes: the same cell the sample rule judges
+                row.append(register_cell(None if pd.isna(value) else float(value), persons=persons, percent=v.percent))
+            else:
+                row.append(_num(value, Kind.PERCENT if v.percent else Kind.MEAN))
         cells.append(row)
     keys = ["Kode", "I modellen"] + names
     notes = [_source(res), "Anm.: Kolonnerne er variablene i oversigten over variable. Tom celle = ingen værdi."]
@@ -281,7 +295,8 @@ def data_table(res: ModelResult) -> Table:
 def derive_descriptives(variables: Table, data: Table, res: ModelResult) -> None:
     """The register rows' mean, sd, min and max are computed from the data sheet's cells of the
     model's municipalities: hidden with any of them (a mean of n beside n − 1 shown, or a minimum,
-    gives a hidden one away)."""
+    gives a hidden one away). The sample holds no municipality with a small register value
+    (`protect.py`), so this only bites on a cell hidden to protect another."""
     j = res.joined
     row = {k: i for i, k in enumerate(j.frame.index)}  # the data sheet has one row per municipality, in this order
     sample = [row[k] for k in j.sample if k in row]
@@ -310,6 +325,8 @@ def model_tables(
     spec: ModelSpec,
     names: Mapping[int, str] | None = None,
     figure_number: str = "",
+    *,
+    rules: Rules | None = None,
 ) -> list[Table]:
-    """The municipality model's tables (for `toolkit model` and the wave report)."""
-    return result_tables(run_model(register, surveys, spec, names), figure_number)
+    """The municipality model's tables, with municipalities the disclosure `rules` protect kept out."""
+    return result_tables(run_model(register, surveys, spec, names, rules=rules), figure_number)

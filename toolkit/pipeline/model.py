@@ -34,7 +34,10 @@ def run_model(
     register_source: str = "register outcomes",
     inputs: Sequence[Input] = (),
 ) -> ModelRun:
-    """Join the register outcomes with the survey indicators, screen, select, check; suppress small cells."""
+    """Join the register outcomes with the survey indicators, screen, select, check; suppress small cells.
+
+    The run's `policy` decides both: which data-sheet cells are hidden and – the same rule, before
+    anything is estimated – which municipalities stay out of the model (`municipal.protect`)."""
     # statsmodels/scipy take seconds to import: load them only when a model runs
     from toolkit.municipal import register_frame, result_tables
     from toolkit.municipal import run_model as fit_model
@@ -42,7 +45,7 @@ def run_model(
     caught: list[str] = []
     with caught_warnings(caught):
         reg = register_frame(register, spec, register_source)  # may say how a percent column's scale was read
-        res = fit_model(reg, surveys, spec, names)
+        res = fit_model(reg, surveys, spec, names, rules=policy)
     tables = result_tables(res)
     suppress(tables, policy)  # the tables holding register counts
     sel = spec.selection
