@@ -48,21 +48,27 @@ def test_wave_model_recovers_the_planted_effects_with_right_signs(model_chapter:
     group = res[res["column"] == "Koefficient"].set_index("row")["group"]
     lab = _labels()
     # the controls (always in the model): longer seniority and a heavier target group lower mål 2
+    # (without the municipalities whose register values disclosure control hides, the share in
+    # match groups 4-5 keeps its sign but is no longer significant)
     for c in ("anciennitet", "andel_match45"):
         assert group[lab[c]] == "Kontrolvariable"
-        assert coef[lab[c]] < 0 and p[lab[c]] < 0.05, c
+        assert coef[lab[c]] < 0, c
+    assert p[lab["anciennitet"]] < 0.05
     # the planted offer profile is selected by the stepwise search, with the planted sign
     for c in ("praktik", "vejledning"):
         name = lab[f"akt_{c}"]
         assert group[name] == "Udvalgte faktorer", c
         assert np.sign(coef[name]) == np.sign(PLANTED[c]) and p[name] < 0.01, c
-    assert coef["R²"] > 0.5 and coef["Antal kommuner"] >= 40
+    basis = t[t["table"] == "4/1/model_grundlag"].set_index("row")["value"].astype(int)
+    assert coef["R²"] > 0.5 and coef["Antal kommuner"] == basis["Med komplette data (i modellen)"] >= 35
+    assert basis["Udeladt af hensyn til diskretionering"] > 0  # the demo's small municipalities
     # Figur 4.1 draws them with their signs, as a native chart
     wb = openpyxl.load_workbook(model_chapter / "model.xlsx")
     ws = wb["Figur 4.1"]
     assert ws._charts
     signs = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
-    assert signs[lab["anciennitet"]] == signs[lab["andel_match45"]] == signs[lab["akt_vejledning"]] == "−"
+    assert signs[lab["anciennitet"]] == signs[lab["akt_vejledning"]] == "−"
+    assert lab["andel_match45"] not in signs  # the figure draws the significant factors only
     assert signs[lab["akt_praktik"]] == "+"
 
 

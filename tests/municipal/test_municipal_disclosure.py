@@ -57,13 +57,15 @@ def _register(hidden: int, *, akt_hidden: int | None = None) -> pd.DataFrame:
     return d
 
 
-def _spec(*, akt: bool = False):  # type: ignore[no-untyped-def]
+def _spec(*, akt: bool = False, **kw: object):  # type: ignore[no-untyped-def]
     return spec_from_dict({
         "dependent": "y",
         "controls": ["akt"] if akt else [],
+        **kw,
         "instruments": {"ledere": {"title": "Ledere"}},
         "register": {"persons": "personer", "variables": {"y": {"label": "Andel i beskæftigelse", "percent": True},
-                                                          "akt": {"label": "Andel i aktivering", "percent": True}}},
+                                                          "akt": {"label": "Andel i aktivering", "percent": True},
+                                                          "y2": {"label": "Andel i uddannelse", "percent": True}}},
         "indicators": [{"instrument": "ledere", "variables": "q", "stat": "mean", "name": "q", "label": "Tæt opfølgning"}],
         "selection": {"direction": "forward", "p_enter": 0.05, "p_remove": 0.1},
     })
@@ -75,8 +77,8 @@ def _old_tables(reg: pd.DataFrame, *, akt: bool = False) -> list[Table]:
     return suppress(tables, Policy())
 
 
-def _new_tables(reg: pd.DataFrame, policy: Policy = Policy(), *, akt: bool = False) -> tuple[list[Table], list[str]]:
-    run = pipeline_model(_spec(akt=akt), reg, _surveys(), names=NAMES, policy=policy)
+def _new_tables(reg: pd.DataFrame, policy: Policy = Policy(), *, akt: bool = False, **kw: object) -> tuple[list[Table], list[str]]:
+    run = pipeline_model(_spec(akt=akt, **kw), reg, _surveys(), names=NAMES, policy=policy)
     return run.tables, run.warnings
 
 
@@ -134,13 +136,14 @@ def test_now_a_three_person_municipality_is_out_of_the_model_and_changes_nothing
     assert _column(data, "I modellen")[f"Kommune {K}"] == "Nej"
     lost = _table(tables, "model_tabte")
     reason = _column(lost, "Årsag")[f"Kommune {K} ({K})"]
-    assert reason == "Udeladt af hensyn til diskretionering"
-    assert _column(lost, "Diskretionering")[f"Kommune {K} ({K})"] == 1
+    assert reason == "Skjult af hensyn til diskretionering: Andel i beskæftigelse"
+    assert _column(lost, "Skjult af hensyn til diskretionering")[f"Kommune {K} ({K})"] == 1
     basis = _column(_table(tables, "model_grundlag"), "Antal kommuner")
     assert basis["Udeladt af hensyn til diskretionering"] == 1 and basis["Med komplette data (i modellen)"] == N - 1
     note = ("Anm.: 1 kommune er udeladt af modellen af hensyn til diskretionering: mindst ét af dens registertal i modellen "
             "omfatter færre end 5 personer eller alle på nær færre end 5 og er skjult i kommunedata; med i modellen kunne "
-            "værdien regnes tilbage fra de offentliggjorte koefficienter og beskrivende tal.")
+            "værdien regnes tilbage fra de offentliggjorte koefficienter og beskrivende tal. Skjulte registertal indgår "
+            "ikke i nogen beregning.")
     for name in ("model_grundlag", "model_variable", "model_bivariat", "model_trin", "model_resultat", "model_figur",
                  "model_robusthed"):
         assert note in _table(tables, name).notes, name
@@ -210,3 +213,46 @@ def test_a_hidden_register_regressor_came_back_too_and_now_stays_out() -> None:
     assert all(_published(r) == _published(runs[0]) for r in runs)
     assert _column(_table(runs[0], "model_data"), "I modellen")[f"Kommune {K}"] == "Nej"
     assert math.isclose(float(_column(_table(runs[0], "model_resultat"), "Koefficient")["Antal kommuner"]), N - 1)  # type: ignore[arg-type]
+
+
+def test_a_register_candidate_hidden_in_one_municipality_takes_it_out_or_is_left_out_itself() -> None:
+    """A candidate hidden for at most `max_hidden` of the municipalities (here 1 of 30) costs the
+    model that municipality; hidden for more, the candidate is left out and the municipality stays –
+    its hidden value enters no estimate either way, so 1-4 persons publish the same."""
+    cand = {"candidates": {"register": ["akt"]}}
+    runs = [_new_tables(_register(0, akt_hidden=h), **cand)[0] for h in (1, 2, 3, 4)]
+    assert all(_published(r) == _published(runs[0]) for r in runs)
+    assert _column(_table(runs[0], "model_data"), "I modellen")[f"Kommune {K}"] == "Nej"
+    strict = {**cand, "max_hidden": 0.0}
+    runs = [_new_tables(_register(0, akt_hidden=h), **strict) for h in (1, 2, 3, 4)]
+    assert all(_published(r) == _published(runs[0][0]) for r, _ in runs)
+    tables, warnings = runs[0]
+    assert _column(_table(tables, "model_data"), "I modellen")[f"Kommune {K}"] == "Ja"
+    status = _column(_table(tables, "model_variable"), "Status")["Andel i aktivering"]
+    assert status == "udeladt: skjult af hensyn til diskretionering for 3 % af kommunerne"
+    assert any(w.startswith("register candidate 'akt' (Andel i aktivering) is hidden by disclosure control") for w in warnings)
+    # its descriptives leave the hidden value out: those of the 29 shown
+    reg = _register(0, akt_hidden=1).set_index("kommune").drop(index=K)
+    assert _column(_table(tables, "model_variable"), "Gennemsnit")["Andel i aktivering"] == pytest.approx(reg["akt"].mean(), abs=0.0005)
+
+
+def test_a_hidden_robustness_outcome_leaves_its_municipality_out_of_that_model_only() -> None:
+    def reg(h: int) -> pd.DataFrame:
+        d = _register(0, akt_hidden=20)  # K has 40 persons, nothing hidden
+        d["y2"] = np.round(0.5 * d["y"] * d["personer"]) / d["personer"]
+        d.loc[CODES.index(K), "y2"] = h / 40
+        return d
+
+    runs = [_new_tables(reg(h), robustness=["y2"])[0] for h in (1, 2, 3, 4)]
+    assert all(_published(r) == _published(runs[0]) for r in runs)
+    tables = runs[0]
+    assert _column(_table(tables, "model_data"), "I modellen")[f"Kommune {K}"] == "Ja"
+    rob = _table(tables, "model_robusthed")
+    j = [i for i, g in enumerate(rob.column_groups) if g == "Andel i uddannelse"][0]  # its classic coefficient column
+    n = {r: row[j].value for r, row in zip(rob.row_labels, rob.cells)}["Antal kommuner"]
+    assert n == N - 1 and _column(_table(tables, "model_resultat"), "Koefficient")["Antal kommuner"] == N
+    assert any("hvor udfaldet findes og ikke er skjult af hensyn til diskretionering" in x for x in rob.notes)
+    # and the robustness fit is an independent OLS without K
+    d = reg(1).set_index("kommune").drop(index=K)
+    ref = sm.OLS(d["y2"], sm.add_constant(_q_by_hand().reindex(d.index).rename("q"))).fit()
+    assert {r: row[j].value for r, row in zip(rob.row_labels, rob.cells)}["Konstant"] == pytest.approx(ref.params["const"], rel=1e-9)

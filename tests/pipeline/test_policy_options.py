@@ -109,7 +109,8 @@ def test_model_policy_options_reach_the_run_and_its_audit(tmp_path: Path, cli) -
     assert n_model.tolist() == ["40"]  # the ten 40-person municipalities are out of the model
     code, _, err = cli("model", cfg, "-o", tmp_path / "u.xlsx", "--municipalities", ROOT / "registers" / "municipalities.csv",
                        "--threshold", "61")
-    assert code == 2 and err.startswith("error: every municipality with 'maal2' is left out for disclosure control")
+    assert code == 2 and err == ("error: every value of 'maal2' is hidden by disclosure control (each describes fewer than 61 "
+                                    "persons): nothing to estimate (column maal2)\n")
     assert not (tmp_path / "u.xlsx").exists()
 
 

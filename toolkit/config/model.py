@@ -132,6 +132,7 @@ class ModelSpec(Strict):
     alpha: float = Field(0.05, gt=0, lt=1)
     robust_se: Literal["HC0", "HC1", "HC2", "HC3"] = "HC3"
     max_missing: float = Field(0.5, ge=0, le=1)  # candidates missing for a larger share are left out
+    max_hidden: float = Field(0.25, ge=0, le=1)  # register candidates disclosure control hides for a larger share are left out
     min_respondents: int = Field(1, ge=1)
     labels: MappingOf[Name, Text] = Field(default_factory=dict)
     source: Optional[Text] = None

@@ -1,9 +1,10 @@
 """One row per municipality: register outcomes joined with survey indicators.
 
 Decides the model sample (municipalities complete on the dependent variable, the controls and
-every retained candidate, less those disclosure control keeps out: `protect.py`), says why each
-other municipality is out, and leaves out candidates that can't carry information (missing for
-most municipalities, constant, perfectly collinear) with a warning that names them.
+every retained candidate, a register value disclosure control hides counting as missing:
+`protect.py`), says why each other municipality is out, and leaves out candidates that can't
+carry information (missing or hidden for most municipalities, constant, perfectly collinear) with
+a warning that names them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from toolkit.municipal.indicators import (
     respondents,
 )
 from toolkit.municipal.ols import collinearity
-from toolkit.municipal.protect import Rules, note, protected, warning
+from toolkit.municipal.protect import Rules, hidden, note, warning
 from toolkit.read.tabular import Dataset
 
 REGISTER = "register"
@@ -48,9 +49,10 @@ class Variable:
 class Joined:
     """The joined municipality frame, the model sample and the bookkeeping around it."""
 
-    frame: pd.DataFrame  # every known municipality × every variable (NaN where missing)
+    frame: pd.DataFrame  # every known municipality × every variable (NaN where missing): the data sheet
+    usable: pd.DataFrame  # the same, NaN also where disclosure control hides a register value: the estimates
     sample: pd.Index  # municipalities in the model
-    base: pd.Index  # municipalities any estimate may use: with the dependent variable, not protected
+    base: pd.Index  # municipalities any estimate may use: with a usable dependent variable
     variables: dict[str, Variable]
     candidates: list[str]  # candidates retained for the screen and the selection
     lost: pd.DataFrame  # kommune (index), navn, aarsag
@@ -58,7 +60,7 @@ class Joined:
     names: dict[int, str]
     persons: pd.Series | None = None
     warnings: list[str] = field(default_factory=list)
-    protected: pd.Index = field(default_factory=lambda: pd.Index([], dtype=int))  # left out for disclosure control
+    protected: pd.Index = field(default_factory=lambda: pd.Index([], dtype=int))  # out because of a hidden value
     protect_note: str = ""  # the Danish note saying so ("" when none is)
 
     def label(self, name: str) -> str:
@@ -142,9 +144,8 @@ def join(
 ) -> Joined:
     """Join register outcomes and survey indicators per municipality; pick the model sample.
 
-    With `rules` (the run's disclosure rules) a municipality with a register value the rules
-    suppress is left out of every estimate (`protect.py`); without them (an analysis that is not
-    published) none is."""
+    With `rules` (the run's disclosure rules) a register value they suppress counts as missing in
+    every estimate (`protect.py`); without them (an analysis that is not published) none does."""
     reg = register_frame(register, spec)
     warnings: list[str] = []
     indicators = expand(spec, surveys)
@@ -192,34 +193,46 @@ def join(
     if len(with_dep) == 0:
         raise DataError(f"the dependent variable '{spec.dependent}' has no values", column=spec.dependent)
     persons = reg[spec.register_spec.persons].reindex(universe) if spec.register_spec.persons else None
-    shielded = pd.Index([], dtype=int)
+    shut = pd.DataFrame(False, index=frame.index, columns=reg_cols)
     if rules is not None:
-        shielded = protected(frame.loc[with_dep], persons, {c: variables[c].percent for c in reg_cols}, rules)
-        if len(shielded) == len(with_dep):
-            raise DataError(f"every municipality with '{spec.dependent}' is left out for disclosure control (each has a "
-                            f"register value describing fewer than {rules.threshold} persons): nothing to estimate",
-                            column=spec.dependent)
-        if len(shielded):
-            warnings.append(warning(shielded, rules))
-    base = with_dep[~with_dep.isin(shielded)]
+        shut = hidden(frame, persons, {c: variables[c].percent for c in reg_cols}, rules)
+    usable = frame.copy()
+    usable[reg_cols] = frame[reg_cols].mask(shut)
+    base = with_dep[usable.loc[with_dep, spec.dependent].notna().to_numpy()]
+    if len(base) == 0:
+        assert rules is not None  # without rules every value of the dependent variable is usable
+        raise DataError(f"every value of '{spec.dependent}' is hidden by disclosure control (each describes fewer than "
+                        f"{rules.threshold} persons): nothing to estimate", column=spec.dependent)
+    hid = " (or hidden by disclosure control)" if rules is not None else ""
     for c in spec.controls:
-        share = float(frame.loc[base, c].isna().mean())
+        share = float(usable.loc[base, c].isna().mean())
         if share > spec.max_missing:
             raise DataError(
-                f"control '{c}' is missing for {_pct(share)} of the {len(base)} municipalities with '{spec.dependent}'",
+                f"control '{c}' is missing{hid} for {_pct(share)} of the {len(base)} municipalities with '{spec.dependent}'",
                 column=c,
             )
 
     # screen the candidates
     candidates: list[str] = []
     for c in [v for v in variables if variables[v].role == "candidate"]:
-        col = frame.loc[base, c]
+        col = usable.loc[base, c]
+        dark = float(shut.loc[base, c].mean()) if c in reg_cols else 0.0
+        if dark > spec.max_hidden:  # kept, it would cost the model every municipality where it is hidden
+            variables[c].status = f"udeladt: skjult af hensyn til diskretionering for {_pct(dark)} af kommunerne"
+            warnings.append(
+                f"register candidate '{c}' ({variables[c].label}) is hidden by disclosure control for {_pct(dark)} of the "
+                f"{len(base)} municipalities with '{spec.dependent}' (more than max_hidden {_pct(spec.max_hidden)}); "
+                "left out of the candidates"
+            )
+            continue
         share = float(col.isna().mean())
         if share > spec.max_missing:
-            variables[c].status = f"udeladt: mangler for {_pct(share)} af kommunerne"
+            why = "mangler" + (" eller er skjult (diskretionering)" if c in reg_cols and shut.loc[base, c].any() else "")
+            variables[c].status = f"udeladt: {why} for {_pct(share)} af kommunerne"
             warnings.append(
-                f"indicator '{c}' ({variables[c].label}) is missing for {_pct(share)} of the {len(base)} municipalities "
-                f"with '{spec.dependent}' (more than max_missing {_pct(spec.max_missing)}); left out of the candidates"
+                f"indicator '{c}' ({variables[c].label}) is missing{hid if c in reg_cols else ''} for {_pct(share)} of the "
+                f"{len(base)} municipalities with '{spec.dependent}' (more than max_missing {_pct(spec.max_missing)}); "
+                "left out of the candidates"
             )
             continue
         vals = col.dropna()
@@ -234,13 +247,13 @@ def join(
 
     def sample_for(cands: list[str]) -> pd.Index:
         cols = [spec.dependent] + spec.controls + cands
-        return frame.loc[base].index[frame.loc[base, cols].notna().all(axis=1).to_numpy()]
+        return usable.loc[base].index[usable.loc[base, cols].notna().all(axis=1).to_numpy()]
 
     sample = sample_for(candidates)
     # perfectly collinear candidates (checked while the sample still has degrees of freedom)
     while True:
         order = spec.controls + candidates
-        hit = collinearity(frame.loc[sample, order]) if order and len(sample) > 2 else None
+        hit = collinearity(usable.loc[sample, order]) if order and len(sample) > 2 else None
         if hit is None:
             break
         name, deps = hit
@@ -257,7 +270,13 @@ def join(
         candidates.remove(name)
         sample = sample_for(candidates)
 
-    lost = _lost(frame, reg, sample, spec, variables, candidates, answered, all_names, shielded)
+    # out because a value the sample needs is hidden (whatever else keeps it out)
+    needed = [spec.dependent] + spec.controls + [c for c in candidates if c in reg_cols]
+    out = shut.index[shut[needed].any(axis=1).to_numpy() & ~shut.index.isin(sample) & shut.index.isin(with_dep)]
+    shielded = pd.Index(out, dtype=int, name="kommune")
+    if rules is not None and len(shielded):
+        warnings.append(warning(shielded, rules))
+    lost = _lost(frame, shut, reg, sample, spec, variables, candidates, answered, all_names)
     basis = [("Kommuner i alt", len(universe)), ("Med registerdata", int(len(reg.index.intersection(universe))))]
     basis.append((f"Med værdi for {variables[spec.dependent].label}", len(with_dep)))
     if len(shielded):
@@ -265,21 +284,21 @@ def join(
     for inst in sorted(used):
         basis.append((f"Med svar fra {spec.title(inst).lower()}", int(answered[inst].index.isin(universe).sum())))
     basis.append(("Med komplette data (i modellen)", len(sample)))
-    return Joined(frame, sample, base, variables, candidates, lost, basis, all_names, persons, warnings, shielded,
+    return Joined(frame, usable, sample, base, variables, candidates, lost, basis, all_names, persons, warnings, shielded,
                   note(len(shielded), rules) if rules is not None and len(shielded) else "")
 
 
-def _lost(frame: pd.DataFrame, reg: pd.DataFrame, sample: pd.Index, spec: ModelSpec, variables: dict[str, Variable],
-          candidates: list[str], answered: dict[str, pd.Series], names: dict[int, str], shielded: pd.Index) -> pd.DataFrame:
+def _lost(frame: pd.DataFrame, shut: pd.DataFrame, reg: pd.DataFrame, sample: pd.Index, spec: ModelSpec,
+          variables: dict[str, Variable], candidates: list[str], answered: dict[str, pd.Series],
+          names: dict[int, str]) -> pd.DataFrame:
     """Why each municipality outside the sample is out: one row each, all reasons, as flags and text.
 
-    Columns: navn, ingen_register (bool), mangler (dependent/controls missing), diskretion (bool:
-    left out by disclosure control), tavse (instruments without an answer), uden_vaerdi
-    (candidates without a value), aarsag (text).
+    Columns: navn, ingen_register (bool), mangler (dependent/controls missing), skjult (the
+    variables the sample needs whose value disclosure control hides), tavse (instruments without
+    an answer), uden_vaerdi (candidates without a value), aarsag (text).
     """
     rows = []
     insample = set(sample)
-    hidden = set(shielded)
     for k in frame.index:
         if k in insample:
             continue
@@ -289,8 +308,10 @@ def _lost(frame: pd.DataFrame, reg: pd.DataFrame, sample: pd.Index, spec: ModelS
         if no_reg:
             why.append("ingen registerdata")
         why += [f"mangler {variables[c].label}" for c in core]
-        if k in hidden:
-            why.append("udeladt af hensyn til diskretionering")
+        shielded = [] if no_reg else [c for c in [spec.dependent] + spec.controls + candidates
+                                      if c in shut.columns and shut.at[k, c]]
+        if shielded:
+            why.append("skjult af hensyn til diskretionering: " + ", ".join(variables[c].label for c in shielded))
         silent = [inst for inst, resp in answered.items()
                   if k not in resp.index and any(variables[c].source == inst for c in candidates)]
         why += [f"intet svar fra {spec.title(inst).lower()}" for inst in silent]
@@ -300,9 +321,9 @@ def _lost(frame: pd.DataFrame, reg: pd.DataFrame, sample: pd.Index, spec: ModelS
             shown = ", ".join(variables[c].label for c in missing[:3]) + (f" og {len(missing) - 3} andre" if len(missing) > 3 else "")
             why.append(f"mangler værdi for {shown}")
         rows.append({"kommune": int(k), "navn": names.get(int(k), f"Kommune {k}"), "ingen_register": no_reg,
-                     "mangler": core, "diskretion": k in hidden, "tavse": silent, "uden_vaerdi": missing,
+                     "mangler": core, "skjult": shielded, "tavse": silent, "uden_vaerdi": missing,
                      "aarsag": "; ".join(why) or "ukendt"})
-    cols = ["kommune", "navn", "ingen_register", "mangler", "diskretion", "tavse", "uden_vaerdi", "aarsag"]
+    cols = ["kommune", "navn", "ingen_register", "mangler", "skjult", "tavse", "uden_vaerdi", "aarsag"]
     return pd.DataFrame(rows, columns=cols).set_index("kommune")
 
 

@@ -91,12 +91,12 @@ def run_model(
     rules: Rules | None = None,
 ) -> ModelResult:
     """Join, screen, select and check the municipality model described by `spec`; with `rules`
-    (the run's disclosure rules) municipalities whose register values they suppress stay out."""
+    (the run's disclosure rules) a register value they suppress enters no estimate."""
     j = join(register, surveys, spec, names, rules=rules)
-    base = j.frame.loc[j.base]
+    base = j.usable.loc[j.base]
     scr = screen(base, spec.dependent, j.candidates, spec.controls)
     sel = spec.selection
-    sample = j.frame.loc[j.sample]
+    sample = j.usable.loc[j.sample]  # hidden register values are missing here
     selection = stepwise(sample, spec.dependent, j.candidates, spec.controls, sel.direction, sel.p_enter, sel.p_remove, sel.max_steps)
     warns = list(j.warnings)
     notes = [j.protect_note] if j.protect_note else []

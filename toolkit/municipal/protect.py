@@ -1,15 +1,20 @@
-"""Disclosure control inside the model: which municipalities' register values may enter an estimate.
+"""Disclosure control inside the model: a register value the run's rules hide is a value the model
+does not have.
 
 A published regression is arithmetic on its sample. With the coefficients and every other
 municipality's values shown, the normal equations X'(y − Xb) = 0 are linear in a hidden value of
 one municipality (its outcome, or a register regressor through the constant's equation), and so
-are a mean, sd, min or max over the sample. Hence the rule: a municipality is left out of the
-model sample – before screening, selection and estimation – when any register value of the
-model (dependent, robustness outcomes, controls, register candidates) is a cell the run's
-disclosure rules suppress for its own size (`Rules.small`: fewer persons than the threshold, or a
-complement below it when complements are protected; `publish.disclosure.Policy` is such rules).
-Its cells in the data sheet are then hidden anyway and it enters no published figure, so nothing
-published depends on the hidden value.
+are a mean, sd, min or max over the sample; a bivariate screen's slope pins a hidden candidate
+value the same way. Hence the rule: every register value of the model (dependent, robustness
+outcomes, controls, register candidates) that the run's disclosure rules suppress for its own
+size (`Rules.small`: fewer persons than the threshold, or a complement below it when complements
+are protected; `publish.disclosure.Policy` is such rules) is treated as missing by every
+estimate – before screening, selection and estimation. A municipality whose dependent variable
+or control is hidden is thus out of the model; a hidden candidate value takes the municipality
+out unless the candidate itself is left out (missing or hidden for more than `max_missing` of the
+municipalities, as for any missing value); a hidden robustness outcome keeps the municipality out
+of that robustness model only. The data sheet still shows the value as `x`, and nothing
+published depends on it.
 """
 
 from __future__ import annotations
@@ -52,18 +57,16 @@ def persons_of(persons: pd.Series | None, k: object) -> int | None:
     return int(persons[k])
 
 
-def protected(frame: pd.DataFrame, persons: pd.Series | None, percent: Mapping[str, bool], rules: Rules) -> pd.Index:
-    """The municipalities of `frame` with a register value (a column in `percent`) that the rules
-    suppress for its own size; a missing value is neither published nor used."""
-    out = []
+def hidden(frame: pd.DataFrame, persons: pd.Series | None, percent: Mapping[str, bool], rules: Rules) -> pd.DataFrame:
+    """True where a register value (a column in `percent`) is one the rules suppress for its own
+    size; a missing value is not hidden (there is nothing to publish)."""
+    out = pd.DataFrame(False, index=frame.index, columns=list(percent))
     for k in frame.index:
         n = persons_of(persons, k)
         for c, pct in percent.items():
             v = frame.at[k, c]
-            if not pd.isna(v) and rules.small(register_cell(float(v), persons=n, percent=pct)):
-                out.append(k)
-                break
-    return pd.Index(out, dtype=frame.index.dtype, name=frame.index.name)
+            out.at[k, c] = not pd.isna(v) and rules.small(register_cell(float(v), persons=n, percent=pct))
+    return out
 
 
 def note(count: int, rules: Rules) -> str:
@@ -75,7 +78,7 @@ def note(count: int, rules: Rules) -> str:
     small = f"omfatter færre end {t} personer" + (f" eller alle på nær færre end {t}" if rules.complements else "")
     return (f"Anm.: {who} udeladt af modellen af hensyn til diskretionering: mindst ét af {its} registertal i modellen "
             f"{small} og er skjult i kommunedata; med i modellen kunne værdien regnes tilbage fra de offentliggjorte "
-            "koefficienter og beskrivende tal.")
+            "koefficienter og beskrivende tal. Skjulte registertal indgår ikke i nogen beregning.")
 
 
 def warning(codes: pd.Index, rules: Rules) -> str:
@@ -83,6 +86,6 @@ def warning(codes: pd.Index, rules: Rules) -> str:
     t = rules.threshold
     shown = ", ".join(str(k) for k in codes[:10]) + (f" and {len(codes) - 10} more" if len(codes) > 10 else "")
     return (f"{len(codes)} municipalit{'y' if len(codes) == 1 else 'ies'} left out of the model for disclosure control "
-            f"({shown}): a register value of the model describes fewer than {t} persons"
+            f"({shown}): a register value the model needs describes fewer than {t} persons"
             + (f" (or all but fewer than {t})" if rules.complements else "")
             + "; published coefficients and descriptives would give it back")

@@ -1,9 +1,9 @@
 """Tables (and the Figur 4.2-style chart) from a ModelResult, in the seed report's Danish wording.
 
 Register values are declared with the persons they describe (`protect.register_cell`), so the
-data sheet hides a small one; a municipality with such a value is outside the sample
-(`protect.py`), so every estimate and descriptive below is computed without it, and each table
-of estimates says how many municipalities disclosure control left out.
+data sheet hides a small one; the estimates and descriptives never use such a value
+(`protect.py`: it counts as missing), and each table of estimates says how many municipalities
+disclosure control left out.
 """
 
 from __future__ import annotations
@@ -78,14 +78,15 @@ def lost_table(res: ModelResult) -> Table:
     lost = res.joined.lost
     insts = sorted({v.source for v in res.joined.variables.values() if v.source != REGISTER and v.role == "candidate"})
     shield = len(res.joined.protected) > 0
-    cols = ["Ingen registerdata", "Mangler afhængig variabel eller kontrolvariabel"] + (["Diskretionering"] if shield else [])
+    cols = ["Ingen registerdata", "Mangler afhængig variabel eller kontrolvariabel"]
+    cols += ["Skjult af hensyn til diskretionering"] if shield else []
     cols += [f"Intet svar fra {res.spec.title(i).lower()}" for i in insts]
     cols += ["Indikatorer uden værdi", "Årsag"]
     rows, cells = [], []
     for k, r in lost.iterrows():
         rows.append(f"{r['navn']} ({k})")
         row = [_num(1 if r["ingen_register"] else None, Kind.COUNT), _num(len(r["mangler"]) or None, Kind.COUNT)]
-        row += [_num(1 if r["diskretion"] else None, Kind.COUNT)] if shield else []
+        row += [_num(len(r["skjult"]) or None, Kind.COUNT)] if shield else []
         row += [_num(1 if i in r["tavse"] else None, Kind.COUNT) for i in insts]
         row += [_num(len(r["uden_vaerdi"]) or None, Kind.COUNT), _text(r["aarsag"][:1].upper() + r["aarsag"][1:])]
         cells.append(row)
@@ -99,7 +100,7 @@ def variables_table(res: ModelResult) -> Table:
     """Every variable: source, how it is measured, descriptives in the model sample, status."""
     j = res.joined
     names = list(j.variables)
-    desc = describe(j.frame.loc[j.sample], names)
+    desc = describe(j.usable.loc[j.sample], names)  # without the values disclosure control hides
     rows, groups, cells = [], [], []
     for name in names:
         v = j.variables[name]
@@ -260,9 +261,11 @@ def robustness_table(res: ModelResult) -> Table:
         row.append(Cell(None, Kind.STAT))
         cells.append(row)
     others = ", ".join(j.label(r).lower() for r in res.robustness.others) or "ingen andre udfald"
+    fewer = (" (de af dem, hvor udfaldet findes og ikke er skjult af hensyn til diskretionering)"
+             if any(classic.n != main.n for classic, _ in res.robustness.others.values()) else "")
     notes = [_source(res),
              f"Anm.: Den udvalgte model for {dep_label.lower()} genberegnet med heteroskedasticitetsrobuste standardfejl "
-             f"({hc}) og på {others} blandt de samme kommuner. VIF = variansinflationsfaktor (over 10 tyder på stærk "
+             f"({hc}) og på {others} blandt de samme kommuner{fewer}. VIF = variansinflationsfaktor (over 10 tyder på stærk "
              "kollinearitet)."] + _protect_notes(res)
     title = "Robusthed: den udvalgte model med robuste standardfejl" + (f" og på {others}" if res.robustness.others else "")
     return Table("model_robusthed", title, rows, cols, cells, row_groups=rgroups, column_groups=groups, notes=notes)
@@ -295,16 +298,16 @@ def data_table(res: ModelResult) -> Table:
 def derive_descriptives(variables: Table, data: Table, res: ModelResult) -> None:
     """The register rows' mean, sd, min and max are computed from the data sheet's cells of the
     model's municipalities: hidden with any of them (a mean of n beside n − 1 shown, or a minimum,
-    gives a hidden one away). The sample holds no municipality with a small register value
-    (`protect.py`), so this only bites on a cell hidden to protect another."""
+    gives a hidden one away). They are computed without the values disclosure control hides
+    (`protect.py`), so their inputs are the model's municipalities with a usable value."""
     j = res.joined
     row = {k: i for i, k in enumerate(j.frame.index)}  # the data sheet has one row per municipality, in this order
-    sample = [row[k] for k in j.sample if k in row]
     persons = int(j.persons.reindex(j.sample).fillna(0).sum()) if j.persons is not None else None
     for i, name in enumerate(j.variables):
         if j.variables[name].source != REGISTER or persons is None:
             continue
-        inputs = [data.ref(r, data.column_keys.index(name)) for r in sample]
+        used = [row[k] for k in j.sample if k in row and not pd.isna(j.usable.at[k, name])]
+        inputs = [data.ref(r, data.column_keys.index(name)) for r in used]
         for k in range(2, 6):  # Gennemsnit, Std.afv., Min., Maks.
             variables.cells[i][k].n = persons
             variables.derived.append(Derived(variables.ref(i, k), inputs))
