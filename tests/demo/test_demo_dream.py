@@ -72,6 +72,29 @@ def test_wave_model_recovers_the_planted_effects_with_right_signs(model_chapter:
     assert signs[lab["akt_praktik"]] == "+"
 
 
+def test_the_wave_threshold_reaches_the_model_chapter(model_chapter: Path, demo_wave_dir: Path, tmp_path: Path) -> None:
+    """The wave file's disclosure_threshold decides which register values the model may not use:
+    at 3 persons another set of municipalities is left out than at the default 5 (more, as it
+    happens: fewer rare activation types are hidden for more than a quarter of the municipalities,
+    so they stay candidates and their hidden values cost municipalities), and the note says 3."""
+    wave = read_yaml(demo_wave_dir / "model_only.yaml")
+    wave["parameters"]["disclosure_threshold"] = 3
+    (demo_wave_dir / "model_only_t3.yaml").write_text(yaml.safe_dump(wave, allow_unicode=True), encoding="utf-8")
+    r = run_cli("report", demo_wave_dir / "model_only_t3.yaml", "--out", tmp_path / "t3.xlsx", "--tidy", tmp_path / "t3.csv")
+    assert r.returncode == 0, r.stderr
+
+    def left_out(csv: Path) -> int:
+        t = pd.read_csv(csv, keep_default_na=False)
+        basis = t[t["table"] == "4/1/model_grundlag"].set_index("row")["value"]
+        return int(basis.get("Udeladt af hensyn til diskretionering", 0))
+
+    assert 0 < left_out(tmp_path / "t3.csv") != left_out(model_chapter / "model.csv") > 0
+    ws = openpyxl.load_workbook(tmp_path / "t3.xlsx")
+    notes = [c.value for sh in ws.worksheets for row in sh.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("af hensyn til diskretionering: mindst ét af deres registertal i modellen omfatter færre end 3 personer" in n
+               for n in notes)
+
+
 def test_municipality_outcomes_track_the_planted_profile(demo_dir: Path) -> None:
     """The offer shares toolkit.outcomes measures match the drawn profile; mål 2 follows the planted effect."""
     defs = load_definitions(ROOT / "registers" / "nychance.yaml")
