@@ -150,57 +150,227 @@ def _components(pb: _Problem) -> list[int]:
     return [find(a) for a in range(len(pb.lo))]
 
 
-def _solve(pb: _Problem, members: list[int], target: int, sense: float) -> float:
+Row = tuple[dict[int, float], float, bool]  # coefficients by variable, right-hand side, equality (else ≤)
+
+
+@dataclass
+class Memo:
+    """What earlier audits of the same tables proved, for the next round of secondary suppression,
+    which only hides more: a part solved before (by its content: unknowns, rows, hidden cells,
+    threshold) and the cells shown to be at least the threshold wide – hiding more takes published
+    numbers away and so only widens an interval, never narrows it."""
+
+    parts: dict[object, dict[object, tuple[float, float]]] = field(default_factory=dict)
+    wide: set[object] = field(default_factory=set)
+
+
+def _contradiction(pb: _Problem, members: list[int], why: str) -> DisclosureError:
+    where = sorted({pb.about[v].table for v in members if v in pb.about})
+    return DisclosureError(f"disclosure audit: the published numbers of {', '.join(where[:5])} contradict one another "
+                           f"(a relation or base that does not hold): {why}")
+
+
+def _parts(pb: _Problem, members: list[int], rows: list[Row]) -> list[tuple[list[int], list[Row]]]:
+    """A connected component with its shown counts put in: the rows over the unknown counts only,
+    split into the parts they connect (a suppressed cell in one part is free of every other part,
+    so its interval is found in its part alone). A row left with no unknown that does not hold,
+    or a shown count that is not whole, is a contradiction."""
+    fixed = {v: pb.lo[v] for v in members if pb.lo[v] == pb.hi[v]}
+    if any(abs(x - round(x)) > 1e-6 for x in fixed.values()):
+        raise _contradiction(pb, members, "a count that is not whole")
+    parent = {v: v for v in members if v not in fixed}
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    reduced: list[Row] = []
+    for row, b, eq in rows:
+        terms = {v: c for v, c in row.items() if v not in fixed and c != 0.0}
+        rest = b - sum(c * fixed[v] for v, c in row.items() if v in fixed)
+        if not terms:
+            if abs(rest) > 1e-6 if eq else rest < -1e-6:
+                raise _contradiction(pb, members, "a sum of shown numbers that does not add up")
+            continue
+        ks = list(terms)
+        for k in ks[1:]:
+            parent[find(k)] = find(ks[0])
+        reduced.append((terms, rest, eq))
+    parts: dict[int, tuple[list[int], list[Row]]] = {}
+    for v in parent:
+        parts.setdefault(find(v), ([], []))[0].append(v)
+    for row in reduced:
+        parts[find(next(iter(row[0])))][1].append(row)
+    return list(parts.values())
+
+
+def _whole_bounds(pb: _Problem, variables: list[int], rows: list[Row]) -> tuple[np.ndarray, np.ndarray, list[Row]]:
+    """Rows on one unknown turned into bounds and rounded inwards to whole counts (a share's
+    (p − h)·B ≤ x ≤ (p + h)·B of a shown base B): the same whole solutions, a tighter relaxation.
+    Returns the bounds and the rows on several unknowns."""
+    k = {v: i for i, v in enumerate(variables)}
+    lo = np.array([pb.lo[v] for v in variables], dtype=float)
+    hi = np.array([pb.hi[v] for v in variables], dtype=float)
+    coupled = []
+    for row in rows:
+        terms, b, eq = row
+        if len(terms) > 1:
+            coupled.append(row)
+            continue
+        (v, c), = terms.items()
+        if eq or c > 0:
+            hi[k[v]] = min(hi[k[v]], b / c)
+        if eq or c < 0:
+            lo[k[v]] = max(lo[k[v]], b / c)
+    return np.ceil(lo - 1e-6), np.floor(hi + 1e-6), coupled
+
+
+def _lp(pb: _Problem, members: list[int], variables: list[int], rows: list[Row], bounds: np.ndarray):  # type: ignore[no-untyped-def]
+    """A solver of one part: `solve(cost)` → optimal whole counts (the LP relaxation's optimum when
+    it is whole – then it is the integer optimum too –, else the integer programme's). The
+    matrices are built once, sparse."""
     from scipy.optimize import linprog  # imported here: scipy costs a second at start-up
+    from scipy.sparse import csr_matrix
 
-    pos = {v: k for k, v in enumerate(members)}
-    eqs = [(r, b) for r, b in pb.eq if next(iter(r)) in pos]
-    ubs = [(r, b) for r, b in pb.ub if next(iter(r)) in pos]
+    pos = {v: k for k, v in enumerate(variables)}
 
-    def matrix(rows: list[tuple[dict[int, float], float]]) -> tuple[np.ndarray | None, np.ndarray | None]:
-        if not rows:
+    def matrix(which: list[Row]) -> tuple[csr_matrix | None, np.ndarray | None]:
+        if not which:
             return None, None
-        a = np.zeros((len(rows), len(members)))
-        for k, (r, _) in enumerate(rows):
-            for v, coef in r.items():
-                a[k, pos[v]] += coef
-        return a, np.array([b for _, b in rows])
+        r = [k for k, (terms, _, _) in enumerate(which) for _ in terms]
+        c = [pos[v] for terms, _, _ in which for v in terms]
+        x = [coef for terms, _, _ in which for coef in terms.values()]
+        return csr_matrix((x, (r, c)), shape=(len(which), len(variables))), np.array([b for _, b, _ in which])
 
-    a_eq, b_eq = matrix(eqs)
-    a_ub, b_ub = matrix(ubs)
-    cost = np.zeros(len(members))
-    cost[pos[target]] = sense
-    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                  bounds=[(pb.lo[v], pb.hi[v]) for v in members], integrality=np.ones(len(members)), method="highs")
-    if res.status != 0:
-        where = sorted({pb.about[v].table for v in members if v in pb.about})
-        raise DisclosureError(f"disclosure audit: the published numbers of {', '.join(where[:5])} contradict one another "
-                              f"(a relation or base that does not hold): {res.message}")
-    x = float(res.x[pos[target]])
-    return math.inf if x > POPULATION - 1 else x
+    a_eq, b_eq = matrix([r for r in rows if r[2]])
+    a_ub, b_ub = matrix([r for r in rows if not r[2]])
+
+    def solve(cost: np.ndarray) -> np.ndarray:
+        res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs-ds")
+        if res.status == 0 and np.all(np.abs(res.x - np.round(res.x)) <= 1e-6):
+            return np.round(res.x)
+        if res.status == 0:  # a fractional vertex: only the integer programme says where whole counts end
+            res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
+                          integrality=np.ones(len(variables)), method="highs")
+        if res.status != 0:
+            raise _contradiction(pb, members, res.message)
+        return np.round(res.x)
+
+    return solve
 
 
-def audit(tables: Sequence[Table], threshold: int = 5, bases: dict[Ref, Ref] | None = None) -> Audit:
+def _part(pb: _Problem, members: list[int], variables: list[int], rows: list[Row], hidden: list[int],
+          threshold: int) -> dict[int, tuple[float, float]]:
+    """Each hidden cell's interval of whole counts in its part: exact for a cell narrowed below the
+    threshold; for any other, at least `threshold` wide and inside the exact one (a part without a
+    hidden cell is solved once for its feasibility, so a contradiction anywhere is found).
+
+    Which shortcut is safe: every whole solution found (for any cell's minimum or maximum) is a
+    count an intruder cannot exclude, so two solutions `threshold` apart in a cell prove it wide
+    enough without solving for it. The LP relaxation's interval contains the whole one, so a
+    relaxation narrower than the threshold proves a finding – but a wide relaxation proves nothing
+    (whole counts may fill only part of it); it is used only where its optimum is whole, which
+    then is the integer optimum."""
+    lo, hi, coupled = _whole_bounds(pb, variables, rows)
+    if np.any(lo > hi):
+        raise _contradiction(pb, members, "no whole count fits the published numbers")
+    k = {v: i for i, v in enumerate(variables)}
+    if not coupled:  # no row left on several unknowns: each is free within its bounds
+        return {x: (float(lo[k[x]]), float(hi[k[x]])) for x in hidden}
+    solve = _lp(pb, members, variables, coupled, np.column_stack([lo, hi]))
+    if not hidden:
+        solve(np.zeros(len(variables)))
+        return {}
+    seen_lo, seen_hi = np.full(len(variables), np.inf), np.full(len(variables), -np.inf)
+
+    def witness(cost: np.ndarray) -> np.ndarray:
+        x = solve(cost)
+        np.minimum(seen_lo, x, out=seen_lo)
+        np.maximum(seen_hi, x, out=seen_hi)
+        return x
+
+    # first, solutions pushing all cells not yet shown wide up or down at random (a vertex of a
+    # table with totals moves a cell in every row): while each proves several cells wide at once
+    rng = np.random.default_rng(0)
+    index = np.array([k[x] for x in hidden])
+    tries = 0
+    while len(open_ := index[seen_hi[index] - seen_lo[index] < threshold]) > 2:
+        cost = np.zeros(len(variables))
+        cost[open_] = rng.choice([-1.0, 1.0], len(open_))
+        witness(cost)
+        tries += 1
+        if tries > 1 and np.count_nonzero(seen_hi[open_] - seen_lo[open_] >= threshold) < 2:
+            break
+    out = {}
+    for x in hidden:  # then each cell still open alone: its largest (leaving others low), its smallest
+        i = k[x]
+        if seen_hi[i] - seen_lo[i] < threshold:
+            cost = np.zeros(len(variables))
+            cost[i] = -1.0
+            b = witness(cost)[i]
+            if b - seen_lo[i] < threshold:
+                cost[i] = 1.0
+                out[x] = (float(witness(cost)[i]), float(b))
+                continue
+        out[x] = (float(seen_lo[i]), float(seen_hi[i]))
+    return out
+
+
+def _intervals(pb: _Problem, members: list[int], rows: list[Row], hidden: set[int], threshold: int,
+               memo: Memo) -> dict[int, tuple[float, float]]:
+    """Each hidden cell's interval (as `_part`) in one connected component, part by part, from
+    `memo` where an earlier round solved the same part; cells the memo knows to be wide are not
+    solved for."""
+    keys = {i: k for k, i in pb.var.items()}
+    out: dict[int, tuple[float, float]] = {}
+    for variables, part_rows in _parts(pb, members, rows):
+        targets = [v for v in variables if v in hidden and keys[v] not in memo.wide]
+        key = (frozenset((frozenset((keys[v], c) for v, c in t.items()), b, eq) for t, b, eq in part_rows),
+               frozenset((keys[v], pb.lo[v], pb.hi[v]) for v in variables), frozenset(keys[v] for v in targets), threshold)
+        if key not in memo.parts:
+            memo.parts[key] = {keys[v]: iv for v, iv in _part(pb, members, variables, part_rows, targets, threshold).items()}
+        out.update({v: memo.parts[key][keys[v]] for v in targets})
+    return out
+
+
+def audit(tables: Sequence[Table], threshold: int = 5, bases: dict[Ref, Ref] | None = None, *,
+          memo: Memo | None = None) -> Audit:
     """For each suppressed cell of the register tables, what an intruder can derive; a cell
     narrowed to fewer than `threshold` possible persons is a finding. `bases`: each share's base
-    cell, when read back from a workbook (else found by `Cell.of`)."""
+    cell, when read back from a workbook (else found by `Cell.of`); `memo`: what an audit of the
+    same tables with fewer cells hidden proved (rounds of secondary suppression)."""
     reg = [t for t in tables if t.register]
     pb, hidden = _build(reg, threshold, bases)
     result = Audit(threshold, checked=len(hidden))
     if not hidden:
         return result
+    memo = Memo() if memo is None else memo
     comp = _components(pb)
     groups: dict[int, list[int]] = {}
     for v, g in enumerate(comp):
         groups.setdefault(g, []).append(v)
+    rows: dict[int, list[Row]] = {}
+    for row, b in pb.eq:
+        rows.setdefault(comp[next(iter(row))], []).append((row, b, True))
+    for row, b in pb.ub:
+        rows.setdefault(comp[next(iter(row))], []).append((row, b, False))
+    solved: dict[int, dict[int, tuple[float, float]]] = {}
+    hidden_set = set(hidden)
     for x in hidden:
         members = groups[comp[x]]
-        if len(members) == 1:
-            continue  # in no relation and no share: nothing published narrows it (and HiGHS can stall on an empty problem)
-        lo, hi = _solve(pb, members, x, 1.0), _solve(pb, members, x, -1.0)
+        if len(members) == 1 or pb.about[x] in memo.wide:
+            continue  # in no relation and no share: nothing published narrows it (or shown wide before)
+        if comp[x] not in solved:
+            solved[comp[x]] = _intervals(pb, members, rows.get(comp[x], []), hidden_set, threshold, memo)
+        lo, hi = solved[comp[x]][x]
+        hi = math.inf if hi > POPULATION - 1 else hi
         if hi - lo < threshold - 1e-6:
             pins = [pb.about[v] for v in members if v != x and v in pb.about and pb.lo[v] == pb.hi[v]]
             result.findings.append(Finding(pb.about[x], round(lo, 6), round(hi, 6), pins))
+        else:
+            memo.wide.add(pb.about[x])
     return result
 
 

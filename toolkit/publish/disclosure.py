@@ -201,8 +201,9 @@ def _until_audited(reg: list[Table], usable: list[tuple[Cell | None, list[Cell]]
     """Linked relations (a two-way table with both totals, pooled beside per-municipality columns)
     can pin a cell no single relation does: while the audit narrows a suppressed cell, suppress
     the smallest shown cell sharing a relation with it (else the smallest that pins it), and
-    propagate again."""
-    from toolkit.publish.audit import audit  # the audit builds on this module
+    propagate again. Between rounds the audit keeps what it proved (`audit.Memo`): a round solves
+    only the cells not yet shown wide, in the parts its picks changed."""
+    from toolkit.publish.audit import Memo, audit  # the audit builds on this module
 
     cells = index(reg)
     members: dict[Ref, list[Ref]] = {}
@@ -210,8 +211,9 @@ def _until_audited(reg: list[Table], usable: list[tuple[Cell | None, list[Cell]]
         group = list(parts) + ([tot] if tot is not None else [])
         for r in group:
             members.setdefault(r, []).extend(g for g in group if g != r)
+    memo = Memo()
     for _ in range(len(cells)):
-        res = audit(reg, threshold)
+        res = audit(reg, threshold, memo=memo)
         if res.ok:
             return
         picked: set[Ref] = set()
