@@ -217,3 +217,33 @@ def test_a_note_never_states_a_count_below_the_threshold() -> None:
     t = counts("t10", ["a"], [[50]], notes=["Anm.: 7 personer."])
     suppress([t], Policy(threshold=10))
     assert t.notes == ["Anm.: Færre end 10 personer."]
+
+
+def test_a_register_table_of_thousands_of_cells_keeps_its_structure_within_excels_cell_limit(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Excel holds at most 32,767 characters in a cell; the structure line of a table of 6,000
+    register cells is several times that, so it goes on over the next cells of its row – and
+    `toolkit audit` reads it back joined (here with a hidden cell among them)."""
+    import json
+
+    import openpyxl
+
+    from toolkit.publish.excel import Provenance, write_workbook
+
+    rows, cols = 150, 40
+    values = [[20 + (i * cols + j) % 17 for j in range(cols)] for i in range(rows)]
+    values[7][3] = 2  # a small cell: hidden, with what protects it
+    t = counts("stor_registertabel", [f"kommune med et langt navn {i:03d}" for i in range(rows)], [v + [sum(v)] for v in values],
+               column_roles=body_then(cols, Role.TOTAL))
+    suppress([t])
+    assert sum(c.suppressed for _, _, c in t.iter_cells()) >= 2
+    path = tmp_path / "stor.xlsx"
+    write_workbook([t], path, Provenance(command="test"), disclosure=checked([t], Policy()))
+    ws = openpyxl.load_workbook(path)["Diskretionering_struktur"]
+    lines = [[v for v in r if v is not None] for r in ws.iter_rows(values_only=True)]
+    assert max(len(v) for r in lines for v in r) <= 32_767
+    long = next(r for r in lines if '"stor_registertabel"' in r[0])
+    assert len(long) > 1 and len("".join(long)) > 32_767 * 2  # 6,150 cells: one line of many cells
+    d = json.loads("".join(long))
+    assert len(d["cells"]) == rows * (cols + 1) and d["rows"][7] == "kommune med et langt navn 007"
+    code, text, err = cli("audit", path)
+    assert code == 0 and "structure read from the Diskretionering_struktur sheet" in text, err

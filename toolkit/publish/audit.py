@@ -5,10 +5,16 @@ What the intruder knows: every shown count and base exactly; every shown share w
 rounding (a share p shown with d decimals of a base B bounds the count x: (p − h)·B ≤ x ≤ (p + h)·B,
 h half a unit of the last decimal – the base a shown or suppressed BASE line of the same column
 or row holding `Cell.of` persons; a share of a base shown nowhere bounds nothing, as any count
-fits some base); every relation (declared,
-and the sums the TOTAL roles imply; a relation without a total has a public sum, unless that sum
-is below the threshold and so never shown); counts are whole and non-negative. A suppressed cell passes when its interval
-is at least `threshold` persons wide. Tables are solved by connected part.
+fits some base); that a share, shown or not, counts at most all of its base; every relation
+(declared, and the sums the TOTAL roles imply; a relation without a total has a public sum, unless
+that sum is below the threshold and so never shown); counts are whole and non-negative. A
+suppressed cell passes when its interval is at least `threshold` persons wide.
+
+How it is solved: by connected component, and in it by part – with the shown counts put in, the
+rows on the unknown counts fall apart into parts that share nothing (`_parts`); each hidden cell's
+smallest and largest whole count is found in its part by the LP relaxation where its optimum is
+whole, else by the integer programme, and a cell already seen ≥ threshold wide in the whole
+solutions found for other cells is not solved for (`_part` says which shortcut is safe and why).
 """
 
 from __future__ import annotations
@@ -107,13 +113,16 @@ def _build(tables: Sequence[Table], threshold: int, bases: dict[Ref, Ref] | None
             x = pb.v(ref, ref)
             if c.suppressed:
                 hidden.append(x)
-            elif c.kind in (Kind.COUNT, Kind.BASE) and c.is_number:
+            if c.kind in (Kind.COUNT, Kind.BASE) and c.is_number:
                 pb.lo[x] = pb.hi[x] = float(c.value)  # type: ignore[arg-type]
-            elif c.kind is Kind.PERCENT and c.is_number:
+            elif c.kind is Kind.PERCENT:
                 b = bases.get(ref) if bases is not None else (None if (ij := _base(t, i, j, c)) is None else t.ref(*ij))
                 if b is None:
                     continue  # a base of its own, shown nowhere: the share bounds nothing (any count fits some base)
                 B = pb.v(b, b)
+                pb.ub.append(({x: 1.0, B: -1.0}, 0.0))  # a share, shown or not, is at most all of its base
+                if not c.is_number:
+                    continue
                 pc = float(c.value) * 100  # type: ignore[arg-type]
                 h = 0.5 * 10 ** -_decimals(pc) + 1e-9
                 pb.ub.append(({x: 1.0, B: -(pc + h) / 100}, 0.0))  # x ≤ (p + h)·B
@@ -388,6 +397,19 @@ def checked(tables: Sequence[Table], policy: Policy) -> tuple[Policy, Audit] | N
 
 
 STRUCTURE_SHEET = "Diskretionering_struktur"
+# An Excel cell holds at most 32,767 characters (UTF-16 units: a character outside the BMP takes
+# two), so a structure line longer than this many characters goes on over the next cells of its row.
+STRUCTURE_CELL = 16_000
+
+
+def structure_cells(line: str) -> list[str]:
+    """A structure line as the cells of its row, each within Excel's limit (`structure_row` joins them)."""
+    return [line[k:k + STRUCTURE_CELL] for k in range(0, len(line), STRUCTURE_CELL)] or [line]
+
+
+def structure_row(values: Sequence[object]) -> str:
+    """A structure line from the cells of its row (one cell in a workbook written before lines were split)."""
+    return "".join(str(v) for v in values if v is not None)
 
 
 def structure(tables: Sequence[Table], sheets: dict[str, str], blocks: Mapping[str, list[list[int]]] | None = None) -> list[str]:

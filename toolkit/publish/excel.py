@@ -30,7 +30,7 @@ from toolkit.config.template import load_template
 from toolkit.core.table import Cell, Display, Kind, Role, Table, require_unique, resolve
 from toolkit.publish import appendix, contents, layout, linechart
 from toolkit.publish.atomic import atomic_path
-from toolkit.publish.audit import STRUCTURE_SHEET, Audit, structure
+from toolkit.publish.audit import STRUCTURE_SHEET, Audit, structure, structure_cells
 from toolkit.publish.disclosure import Policy
 from toolkit.read.tabular import sha256
 
@@ -489,7 +489,8 @@ def _disclosure_sheet(ws: Worksheet, tables: Sequence[Table], sheets: list[str],
     hidden = ws.parent.create_sheet(STRUCTURE_SHEET)
     hidden.sheet_state = "hidden"
     for k, line in enumerate(structure(tables, {table.key: name for table, name in zip(tables, sheets)}, blocks), start=1):
-        put_text(hidden.cell(k, 1), line)
+        for c, part in enumerate(structure_cells(line), start=1):  # a long line over several cells of its row
+            put_text(hidden.cell(k, c), part)
 
 
 def _provenance_sheet(ws: Worksheet, prov: Provenance, st: Mapping[str, str]) -> None:

@@ -14,7 +14,7 @@ from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 
 from toolkit.core.errors import InputError
 from toolkit.core.table import Cell, Kind, Ref, Relation, Table
-from toolkit.publish.audit import STRUCTURE_SHEET, Audit, audit
+from toolkit.publish.audit import STRUCTURE_SHEET, Audit, audit, structure_row
 
 
 def _open(path: str | Path):  # type: ignore[no-untyped-def]
@@ -33,8 +33,8 @@ def read_back(path: str | Path, wb: object = None) -> tuple[list[Table], dict[Re
     tables: list[Table] = []
     bases: dict[Ref, Ref] = {}
     rels: list[Relation] = []
-    for (line,) in wb[STRUCTURE_SHEET].iter_rows(values_only=True):
-        d = json.loads(str(line))
+    for row in wb[STRUCTURE_SHEET].iter_rows(values_only=True):
+        d = json.loads(structure_row(row))
         if "table" not in d:
             rels.append(Relation(Ref(*d["total"]), [Ref(*p) for p in d["parts"]]))
             continue
