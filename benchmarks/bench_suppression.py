@@ -8,7 +8,11 @@ the toolkit's audit (integer LP) passes the other method's pattern.
 
 Tables: municipality (2022) × a category, with a Total row and column, counts of persons – the
 shape of the register municipality tables (a pooled Total beside the municipalities, rows adding
-up to it); threshold 5 (Tau-Argus: FREQ(5,0)).
+up to it); threshold 5 (Tau-Argus: FREQ(5,0)); match_herkomst: one column per pair of categories.
+
+Measured (README, "Disclosure control"), the toolkit before → after the fast audit, same cells hidden:
+98×6 37.8 → 0.51 s, 98×3 0.66 → 0.05 s, 98×5 0.15 → 0.02 s, 98×18 (522 hidden, 11 rounds)
+760.5 → 1.05 s (2 shared cores, loaded).
 """
 
 from __future__ import annotations
@@ -45,6 +49,11 @@ def crosstab(df: pd.DataFrame, by: str) -> pd.DataFrame:
     return pd.crosstab(df["kommune"], df[by])
 
 
+def combined(df: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """The persons with one column for each pair of categories (match × herkomst: 98 × 18)."""
+    return df.assign(**{f"{a}_{b}": df[a] + "|" + df[b]})
+
+
 def own(tab: pd.DataFrame, key: str) -> tuple[Table, float]:
     """The table with Total row and column as the toolkit declares it, suppressed by the toolkit."""
     rows, cols = list(tab.index) + ["Total"], list(tab.columns) + ["Total"]
@@ -59,9 +68,22 @@ def own(tab: pd.DataFrame, key: str) -> tuple[Table, float]:
 
 
 def tau(df: pd.DataFrame, by: str, method: str) -> tuple[dict[tuple[str, str], bool], float]:
+    """Tau-Argus's pattern, in a process of its own: its native library has crashed (a segmentation
+    fault) on a second table in one process, and it writes its log files into the working folder."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_tau, df[["kommune", by, "one"]], by, method).result()
+
+
+def _tau(df: pd.DataFrame, by: str, method: str) -> tuple[dict[tuple[str, str], bool], float]:
     """Tau-Argus's suppression pattern of the same table: (kommune, category) → suppressed; 'Total' for margins."""
+    import os
+
     from pytauargus import protect
 
+    os.chdir(tempfile.mkdtemp())
     t0 = time.perf_counter()
     res = protect(df[["kommune", by, "one"]], tables=[["kommune", by]], response="one",
                   safety_rules=f"FREQ({THRESHOLD},0)", suppress=f"{method}(1)", totcode="Total")
@@ -93,7 +115,8 @@ def main() -> None:
     df = persons(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
     print(f"{len(df)} persons, {df['kommune'].nunique()} municipalities; threshold {THRESHOLD}")
     print(f"{'table':<22}{'method':<28}{'cells hidden':>13}{'persons hidden':>16}{'small shown':>12}{'time s':>9}  audit")
-    for by in ("match", "herkomst", "alder"):
+    df = combined(df, "match", "herkomst")
+    for by in ("match", "herkomst", "alder", "match_herkomst"):
         tab = crosstab(df, by)
         t, dt = own(tab, f"kommune_x_{by}")
         n_cells = (tab.shape[0] + 1) * (tab.shape[1] + 1)
