@@ -164,7 +164,7 @@ Row = tuple[dict[int, float], float, bool]  # coefficients by variable, right-ha
 
 @dataclass
 class Memo:
-    """What earlier audits of the same tables proved, for the next round of secondary suppression,
+    """What earlier audits of the same tables (at one threshold) proved, for the next round of secondary suppression,
     which only hides more: a part solved before (by its content: unknowns, rows, hidden cells,
     threshold) and the cells shown to be at least the threshold wide – hiding more takes published
     numbers away and so only widens an interval, never narrows it."""
