@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from toolkit.core.errors import DataError
 from toolkit.core.table import Table
 from toolkit.municipal import result_tables, run_model, spec_from_dict
 from toolkit.pipeline.model import run_model as pipeline_model
@@ -256,3 +257,14 @@ def test_a_hidden_robustness_outcome_leaves_its_municipality_out_of_that_model_o
     d = reg(1).set_index("kommune").drop(index=K)
     ref = sm.OLS(d["y2"], sm.add_constant(_q_by_hand().reindex(d.index).rename("q"))).fit()
     assert {r: row[j].value for r, row in zip(rob.row_labels, rob.cells)}["Konstant"] == pytest.approx(ref.params["const"], rel=1e-9)
+
+
+def test_a_register_value_without_its_persons_is_refused() -> None:
+    # persons unknown: its share could describe 1 person, and nothing could say whether to hide it
+    reg = _register(2)
+    reg.loc[CODES.index(K), "personer"] = np.nan
+    with pytest.raises(DataError, match=rf"municipality {K} has the register value 'y' but no persons in 'personer' \(1 such"):
+        _new_tables(reg)
+    reg.loc[CODES.index(K), ["y", "akt"]] = np.nan  # no values either: nothing to vouch for, the municipality just has no data
+    tables, _ = _new_tables(reg)
+    assert _column(_table(tables, "model_data"), "I modellen")[f"Kommune {K}"] == "Nej"

@@ -193,6 +193,15 @@ def join(
     if len(with_dep) == 0:
         raise DataError(f"the dependent variable '{spec.dependent}' has no values", column=spec.dependent)
     persons = reg[spec.register_spec.persons].reindex(universe) if spec.register_spec.persons else None
+    if persons is not None:  # a register value whose persons are unknown could not be vouched for in the data sheet
+        valued = reg[reg_cols].notna().any(axis=1) & reg[spec.register_spec.persons].isna()
+        if valued.any():
+            k = valued.index[valued.to_numpy()][0]
+            what = next(c for c in reg_cols if pd.notna(reg.at[k, c]))
+            raise DataError(f"municipality {k} has the register value '{what}' but no persons in "
+                            f"'{spec.register_spec.persons}' ({int(valued.sum())} such municipalities); disclosure control needs "
+                            "the persons behind every register value – fill them in, or leave the values blank too",
+                            column=spec.register_spec.persons)
     shut = pd.DataFrame(False, index=frame.index, columns=reg_cols)
     if rules is not None:
         shut = hidden(frame, persons, {c: variables[c].percent for c in reg_cols}, rules)
