@@ -110,6 +110,30 @@ def test_duplicate_ids(tmp_path: Path) -> None:
     assert e.message == "duplicate person id 'a' (rows 2, 4)" and e.row == 2 and e.column == "pnr"
 
 
+def _ids(*ids: str) -> pd.DataFrame:
+    return frame([person(i, all_months(730)) for i in ids])
+
+
+@pytest.mark.parametrize("name", ["d.csv", "d.parquet"])
+def test_digit_ids_are_checked_as_written_over_batches(tmp_path: Path, name: str) -> None:
+    # CPR-style ids are checked as 64-bit keys: '0101' and '101' (and '00101') are three persons
+    df = _ids("0101", "101", "00101", "0102", "17")
+    p = tmp_path / name
+    df.to_parquet(p, index=False) if name.endswith(".parquet") else df.to_csv(p, index=False)
+    assert list(read_dream(p, Columns(), WINDOW, chunk_rows=2).ids) == ["0101", "101", "00101", "0102", "17"]
+    df = _ids("0101", "101", "0102", "0101", "12345678901234567", "12345678901234567")
+    df.to_parquet(p, index=False) if name.endswith(".parquet") else df.to_csv(p, index=False)
+    e = err(p, chunk_rows=2)  # the repeats fall in different batches
+    assert e.message == "duplicate person id '0101' (rows 2, 5, 6, 7)" and e.row == 2 and e.column == "pnr"
+
+
+@pytest.mark.parametrize("ids", [("0101", "102", "x7", "0101"), ("P0101", "P102", "Q0101", "P0101"), ("P01", "P1", "P001", "P01")])
+def test_ids_turning_to_text_midway_or_with_a_prefix_are_still_checked(tmp_path: Path, ids: tuple[str, ...]) -> None:
+    df = _ids(*ids)  # keyed in the first batch; text (or another prefix) in the second, or one prefix all through
+    e = err(write(tmp_path, df), chunk_rows=2)
+    assert e.message == f"duplicate person id '{ids[0]}' (rows 2, 5)" and e.row == 2
+
+
 def test_non_numeric_grad_csv_and_parquet(tmp_path: Path) -> None:
     df = small().astype({"grad_2021_01": object})
     df.loc[1, "grad_2021_01"] = "fuldtid"
