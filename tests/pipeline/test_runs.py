@@ -21,6 +21,7 @@ from conftest import run_main
 import toolkit.cli.report  # noqa: F401  (loaded before counting, so its lazy imports are patched too)
 import toolkit.pipeline.model  # noqa: F401
 import toolkit.pipeline.report as report_module
+import toolkit.register.extract  # noqa: F401  (the pass's module: its status and cohort functions are counted)
 from toolkit.core.resources import registers_file
 from toolkit.publish.tidy import tidy_rows
 

@@ -61,12 +61,20 @@ def _preview(items: Iterable[Any], k: int = 8) -> str:
     return shown + (f", … ({len(items)} in all)" if len(items) > k else "")
 
 
+# 32 MB per read: hashing releases the GIL per call, and taking it back can wait a switch interval
+# (5 ms) behind the threads analysing the extract – with 1 MB blocks the hash of a 1.2 GB extract
+# outlasted the whole pass by 2 s; one buffer, reused (no allocation per block)
+HASH_BLOCK = 32 << 20
+
+
 def sha256(path: str | Path) -> str:
-    """SHA-256 of a file, read in blocks (register extracts are gigabytes)."""
+    """SHA-256 of a file, read in large blocks into one buffer (register extracts are gigabytes)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+    buf = bytearray(min(HASH_BLOCK, max(1, Path(path).stat().st_size)))
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(buf):
+            h.update(view[:n])
     return h.hexdigest()
 
 
