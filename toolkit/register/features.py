@@ -20,35 +20,49 @@ from toolkit.register.goals import GoalCohort, GoalSeries, goal_series, outside_
 from toolkit.register.status import Status, group_mask, monthly_status
 
 
-def seniority_weeks(reg: Register, defs: Defs, at: int) -> np.ndarray:
+def _week_rows(reg: Register, ws: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """The codes of weeks `ws` as (weeks, persons): every person, or only `rows` (the cohort members:
+    a frame of the cohort computes nothing for the other persons of the extract)."""
+    by_week = reg.codes.T  # week-major: a week's codes are contiguous
+    if len(ws) and ws[-1] - ws[0] + 1 == len(ws):  # a run of weeks (always, here): a view
+        by_week, ws = by_week[ws[0]:ws[-1] + 1], slice(None)
+    return by_week[ws] if rows is None else by_week[ws][:, rows]
+
+
+def seniority_weeks(reg: Register, defs: Defs, at: int, rows: np.ndarray | None = None) -> np.ndarray:
     """Unemployment seniority in weeks before month `at`: the extract's column, or weeks on the
-    seniority groups within the lookback (default: every week the register holds before `at`)."""
+    seniority groups within the lookback (default: every week the register holds before `at`), of
+    every person or of `rows`."""
     col = reg.persons["seniority"].to_numpy()
     if defs.spec.seniority is None or not np.all(np.isnan(col)):
-        return col.astype(float)
+        return (col if rows is None else col[rows]).astype(float)
     sen = defs.spec.seniority
-    gm = group_mask(defs.codes, sen.groups, "seniority.groups")
-    glut = defs.codes.group_lut()
+    per_code = group_mask(defs.codes, sen.groups, "seniority.groups")[defs.codes.group_lut()]
     ws = np.flatnonzero(reg.week_month < at)
     ws = ws[-(sen.lookback_weeks or SENIORITY_WEEKS):]
-    out = np.zeros(reg.n, np.int32)
-    for w in ws:
-        out += gm[glut[reg.codes[:, w]]]
+    out = np.zeros(reg.n if rows is None else len(rows), np.int32)
+    for week in _week_rows(reg, ws, rows):
+        out += np.take(per_code, week)
     return out.astype(float)
 
 
-def offers(reg: Register, defs: Defs, first: int, last: int) -> np.ndarray:
-    """Activation offers per person and type (n × types) started in months first..last.
+def offers(reg: Register, defs: Defs, first: int, last: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """Activation offers per person (every person, or `rows`) and type (n × types) started in months first..last.
 
     An offer is a run of consecutive weeks with the same activation type.
     """
     alut = defs.codes.activation_lut()
     T = len(defs.codes.activation)
-    out = np.zeros((reg.n, T), np.int16)
+    n = reg.n if rows is None else len(rows)
+    out = np.zeros((n, T), np.int16)
     ws = np.flatnonzero((reg.week_month >= first) & (reg.week_month <= last))
-    prev = alut[reg.codes[:, ws[0] - 1]] if len(ws) and ws[0] > 0 else np.zeros(reg.n, np.uint8)
-    for w in ws:
-        a = alut[reg.codes[:, w]]
+    if len(ws) == 0:
+        return out
+    with_prev = np.concatenate([[ws[0] - 1], ws]) if ws[0] > 0 else ws
+    weeks = _week_rows(reg, with_prev, rows)
+    prev = np.take(alut, weeks[0]) if ws[0] > 0 else np.zeros(n, np.uint8)
+    for week in weeks[1:] if ws[0] > 0 else weeks:
+        a = np.take(alut, week)
         start = (a > 0) & (a != prev)
         for t in range(1, T + 1):
             out[:, t - 1] += start & (a == t)
@@ -83,9 +97,9 @@ def member_features(reg: Register, defs: Defs, gc: GoalCohort, quarter: int | No
     q = observed_quarter(gc, quarter, reg.path)
     idx = np.flatnonzero(gc.member)
     frame = pd.DataFrame({"kommune": gc.municipality[idx]})
-    frame["anciennitet"] = seniority_weeks(reg, defs, gc.start)[idx]
+    frame["anciennitet"] = seniority_weeks(reg, defs, gc.start, idx)
     frame["match45"] = np.isin(reg.persons["match"].to_numpy()[idx], defs.spec.match_heavy).astype(float)
-    off = offers(reg, defs, gc.start, quarter_end(q))[idx]
+    off = offers(reg, defs, gc.start, quarter_end(q), idx)
     for t in range(off.shape[1]):
         frame[f"off_{t}"] = off[:, t]
     return frame
@@ -134,7 +148,7 @@ def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: i
     alabels = np.array([""] + [a.label for a in defs.codes.activation], dtype=object)
     edu = [gl for gl in defs.spec.goals if gl.kind == "job_education"]
     in_edu = group_mask(defs.codes, edu[0].groups, "goals")[g] if edu else np.zeros(len(idx), bool)
-    off = offers(reg, defs, gc.start, m)[idx]
+    off = offers(reg, defs, gc.start, m, idx)
     df = pd.DataFrame({
         "id": reg.ids[idx],
         "kommune": gc.municipality[idx],
@@ -142,7 +156,7 @@ def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: i
         "alder": reg.age_at(m)[idx],
         "herkomst": reg.persons["herkomst"].to_numpy()[idx],
         "match": reg.persons["match"].to_numpy()[idx],
-        "anciennitet": seniority_weeks(reg, defs, gc.start)[idx],
+        "anciennitet": seniority_weeks(reg, defs, gc.start, idx),
         "status": status,
         "aktivering": alabels[st.activation[idx, j]],
         "gruppe": np.where((~ben & emp) | in_edu, "Beskæftigelsesgruppen", "Restgruppen"),

@@ -74,13 +74,13 @@ def select_cohort(reg: Register, defs: Defs) -> GoalCohort:
         ws = before[-of:]
         if len(ws) < of:
             raise DataError(f"cohort.passive_weeks needs {of} weeks before {pr.start}; the extract has {len(ws)}", reg.path)
+        passive_code = in_groups[glut] & (alut == 0)  # per code
         passive = np.zeros(reg.n, np.int32)
         for w in ws:
-            c = reg.codes[:, w]
-            passive += in_groups[glut[c]] & (alut[c] == 0)
+            passive += np.take(passive_code, reg.codes[:, w])
         member = passive >= k
     else:
-        member = in_groups[glut[reg.codes[:, before[-1]]]]
+        member = np.take(in_groups[glut], reg.codes[:, before[-1]])
     age = reg.age_at(s)
     member &= (age >= co.age[0]) & (age <= co.age[1])
     muni = reg.municipality_in((s - 1) // 12).astype(np.int32)

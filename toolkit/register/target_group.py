@@ -58,7 +58,7 @@ def select_target_group(reg: Register, defs: Defs) -> Cohort:
             continue
         acc = np.zeros(n, np.uint8)
         for w in range(sl.start, sl.stop):
-            acc |= kind[reg.codes[:, w]]
+            acc |= np.take(kind, reg.codes[:, w])
         any_t = (acc & 1).astype(bool)
         if vis_ok is not None and need_vis is not None:
             any_t |= (acc >> 1).astype(bool) & vis_ok[:, reg.visitation_quarters.index(m // 3)]
