@@ -33,7 +33,7 @@ from toolkit.read.dream_columns import Plan, Request, parse_grad_columns, plan_e
 from toolkit.read.tabular import _existing
 from toolkit.register.combine import concat
 from toolkit.register.cubb import CubbPersons, cubb_persons
-from toolkit.register.features import CohortPersons, cohort_persons, member_features
+from toolkit.register.features import CohortPersons, MemberWeeks, cohort_persons, member_features
 from toolkit.register.goals import GoalCohort, GoalSums, add_sums, goal_sums, select_cohort
 from toolkit.register.status import Status, monthly_status
 from toolkit.register.target_group import Cohort, select_target_group
@@ -165,6 +165,12 @@ class Batch:
             self._cohorts[key] = select_cohort(self.register(defs), defs)
         return self._cohorts[key]  # type: ignore[no-any-return]
 
+    def member_weeks(self, defs: Defs) -> MemberWeeks:
+        key = ("weeks", *_key(defs))
+        if key not in self._cohorts:
+            self._cohorts[key] = MemberWeeks(self.register(defs), defs, self.cohort(defs))
+        return self._cohorts[key]  # type: ignore[no-any-return]
+
     def target_group(self, defs: Defs) -> Cohort:
         key = ("target_group", *_key(defs))
         if key not in self._cohorts:
@@ -182,8 +188,8 @@ class Batch:
         if kind == "goals":
             return gc, goal_sums(reg, self.status(defs), gc, defs)
         if kind == "persons":
-            return cohort_persons(reg, defs, quarter, self.status(defs), gc)
-        return member_features(reg, defs, gc, quarter)
+            return cohort_persons(reg, defs, quarter, self.status(defs), gc, self.member_weeks(defs))
+        return member_features(reg, defs, gc, quarter, self.member_weeks(defs))
 
 
 def combine(kind: Kind, parts: list[Any]) -> Any:

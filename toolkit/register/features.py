@@ -6,8 +6,9 @@ computes batch by batch and joins in batch order."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -91,15 +92,41 @@ def observed_quarter(gc: GoalCohort, quarter: int | None, path: Path | None) -> 
     return q
 
 
-def member_features(reg: Register, defs: Defs, gc: GoalCohort, quarter: int | None = None) -> pd.DataFrame:
+@dataclass
+class MemberWeeks:
+    """The cohort members' seniority and activation offers, computed once per batch and shared by
+    the profile's person frame and the model's features (each is a pass over hundreds of weeks)."""
+
+    reg: Register
+    defs: Defs
+    gc: GoalCohort
+    _cache: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+
+    def seniority(self) -> np.ndarray:
+        """Seniority in weeks at the programme start, per member (`seniority_weeks`)."""
+        return self._once(("seniority", 0), lambda rows: seniority_weeks(self.reg, self.defs, self.gc.start, rows))
+
+    def offers(self, last: int) -> np.ndarray:
+        """Offers per member and activation type from the start to month `last` (`offers`)."""
+        return self._once(("offers", last), lambda rows: offers(self.reg, self.defs, self.gc.start, last, rows))
+
+    def _once(self, key: tuple[str, int], compute: "Callable[[np.ndarray], np.ndarray]") -> np.ndarray:
+        if key not in self._cache:
+            self._cache[key] = compute(np.flatnonzero(self.gc.member))
+        return self._cache[key]
+
+
+def member_features(reg: Register, defs: Defs, gc: GoalCohort, quarter: int | None = None,
+                    weeks: MemberWeeks | None = None) -> pd.DataFrame:
     """One row per cohort person of the register (a batch or all): kommune, anciennitet, match45 and
     the offers per activation type (off_<k>) from the start to the quarter – what `municipality_frame` averages."""
     q = observed_quarter(gc, quarter, reg.path)
+    weeks = weeks or MemberWeeks(reg, defs, gc)
     idx = np.flatnonzero(gc.member)
     frame = pd.DataFrame({"kommune": gc.municipality[idx]})
-    frame["anciennitet"] = seniority_weeks(reg, defs, gc.start, idx)
+    frame["anciennitet"] = weeks.seniority()
     frame["match45"] = np.isin(reg.persons["match"].to_numpy()[idx], defs.spec.match_heavy).astype(float)
-    off = offers(reg, defs, gc.start, quarter_end(q), idx)
+    off = weeks.offers(quarter_end(q))
     for t in range(off.shape[1]):
         frame[f"off_{t}"] = off[:, t]
     return frame
@@ -126,7 +153,7 @@ def municipality_frame_of(frame: pd.DataFrame, series: list[GoalSeries], defs: D
 
 
 def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: int | None = None,
-                 gc: GoalCohort | None = None) -> pd.DataFrame:
+                 gc: GoalCohort | None = None, weeks: MemberWeeks | None = None) -> pd.DataFrame:
     """One row per cohort person with everything the residual-group profile needs.
 
     Columns: id, kommune, kon, alder (at the end of the quarter), herkomst, match, anciennitet
@@ -137,6 +164,7 @@ def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: i
     """
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
     gc = gc or select_cohort(reg, defs)
+    weeks = weeks or MemberWeeks(reg, defs, gc)
     q = gc.quarters[-1] if quarter is None else quarter
     m = quarter_end(q)
     j = st.at(m)
@@ -148,7 +176,7 @@ def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: i
     alabels = np.array([""] + [a.label for a in defs.codes.activation], dtype=object)
     edu = [gl for gl in defs.spec.goals if gl.kind == "job_education"]
     in_edu = group_mask(defs.codes, edu[0].groups, "goals")[g] if edu else np.zeros(len(idx), bool)
-    off = offers(reg, defs, gc.start, m, idx)
+    off = weeks.offers(m)
     df = pd.DataFrame({
         "id": reg.ids[idx],
         "kommune": gc.municipality[idx],
@@ -156,7 +184,7 @@ def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: i
         "alder": reg.age_at(m)[idx],
         "herkomst": reg.persons["herkomst"].to_numpy()[idx],
         "match": reg.persons["match"].to_numpy()[idx],
-        "anciennitet": seniority_weeks(reg, defs, gc.start, idx),
+        "anciennitet": weeks.seniority(),
         "status": status,
         "aktivering": alabels[st.activation[idx, j]],
         "gruppe": np.where((~ben & emp) | in_edu, "Beskæftigelsesgruppen", "Restgruppen"),
@@ -179,12 +207,12 @@ class CohortPersons:
 
 
 def cohort_persons(reg: Register, defs: Defs, quarter: int | None = None, st: Status | None = None,
-                   gc: GoalCohort | None = None) -> CohortPersons:
+                   gc: GoalCohort | None = None, weeks: MemberWeeks | None = None) -> CohortPersons:
     """The person frame of the register's cohort persons (a batch or all), exclude_groups left out."""
     gc = gc or select_cohort(reg, defs)
     q = observed_quarter(gc, quarter, reg.path)
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
-    df = person_frame(reg, defs, st, quarter=q, gc=gc)
+    df = person_frame(reg, defs, st, quarter=q, gc=gc, weeks=weeks)
     group = st.group[np.flatnonzero(gc.member), st.at(quarter_end(q))]  # person_frame's rows, in order
     keep = ~np.isin(group, defs.codes.group_ids(defs.spec.exclude_groups, "exclude_groups"))
     return CohortPersons(df[keep].reset_index(drop=True), np.array([int((~keep).sum())]), q, gc.start, reg.path)
