@@ -1,11 +1,24 @@
-"""The buffer-level conversion of numeric DREAM columns against pyarrow's own fill_null."""
+"""The buffer-level conversion of numeric DREAM columns against pyarrow's own fill_null, and the
+conversion straight into a batch's rows (codes_into, grad_into) against the column-at-a-time one."""
+
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from toolkit.read.dream_values import filled
+from toolkit.core.errors import DataError
+from toolkit.read.dream_values import codes_array, codes_into, filled, grad_array, grad_into
+
+P = Path("dream.parquet")
+
+
+def with_nulls(typ: pa.DataType, values: list, valid: list) -> pa.Array:
+    """An array whose null slots hold the given (arbitrary) values, as a reader may leave them."""
+    buf = np.array(values, dtype=np.dtype(typ.to_pandas_dtype()))
+    bits = pa.py_buffer(np.packbits(np.array(valid, bool), bitorder="little").tobytes())
+    return pa.Array.from_buffers(typ, len(values), [bits, pa.py_buffer(buf.tobytes())], null_count=valid.count(0))
 
 
 @pytest.mark.parametrize("typ", [pa.int16(), pa.int32(), pa.int64(), pa.float32(), pa.float64(), pa.int8()])
@@ -33,3 +46,41 @@ def test_filled_blanks_a_null_whatever_its_slot_holds() -> None:
     ints = pa.Array.from_buffers(pa.int16(), 4, [pa.py_buffer(np.packbits(np.array([0, 1, 0, 1], bool), bitorder="little").tobytes()),
                                                 pa.py_buffer(np.array([999, 730, -5, 12], np.int16).tobytes())], null_count=2)
     assert filled(ints).tolist() == [0, 730, 0, 12]
+
+
+@pytest.mark.parametrize("typ", [pa.int8(), pa.uint8(), pa.int16(), pa.uint16(), pa.int32(), pa.float32(), pa.float64()])
+def test_codes_into_writes_what_codes_array_returns(typ: pa.DataType) -> None:
+    arr = with_nulls(typ, [73, 99, 12, 5, 100, 1], [1, 0, 1, 0, 1, 1])  # 99 and 5 under nulls
+    col = pa.chunked_array([arr.slice(0, 2), arr.slice(2)])  # two chunks, the second starting mid-byte
+    out = np.full(6, -1, np.int16)
+    codes_into(col, out, "y_2201", P, 0)
+    assert out.tolist() == codes_array(col, "y_2201", P, 0).tolist()
+    assert out.tolist()[1] == 0 and out.tolist()[3] == 0  # the null slots, whatever they held
+
+
+@pytest.mark.parametrize("typ, bad, message", [
+    (pa.int16(), 1000, "benefit code 1000 outside 1-999"),
+    (pa.int16(), -3, "benefit code -3 outside 1-999"),
+    (pa.uint16(), 40000, "benefit code 40000 outside 1-999"),  # negative as int16: refused all the same
+])
+def test_codes_into_refuses_what_codes_array_refuses_naming_the_row(typ: pa.DataType, bad: int, message: str) -> None:
+    arr = pa.array([730, None, bad, 12], type=typ)
+    with pytest.raises(DataError, match=message) as e:
+        codes_into(arr, np.zeros(4, np.int16), "y_2201", P, 100)
+    assert e.value.row == 104  # data row 100 + 2 (0-based) + the header line
+
+
+def test_grad_into_blanks_nulls_and_nan_and_refuses_a_negative_degree() -> None:
+    arr = with_nulls(pa.float32(), [0.5, np.nan, np.inf, 1.0, np.nan, 0.25], [1, 0, 0, 1, 1, 1])
+    out = np.full(6, -1, np.float32)
+    grad_into(pa.chunked_array([arr.slice(0, 3), arr.slice(3)]), out, "grad_2022_01", P, 0)
+    assert out.tolist() == [0.5, 0.0, 0.0, 1.0, 0.0, 0.25]  # nulls (NaN or inf in their slot) and a NaN value: 0
+    assert out.tolist() == grad_array(arr, "grad_2022_01", P, 0).tolist()
+    for typ in (pa.float64(), pa.int16()):
+        ints = pa.array([1, None, 0, 3], type=typ)
+        into = np.zeros(4, np.float32)
+        grad_into(ints, into, "grad_2022_01", P, 0)
+        assert into.tolist() == grad_array(ints, "grad_2022_01", P, 0).tolist() == [1.0, 0.0, 0.0, 3.0]
+    with pytest.raises(DataError, match="negative employment degree -0.5") as e:
+        grad_into(pa.array([0.5, None, -0.5]), np.zeros(3, np.float32), "grad_2022_01", P, 10)
+    assert e.value.row == 14

@@ -23,9 +23,9 @@ from toolkit.read.dream_values import (
     filled,
     MAX_CODE,
     birth_months,
-    codes_array,
+    codes_into,
     first_bad_row,
-    grad_array,
+    grad_into,
     blank_values,
     refuse_unread,
     small_int,
@@ -164,12 +164,12 @@ def to_register(batch: pa.Table, p: Path, cols: Columns, plan: Plan, offset: int
     week_counts = np.zeros((W, MAX_CODE + 1), dtype=np.int64)
     block = np.empty((W, b), dtype=np.int16)  # week-major: codes[:, w] (a column of the transpose) is contiguous
     for k, w in enumerate(plan.weeks):
-        block[k] = codes_array(batch.column(w.name), w.name, p, offset)
+        codes_into(batch.column(w.name), block[k], w.name, p, offset)
         week_counts[k] = np.bincount(block[k], minlength=MAX_CODE + 1)
     g = np.zeros((M, b), dtype=np.float32)
     for k, name in enumerate(plan.grad):
         if name:
-            g[k] = grad_array(batch.column(name), name, p, offset)
+            grad_into(batch.column(name), g[k], name, p, offset)
     ids = batch.column(cols.id).to_pandas()
     _check_blank_ids(ids, p, cols.id, offset)
     attrs = pd.DataFrame({k: batch.column(v).to_pandas() for k, v in plan.attrs.items()})

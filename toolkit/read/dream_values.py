@@ -21,19 +21,31 @@ def first_bad_row(mask: np.ndarray, offset: int) -> int:
     return data_row(offset + int(np.flatnonzero(mask)[0]))
 
 
+def _buffers(a: pa.Array, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray | None]:
+    """A fixed-width array's values (a view of its buffer, null slots holding anything) and its
+    validity as 0/1 bytes (None without nulls)."""
+    valid, values = a.buffers()[:2]
+    v = np.frombuffer(values, dtype, count=len(a), offset=a.offset * dtype.itemsize)
+    if not a.null_count:
+        return v, None
+    return v, np.unpackbits(np.frombuffer(valid, np.uint8), count=a.offset + len(a), bitorder="little")[a.offset:]
+
+
+def _numeric(arr: pa.Array | pa.ChunkedArray) -> bool:
+    return pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)
+
+
 def filled(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A fixed-width numeric column as numpy with blanks (nulls) as 0, read straight from its value
     and validity buffers (pyarrow's fill_null + to_numpy copies each column twice)."""
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)) or not chunks:
+    if not _numeric(arr) or not chunks:
         return (pc.fill_null(arr, 0) if arr.null_count else arr).to_numpy(zero_copy_only=False)
     dtype = np.dtype(arr.type.to_pandas_dtype())
     parts = []
     for a in chunks:
-        valid, values = a.buffers()[:2]
-        v = np.frombuffer(values, dtype, count=len(a), offset=a.offset * dtype.itemsize)
-        if a.null_count:
-            ok = np.unpackbits(np.frombuffer(valid, np.uint8), count=a.offset + len(a), bitorder="little")[a.offset:]
+        v, ok = _buffers(a, dtype)
+        if ok is not None:
             if dtype.kind == "f":  # a null slot may hold NaN or inf (× 0 is NaN): set it
                 v = v.copy()
                 v[ok == 0] = 0
@@ -41,6 +53,47 @@ def filled(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
                 v = (v * ok).astype(dtype, copy=False)  # × 0/1: 20× faster than np.where
         parts.append(v)
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _into(arr: pa.Array | pa.ChunkedArray, out: np.ndarray) -> bool:
+    """A numeric column written into `out` (blanks as 0, converted to out's type) chunk by chunk,
+    straight from its buffers: no intermediate copies (False when the column is not numeric)."""
+    if not _numeric(arr):
+        return False
+    dtype = np.dtype(arr.type.to_pandas_dtype())
+    at = 0
+    for a in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        v, ok = _buffers(a, dtype)
+        dest = out[at:at + len(a)]
+        if ok is None:
+            np.copyto(dest, v, casting="unsafe")
+        else:  # × 0/1 (a float null slot holding NaN or inf becomes NaN: the callers treat NaN as blank)
+            with np.errstate(invalid="ignore"):
+                np.multiply(v, ok, out=dest, casting="unsafe")
+        at += len(a)
+    return True
+
+
+def codes_into(arr: pa.Array | pa.ChunkedArray, out: np.ndarray, name: str, path: Path, offset: int) -> None:
+    """`codes_array` written into `out` (the batch's int16 row for the week): an integer column of
+    at most 16 bits (Parquet's int16) goes straight from its buffers (1.5× faster; a uint16 above
+    32767 turns negative and is refused like any code outside 1-999, while a wider integer could
+    wrap onto a valid code); other types through `codes_array`."""
+    if not (pa.types.is_integer(arr.type) and arr.type.bit_width <= 16) or not _into(arr, out):
+        out[:] = codes_array(arr, name, path, offset)
+    elif len(out) and (out.min() < 0 or out.max() > MAX_CODE):
+        codes_array(arr, name, path, offset)  # raises, naming the first bad row
+
+
+def grad_into(arr: pa.Array | pa.ChunkedArray, out: np.ndarray, name: str, path: Path, offset: int) -> None:
+    """`grad_array` written into `out` (the batch's float32 row for the month): a numeric column goes
+    straight from its buffers, checked in one pass (7× faster); text through `grad_array`."""
+    if not _into(arr, out):
+        out[:] = grad_array(arr, name, path, offset)
+    elif not (out >= 0).all():  # NaN (blank) or negative
+        np.nan_to_num(out, nan=0.0, copy=False)
+        if (out < 0).any():
+            grad_array(arr, name, path, offset)  # raises, naming the first bad row
 
 
 def codes_array(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: int) -> np.ndarray:
