@@ -18,16 +18,7 @@ from toolkit.core.calendar import quarter_end
 from toolkit.core.errors import DataError
 from toolkit.read.dream import SENIORITY_WEEKS, Register
 from toolkit.register.goals import GoalCohort, GoalSeries, goal_series, outside_quarters, select_cohort
-from toolkit.register.status import Status, group_mask, monthly_status
-
-
-def _week_rows(reg: Register, ws: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
-    """The codes of weeks `ws` as (weeks, persons): every person, or only `rows` (the cohort members:
-    a frame of the cohort computes nothing for the other persons of the extract)."""
-    by_week = reg.codes.T  # week-major: a week's codes are contiguous
-    if len(ws) and ws[-1] - ws[0] + 1 == len(ws):  # a run of weeks (always, here): a view
-        by_week, ws = by_week[ws[0]:ws[-1] + 1], slice(None)
-    return by_week[ws] if rows is None else by_week[ws][:, rows]
+from toolkit.register.status import Status, group_mask, monthly_status, week_rows
 
 
 def seniority_weeks(reg: Register, defs: Defs, at: int, rows: np.ndarray | None = None) -> np.ndarray:
@@ -42,7 +33,7 @@ def seniority_weeks(reg: Register, defs: Defs, at: int, rows: np.ndarray | None 
     ws = np.flatnonzero(reg.week_month < at)
     ws = ws[-(sen.lookback_weeks or SENIORITY_WEEKS):]
     out = np.zeros(reg.n if rows is None else len(rows), np.int32)
-    for week in _week_rows(reg, ws, rows):
+    for week in week_rows(reg, ws, rows):
         out += np.take(per_code, week)
     return out.astype(float)
 
@@ -60,7 +51,7 @@ def offers(reg: Register, defs: Defs, first: int, last: int, rows: np.ndarray | 
     if len(ws) == 0:
         return out
     with_prev = np.concatenate([[ws[0] - 1], ws]) if ws[0] > 0 else ws
-    weeks = _week_rows(reg, with_prev, rows)
+    weeks = week_rows(reg, with_prev, rows)
     prev = np.take(alut, weeks[0]) if ws[0] > 0 else np.zeros(n, np.uint8)
     for week in weeks[1:] if ws[0] > 0 else weeks:
         a = np.take(alut, week)

@@ -20,7 +20,7 @@ from toolkit.core.fmt import dk
 from toolkit.core.table import Cell, Derived, Figure, Kind, Ref, Relation, Role, Table, body_then
 from toolkit.read.dream import Register
 from toolkit.register.combine import add_by_key
-from toolkit.register.status import Status, group_mask, monthly_status
+from toolkit.register.status import Status, group_mask, monthly_status, week_rows
 from toolkit.register.tables import register_table
 
 
@@ -126,43 +126,46 @@ class GoalSums:
 
 
 def goal_sums(reg: Register, st: Status, gc: GoalCohort, defs: Defs) -> list[GoalSums]:
-    """Each goal's sums per municipality and quarter over the register's cohort persons (a batch or all)."""
+    """Each goal's sums per municipality and quarter over the register's cohort persons (a batch or all).
+
+    The weekly goals (self-support, activation degree) count weeks by per-code lookups on the
+    members' codes of each quarter, gathered once per quarter for all of them."""
     codes = defs.codes
-    glut, alut = codes.group_lut(), codes.activation_lut()
+    glut = codes.group_lut()
     excl = group_mask(codes, defs.spec.exclude_groups, "exclude_groups")
+    ok_code = ~excl[glut]  # per code: a week not on an excluded benefit
+    active_code = codes.activation_lut() > 0
     idx = np.flatnonzero(gc.member)
     muni = gc.municipality[idx]
     kom, inv = np.unique(muni, return_inverse=True)
-    K = len(kom)
-    out = []
-    for goal in defs.spec.goals:
-        gm = group_mask(codes, goal.groups, f"goals.{goal.key}.groups")
-        num = np.zeros((K, len(gc.quarters)))
-        den = np.zeros((K, len(gc.quarters)))
-        per = np.zeros((K, len(gc.quarters)))
-        for qi, q in enumerate(gc.quarters):
+    K, Q = len(kom), len(gc.quarters)
+    goals = defs.spec.goals
+    masks = [group_mask(codes, goal.groups, f"goals.{goal.key}.groups") for goal in goals]
+    sums = np.zeros((len(goals), 3, K, Q))  # goal × (num, den, per) × kommune × quarter
+    for qi, q in enumerate(gc.quarters):
+        weekly: tuple[np.ndarray, np.ndarray] | None = None
+        for k, goal in enumerate(goals):
             if goal.kind == "job_education":
                 j = st.at(quarter_end(q))
                 g = st.group[idx, j]
                 ok = ~excl[g]
-                hit = ok & ((st.employed[idx, j] & ~st.benefit[idx, j]) | gm[g])
-                n_num, n_den, n_per = hit.astype(float), ok.astype(float), hit
+                hit = ok & ((st.employed[idx, j] & ~st.benefit[idx, j]) | masks[k][g])
+                n_num, n_den, n_per = hit, ok, hit
             else:
-                ws = np.flatnonzero(reg.week_month // 3 == q)
-                c = reg.codes[np.ix_(idx, ws)]
-                g = glut[c]
-                ok = ~excl[g]
-                on = gm[g] & ok
+                if weekly is None:  # the quarter's weeks × members
+                    c = week_rows(reg, np.flatnonzero(reg.week_month // 3 == q), idx)
+                    weekly = c, np.take(ok_code, c)
+                c, okw = weekly
+                on = np.take(masks[k][glut] & ok_code, c)
                 if goal.kind == "self_support":
-                    n_num, n_den = (ok & ~on).sum(axis=1), ok.sum(axis=1)
+                    n_num, n_den = (okw & ~on).sum(axis=0), okw.sum(axis=0)
                 else:  # activation degree: activated share of the weeks on the listed benefits
-                    n_num, n_den = (on & (alut[c] > 0)).sum(axis=1), on.sum(axis=1)
+                    n_num, n_den = (on & np.take(active_code, c)).sum(axis=0), on.sum(axis=0)
                 n_per = n_den > 0
-            num[:, qi] = np.bincount(inv, n_num, K)
-            den[:, qi] = np.bincount(inv, n_den, K)
-            per[:, qi] = np.bincount(inv, n_per, K)
-        out.append(GoalSums(goal.key, kom, num, den, per, np.bincount(inv, minlength=K)))
-    return out
+            for r, v in enumerate((n_num, n_den, n_per)):
+                sums[k, r, :, qi] = np.bincount(inv, v, K)
+    size = np.bincount(inv, minlength=K)
+    return [GoalSums(goal.key, kom, sums[k, 0], sums[k, 1], sums[k, 2], size) for k, goal in enumerate(goals)]
 
 
 def add_sums(parts: Sequence[list[GoalSums]]) -> list[GoalSums]:

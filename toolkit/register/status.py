@@ -116,6 +116,15 @@ def week_slices(reg: Register) -> dict[int, slice]:
     return out
 
 
+def week_rows(reg: Register, ws: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """The codes of weeks `ws` as (weeks, persons): every person, or only `rows` (the cohort members:
+    a frame of the cohort computes nothing for the other persons of the extract)."""
+    by_week = reg.codes.T  # week-major: a week's codes are contiguous
+    if len(ws) and ws[-1] - ws[0] + 1 == len(ws):  # a run of weeks (always, here): a view
+        by_week, ws = by_week[ws[0]:ws[-1] + 1], slice(None)
+    return by_week[ws] if rows is None else by_week[ws][:, rows]
+
+
 def month_weeks(reg: Register) -> np.ndarray:
     """(months of the register, 5) week column of each month's weeks, -1 padding (a month has 4-5
     Thursdays; a month the read holds no weeks of is all -1)."""
