@@ -129,9 +129,11 @@ class Inputs:
         """A DREAM extract, streamed in batches of `batch_size` persons (default 50,000) on `jobs`
         threads (default: the cores, at most 4) in one pass with what every one of the definitions
         needs (its header checked now); `bar` shows the pass's progress."""
+        from toolkit.read.batches import arrow_pool
         from toolkit.read.dream import CHUNK_ROWS
         from toolkit.register.extract import default_jobs, read_shared
 
+        arrow_pool()
         shared = read_shared(path, definitions, batch_size or CHUNK_ROWS, jobs=jobs or default_jobs(), bar=bar)
         self.record(path, background=True)
         return shared
