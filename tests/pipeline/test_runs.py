@@ -82,7 +82,7 @@ def reported(wave: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     with pytest.MonkeyPatch.context() as mp:
         real = report_module.build_report
         mp.setattr(report_module, "build_report", lambda *a: got.setdefault("report", real(*a)))
-        counting(mp, calls, "raw_batches", "monthly_status", "select_cohort", "select_target_group")
+        counting(mp, calls, "raw_batches", "monthly_status", "select_cohort", "select_target_group", "seniority_weeks", "offers")
         got["stderr"] = cli("report", wave, "--out", out)
     return {**got, "calls": calls, "out": out}
 
@@ -94,9 +94,11 @@ def item_rows(reported: dict[str, Any], kind: str) -> list[list[str]]:
 
 def test_report_reads_the_extract_once_and_computes_status_and_cohorts_once(reported: dict[str, Any]) -> None:
     # cubb, goals, model and profile all use the extract; goals, model and profile the NY CHANCE cohort;
-    # the demo extract is one batch: one pass, one status and one selection of each cohort per batch
+    # the demo extract is one batch: one pass, one status and one selection of each cohort per batch,
+    # and the cohort's seniority and offers (to the same quarter) once for the profile and the model
     assert {it.kind for it in reported["report"].items} >= {"cubb", "goals", "model", "profile"}
-    assert reported["calls"] == Counter({"raw_batches": 1, "monthly_status": 1, "select_cohort": 1, "select_target_group": 1})
+    assert reported["calls"] == Counter({"raw_batches": 1, "monthly_status": 1, "select_cohort": 1, "select_target_group": 1,
+                                         "seniority_weeks": 1, "offers": 1})
 
 
 @pytest.mark.parametrize("kind, args", [

@@ -265,11 +265,13 @@ class IdKeys:
             return
         if not self.keys:
             return
-        keys = np.concatenate(self.keys)
-        srt = np.sort(keys)
+        srt = np.concatenate(self.keys)
+        srt.sort()  # in place: the check holds the batches' keys and one sorted copy, no more
         repeated = np.unique(srt[1:][srt[1:] == srt[:-1]])
+        del srt
         if len(repeated) == 0:
             return
+        keys = np.concatenate(self.keys)  # in file order, to name the rows
         dup = np.isin(keys, repeated)
         first = int(np.flatnonzero(dup)[0])
         raise DataError(f"duplicate person id '{self._decoded(keys[first:first + 1])[0]}' (rows {first_rows(dup)})", p,
