@@ -14,16 +14,16 @@ different `columns:` sections name different extract columns and get one pass ea
 from __future__ import annotations
 
 import os
-from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator, Literal, Sequence, TypeVar
+from typing import Any, Callable, ContextManager, Iterator, Literal, Sequence
 
 import numpy as np
 import pandas as pd
 
 from toolkit.config.definitions import Columns, Defs
+from toolkit.core.parallel import ordered_map
 from toolkit.core.calendar import month_index
 from toolkit.core.errors import DataError
 from toolkit.read.batches import expected_rows, header_of
@@ -129,7 +129,6 @@ def _status_slice(st: Status, reg: Register) -> Status:
 
 
 Kind = Literal["cubb", "goals", "persons", "features"]
-T = TypeVar("T")
 # a progress display for one pass: (file name, persons expected or None) → a context giving done(persons)
 PassBar = Callable[[str, "int | None"], ContextManager[Callable[[int], None]]]
 Want = tuple[tuple[str, str], Kind, "int | None"]  # (definitions key, analysis, quarter)
@@ -297,31 +296,6 @@ def map_batch(shared: SharedExtract, reg: Register, wants: list[Want], keys: lis
     batch's arrays are dropped on return, only the small results are kept."""
     batch = Batch(reg, shared)
     return {w: batch.result(w) for w in wants}, {k: code_counts(batch.register(shared.defs[k])) for k in keys}, reg.n
-
-
-def ordered_map(fn: Callable[[Any], T], items: Iterator[Any], jobs: int) -> Iterator[T]:
-    """fn over the items on `jobs` threads, results in the items' order, at most `jobs` items in
-    flight besides the one being read (numpy and pyarrow release the GIL: reading overlaps the
-    analysis of earlier batches). An error is raised in order: a batch's before a later read's."""
-    if jobs <= 1:
-        yield from map(fn, items)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(jobs) as pool:
-        pending: deque[Any] = deque()
-        try:
-            for item in items:
-                pending.append(pool.submit(fn, item))
-                del item
-                if len(pending) >= jobs:
-                    yield pending.popleft().result()
-        except BaseException:
-            for f in pending:  # an earlier batch's error comes first, as in a serial run
-                f.result()
-            raise
-        while pending:
-            yield pending.popleft().result()
 
 
 @contextmanager

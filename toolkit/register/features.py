@@ -101,7 +101,7 @@ class MemberWeeks:
         """Offers per member and activation type from the start to month `last` (`offers`)."""
         return self._once(("offers", last), lambda rows: offers(self.reg, self.defs, self.gc.start, last, rows))
 
-    def _once(self, key: tuple[str, int], compute: "Callable[[np.ndarray], np.ndarray]") -> np.ndarray:
+    def _once(self, key: tuple[str, int], compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         if key not in self._cache:
             self._cache[key] = compute(np.flatnonzero(self.gc.member))
         return self._cache[key]
