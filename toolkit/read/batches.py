@@ -94,8 +94,13 @@ def _csv_batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_
             return list(pcsv.open_csv(source.get_stream(*section), read_options=options, parse_options=parse,
                                       convert_options=convert))
 
-        for part in ordered_map(read, iter(ranges), CSV_THREADS):
-            yield from part
+        parts = ordered_map(read, iter(ranges), CSV_THREADS)
+        try:
+            for part in parts:
+                yield from part
+        finally:  # stopped early (an error downstream): the range reads in flight end before the file closes
+            parts.close()
+            source.close()
     except pa.ArrowInvalid as e:
         raise _arrow_error(e, p, header, enc, sep) from None
 
