@@ -84,3 +84,24 @@ def test_grad_into_blanks_nulls_and_nan_and_refuses_a_negative_degree() -> None:
     with pytest.raises(DataError, match="negative employment degree -0.5") as e:
         grad_into(pa.array([0.5, None, -0.5]), np.zeros(3, np.float32), "grad_2022_01", P, 10)
     assert e.value.row == 14
+
+
+def test_a_csvs_float_codes_and_text_degrees_read_as_the_column_functions_read_them() -> None:
+    # a CSV's week columns arrive as float32, its degrees as text with either decimal mark
+    codes = pa.chunked_array([pa.array([730.0, None, 12.0], pa.float32()), pa.array([np.nan, 999.0], pa.float32())])
+    out = np.full(5, -1, np.int16)
+    codes_into(codes, out, "y_2201", P, 0)
+    assert out.tolist() == codes_array(codes, "y_2201", P, 0).tolist() == [730, 0, 12, 0, 999]  # NaN is blank
+    for bad, message in ((730.5, "benefit code 730.5 is not a whole number"), (40000.0, "benefit code 40000 outside 1-999"),
+                         (1000.0, "benefit code 1000 outside 1-999")):
+        with pytest.raises(DataError, match=message) as e:
+            codes_into(pa.array([1.0, bad], pa.float32()), np.zeros(2, np.int16), "y_2201", P, 0)
+        assert e.value.row == 3
+    text = pa.chunked_array([pa.array(["12,5", "80", None]), pa.array(["0.25", " 7,5 ", ""])])
+    into = np.full(6, -1, np.float32)
+    grad_into(text, into, "grad_2022_01", P, 0)
+    assert into.tolist() == grad_array(text, "grad_2022_01", P, 0).tolist() == [12.5, 80.0, 0.0, 0.25, 7.5, 0.0]
+    with pytest.raises(DataError, match="non-numeric employment degree '1.234,5'"):
+        grad_into(pa.array(["12,5", "1.234,5"]), np.zeros(2, np.float32), "grad_2022_01", P, 0)
+    with pytest.raises(DataError, match="negative employment degree -2.5"):
+        grad_into(pa.array(["1", "-2,5"]), np.zeros(2, np.float32), "grad_2022_01", P, 0)

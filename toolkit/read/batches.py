@@ -46,6 +46,9 @@ def header_of(p: Path) -> list[str]:
 # three threads: 12.9 s)
 CSV_RANGE = 64 << 20
 CSV_THREADS = 2
+# pyarrow's block: one stream parses several blocks ahead, each as wide as the file (1,928 columns of
+# a national-shaped extract): as one stream, 64 MB blocks peaked at 2.6 GB, 16 MB at 0.8 GB, same CPU
+CSV_BLOCK = 16 << 20
 # encodings in which a line break is the byte 0x0A and nothing else contains it: they can be cut at line breaks
 LINE_CUT_ENCODINGS = {"utf-8", "utf8", "latin-1", "latin1", "iso-8859-1", "iso8859-1", "cp1252", "windows-1252", "ascii"}
 
@@ -76,9 +79,7 @@ def _csv_batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_
     enc, sep, _ = csv_dialect(p)
     enc = "utf-8" if enc == "utf-8-sig" else enc
     header = header_of(p)
-    # 16 MB blocks: the reader parses several blocks ahead, each as wide as the file (1,928 columns of
-    # a national-shaped extract): 64 MB blocks peaked at 2.6 GB, 16 MB at 0.8 GB, for the same CPU
-    block = 16 << 20
+    block = CSV_BLOCK
     parse = pcsv.ParseOptions(delimiter=sep)
     convert = pcsv.ConvertOptions(include_columns=cols, column_types=types, strings_can_be_null=True)
     ranges = line_ranges(p, CSV_RANGE) if enc.lower() in LINE_CUT_ENCODINGS else []
