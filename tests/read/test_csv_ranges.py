@@ -77,3 +77,14 @@ def test_a_bad_value_in_a_later_range_names_its_row_and_column(tmp_path: Path, m
         read_dream(p, Columns(), WINDOW)
     assert str(ranged.value) == str(whole.value)
     assert "'x'" in str(ranged.value) and ranged.value.column == "y_2041"
+
+
+def test_a_utf8_file_with_a_byte_order_mark_reads_alike_in_ranges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    df = frame([person(f"P{i}", all_months(730 if i % 2 else 651)) for i in range(30)])
+    p = tmp_path / "bom.csv"
+    p.write_bytes(df.to_csv(sep=";", index=False).encode("utf-8-sig"))  # the BOM sits in the header line
+    one = read_dream(p, Columns(), WINDOW)
+    monkeypatch.setattr(batches, "CSV_RANGE", 100)
+    many = read_dream(p, Columns(), WINDOW)
+    assert many.ids.tolist() == [f"P{i}" for i in range(30)]  # the first column's name is found: no BOM in it
+    same(many, one)
