@@ -79,19 +79,18 @@ def _csv_batches(p: Path, cols: list[str], types: dict[str, pa.DataType], chunk_
     enc, sep, _ = csv_dialect(p)
     enc = "utf-8" if enc == "utf-8-sig" else enc
     header = header_of(p)
-    block = CSV_BLOCK
     parse = pcsv.ParseOptions(delimiter=sep)
     convert = pcsv.ConvertOptions(include_columns=cols, column_types=types, strings_can_be_null=True)
     ranges = line_ranges(p, CSV_RANGE) if enc.lower() in LINE_CUT_ENCODINGS else []
     try:
         if len(ranges) < 2:
-            yield from pcsv.open_csv(p, read_options=pcsv.ReadOptions(encoding=enc, block_size=block),
+            yield from pcsv.open_csv(p, read_options=pcsv.ReadOptions(encoding=enc, block_size=CSV_BLOCK),
                                      parse_options=parse, convert_options=convert)
             return
         source = pa.OSFile(str(p))  # each range a stream of its own over the one file (positional reads)
 
         def read(section: tuple[int, int]) -> list[pa.RecordBatch]:
-            options = pcsv.ReadOptions(encoding=enc, block_size=block, column_names=header)  # no header line in a range
+            options = pcsv.ReadOptions(encoding=enc, block_size=CSV_BLOCK, column_names=header)  # no header line in a range
             return list(pcsv.open_csv(source.get_stream(*section), read_options=options, parse_options=parse,
                                       convert_options=convert))
 

@@ -17,15 +17,15 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator, Literal, Sequence
+from typing import Any, Callable, ContextManager, Iterator, Literal, Sequence, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from toolkit.config.definitions import Columns, Defs
-from toolkit.core.parallel import ordered_map
 from toolkit.core.calendar import month_index
 from toolkit.core.errors import DataError
+from toolkit.core.parallel import ordered_map
 from toolkit.read.batches import expected_rows, header_of
 from toolkit.read.dream import CHUNK_ROWS, SENIORITY_WEEKS, Register, code_counts, raw_batches, read_dream, to_register
 from toolkit.read.dream_values import MAX_CODE
@@ -129,6 +129,7 @@ def _status_slice(st: Status, reg: Register) -> Status:
 
 
 Kind = Literal["cubb", "goals", "persons", "features"]
+T = TypeVar("T")
 # a progress display for one pass: (file name, persons expected or None) → a context giving done(persons)
 PassBar = Callable[[str, "int | None"], ContextManager[Callable[[int], None]]]
 Want = tuple[tuple[str, str], Kind, "int | None"]  # (definitions key, analysis, quarter)
@@ -158,23 +159,20 @@ class Batch:
             self._status[full] = monthly_status(self.reg, defs.codes, defs.spec.employment)
         return _status_slice(self._status[full], self.register(defs))
 
-    def cohort(self, defs: Defs) -> GoalCohort:
-        key = ("cohort", *_key(defs))
+    def _once(self, what: str, defs: Defs, make: Callable[[], T]) -> T:
+        key = (what, *_key(defs))
         if key not in self._cohorts:
-            self._cohorts[key] = select_cohort(self.register(defs), defs)
+            self._cohorts[key] = make()
         return self._cohorts[key]  # type: ignore[no-any-return]
+
+    def cohort(self, defs: Defs) -> GoalCohort:
+        return self._once("cohort", defs, lambda: select_cohort(self.register(defs), defs))
 
     def member_weeks(self, defs: Defs) -> MemberWeeks:
-        key = ("weeks", *_key(defs))
-        if key not in self._cohorts:
-            self._cohorts[key] = MemberWeeks(self.register(defs), defs, self.cohort(defs))
-        return self._cohorts[key]  # type: ignore[no-any-return]
+        return self._once("weeks", defs, lambda: MemberWeeks(self.register(defs), defs, self.cohort(defs)))
 
     def target_group(self, defs: Defs) -> Cohort:
-        key = ("target_group", *_key(defs))
-        if key not in self._cohorts:
-            self._cohorts[key] = select_target_group(self.register(defs), defs)
-        return self._cohorts[key]  # type: ignore[no-any-return]
+        return self._once("target_group", defs, lambda: select_target_group(self.register(defs), defs))
 
     def result(self, want: Want) -> Any:
         """The per-batch (map) part of one analysis: small, per person or per municipality."""

@@ -50,10 +50,8 @@ def offers(reg: Register, defs: Defs, first: int, last: int, rows: np.ndarray | 
     ws = np.flatnonzero((reg.week_month >= first) & (reg.week_month <= last))
     if len(ws) == 0:
         return out
-    with_prev = np.concatenate([[ws[0] - 1], ws]) if ws[0] > 0 else ws
-    weeks = week_rows(reg, with_prev, rows)
-    prev = np.take(alut, weeks[0]) if ws[0] > 0 else np.zeros(n, np.uint8)
-    for week in weeks[1:] if ws[0] > 0 else weeks:
+    prev = np.take(alut, week_rows(reg, ws[:1] - 1, rows)[0]) if ws[0] > 0 else np.zeros(n, np.uint8)
+    for week in week_rows(reg, ws, rows):
         a = np.take(alut, week)
         start = (a > 0) & (a != prev)
         for t in range(1, T + 1):

@@ -141,6 +141,7 @@ def goal_sums(reg: Register, st: Status, gc: GoalCohort, defs: Defs) -> list[Goa
     K, Q = len(kom), len(gc.quarters)
     goals = defs.spec.goals
     masks = [group_mask(codes, goal.groups, f"goals.{goal.key}.groups") for goal in goals]
+    on_codes = [m[glut] & ok_code for m in masks]  # per code: a week on the goal's benefits, not excluded
     sums = np.zeros((len(goals), 3, K, Q))  # goal × (num, den, per) × kommune × quarter
     for qi, q in enumerate(gc.quarters):
         weekly: tuple[np.ndarray, np.ndarray] | None = None
@@ -156,7 +157,7 @@ def goal_sums(reg: Register, st: Status, gc: GoalCohort, defs: Defs) -> list[Goa
                     c = week_rows(reg, np.flatnonzero(reg.week_month // 3 == q), idx)
                     weekly = c, np.take(ok_code, c)
                 c, okw = weekly
-                on = np.take(masks[k][glut] & ok_code, c)
+                on = np.take(on_codes[k], c)
                 if goal.kind == "self_support":
                     n_num, n_den = (okw & ~on).sum(axis=0), okw.sum(axis=0)
                 else:  # activation degree: activated share of the weeks on the listed benefits
