@@ -1,5 +1,6 @@
-"""A DREAM extract read in batches of rows, only the needed columns: CSV and Parquet through
-pyarrow's streaming readers, .sas7bdat/.xpt through pyreadstat's chunked reader."""
+"""A DREAM extract read in batches of rows, only the needed columns: CSV through pyarrow's
+streaming reader, Parquet through polars' reader (pyarrow's where polars cannot), .sas7bdat/.xpt
+through pyreadstat's chunked reader."""
 
 from __future__ import annotations
 
@@ -124,6 +125,11 @@ def _arrow_error(e: Exception, p: Path, header: list[str], enc: str, sep: str) -
 
 
 def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    """The columns in batches of rows, decoded by polars (one query per batch: it reads only the
+    pages the rows lie in), else by pyarrow. At 1 M persons of the national-shaped extract, CUBB's
+    279 columns took 1.2 s wall / 1.3 CPU s through polars against 2.5 s / 3.1 through pyarrow's
+    `iter_batches`, in bounded memory either way (polars' own streaming `collect_batches` runs ahead
+    of a slower reader and held the whole file's columns: 0.8 GB against 0.3)."""
     import pyarrow.parquet as pq
 
     try:
@@ -132,10 +138,42 @@ def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.R
         pf = pq.ParquetFile(p, pre_buffer=False, buffer_size=1 << 20)
     except Exception as e:
         raise InputError(f"cannot read as Parquet: {e}", p) from None
+    start = 0
+    for batch in _polars_batches(p, cols, chunk_rows, pf.metadata.num_rows):
+        if batch is None:  # polars cannot read this file: pyarrow reads it from the next row on (or says why not)
+            break
+        start += batch.num_rows
+        yield batch
+    else:
+        return
     try:
-        yield from pf.iter_batches(batch_size=chunk_rows, columns=cols)
+        skip = start
+        for batch in pf.iter_batches(batch_size=chunk_rows, columns=cols):
+            if skip >= batch.num_rows:
+                skip -= batch.num_rows
+                continue
+            yield batch.slice(skip)
+            skip = 0
     except (OSError, pa.ArrowException) as e:  # a damaged data page
         raise InputError(f"cannot read as Parquet (damaged file): {e}", p) from None
+
+
+def _polars_batches(p: Path, cols: list[str], chunk_rows: int, rows: int) -> Iterator[pa.RecordBatch | None]:
+    """Rows start…start+chunk_rows of the columns per polars query, as pyarrow batches; None (then
+    nothing more) where polars is missing or fails, for pyarrow to read on or name the damage."""
+    try:
+        import polars as pl
+    except ImportError:
+        yield None
+        return
+    lf = pl.scan_parquet(p).select(cols)
+    for start in range(0, rows, chunk_rows):
+        try:
+            table = lf.slice(start, chunk_rows).collect().to_arrow()
+        except Exception:  # polars' errors are not all PolarsError (a panic in its reader, an OSError)
+            yield None
+            return
+        yield from table.to_batches()
 
 
 def _stat_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:

@@ -1,0 +1,84 @@
+"""Parquet extracts are decoded by polars, one query per batch of rows, and by pyarrow where polars
+cannot: either way every row comes once, in file order, with the values pyarrow's own reader gives
+(row groups and batches cut at different rows, nulls, text ids, int16 codes, float degrees)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from toolkit.core.errors import InputError
+from toolkit.read.batches import batches
+
+
+def extract(tmp_path: Path, rows: int = 1_037, row_group: int = 300) -> Path:
+    rng = np.random.default_rng(7)
+    codes = rng.integers(1, 999, rows).astype(np.int16)
+    table = pa.table({
+        "pnr": pa.array([f"{i:010d}" for i in range(rows)]),
+        "y_2001": pa.array(codes, mask=rng.random(rows) < 0.4),
+        "grad_2020_01": pa.array(rng.random(rows).astype(np.float32) * 100, mask=rng.random(rows) < 0.2),
+        "nykom2020": pa.array(rng.integers(101, 860, rows).astype(np.int16)),
+        "unused": pa.array(np.arange(rows)),
+    })
+    p = tmp_path / "dream.parquet"
+    pq.write_table(table, p, row_group_size=row_group)
+    return p
+
+
+COLS = ["pnr", "y_2001", "grad_2020_01", "nykom2020"]
+
+
+def joined(p: Path, size: int) -> tuple[pa.Table, list[int]]:
+    parts = list(batches(p, COLS, {}, size))
+    return pa.concat_tables([t.cast(parts[0].schema) for t in parts]), [t.num_rows for t in parts]
+
+
+@pytest.mark.parametrize("size", [1, 128, 300, 1_000, 5_000])
+def test_batches_are_the_file_in_order(tmp_path: Path, size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = extract(tmp_path)
+    real, calls = pl.LazyFrame.collect, []
+    monkeypatch.setattr(pl.LazyFrame, "collect", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    got, sizes = joined(p, size)
+    assert len(calls) == -(-1_037 // size)  # polars read every batch (pyarrow was not needed)
+    want = pq.read_table(p, columns=COLS)
+    assert sizes == [size] * (1_037 // size) + ([1_037 % size] if 1_037 % size else [])
+    assert got.column_names == COLS
+    for c in COLS:  # values and nulls as pyarrow reads them (text may come as large_string)
+        assert got.column(c).to_pylist() == want.column(c).to_pylist(), c
+
+
+def test_polars_failing_midway_hands_over_to_pyarrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = extract(tmp_path)
+    real, calls = pl.LazyFrame.collect, []
+
+    def collect(self: pl.LazyFrame, *args: object, **kw: object) -> pl.DataFrame:
+        calls.append(1)
+        if len(calls) == 3:
+            raise pl.exceptions.ComputeError("simulated: a page polars cannot decode")
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(pl.LazyFrame, "collect", collect)
+    got, sizes = joined(p, 128)
+    assert len(calls) == 3  # polars read two batches, pyarrow the rest
+    assert sizes == [128] * 8 + [13]
+    want = pq.read_table(p, columns=COLS)
+    for c in COLS:
+        assert got.column(c).to_pylist() == want.column(c).to_pylist(), c
+
+
+def test_a_damaged_file_is_named_after_both_readers_fail(tmp_path: Path) -> None:
+    p = extract(tmp_path, rows=5_000, row_group=5_000)
+    chunk = pq.ParquetFile(p).metadata.row_group(0).column(1)  # y_2001's pages
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    raw = bytearray(p.read_bytes())
+    raw[start:start + chunk.total_compressed_size] = b"\xff" * chunk.total_compressed_size  # footer intact
+    p.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match="damaged file") as e:
+        list(batches(p, COLS, {}, 1_000))
+    assert str(p) in str(e.value) or p.name in str(e.value)
