@@ -13,6 +13,7 @@ from toolkit.pipeline.inputs import Input
 from toolkit.pipeline.run import Part, Run, mark_register, policy_parameters, unique
 from toolkit.publish.disclosure import Policy, suppress
 from toolkit.read.dream import unknown_codes
+from toolkit.register.cubb import members
 from toolkit.register.extract import SharedExtract
 from toolkit.register.outcomes import Which, asks_for, tables_of
 
@@ -53,9 +54,8 @@ def empty_selections(defs: Defs, groups: Sequence[tuple[str, str, Any]]) -> tupl
 
 
 def _members(extract: SharedExtract, defs: Defs) -> np.ndarray:
-    """The municipality of each CUBB target-group member (target 1's persons, else target 2's)."""
-    c = extract.cubb(defs)
-    return c.t1.municipality if c.t1 is not None else c.t2.municipality if c.t2 is not None else np.zeros(0)
+    """The municipality codes with CUBB target-group members (target 1's persons, else target 2's)."""
+    return members(extract.cubb(defs))
 
 
 def _cohort(extract: SharedExtract, defs: Defs) -> np.ndarray:

@@ -3,7 +3,7 @@ cross-section at the reference month, as pooled and per-municipality tables with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -16,6 +16,7 @@ from toolkit.core.fmt import p_text
 from toolkit.core.stats import pearson_chi2
 from toolkit.core.table import Cell, Figure, Relation, Role, Table, body_then, cite
 from toolkit.read.dream import Register
+from toolkit.register.combine import add_by_key
 from toolkit.register.status import Status, group_mask, monthly_status
 from toolkit.register.tables import (
     in_column,
@@ -144,53 +145,51 @@ def target2_persons(reg: Register, st: Status, coh: Cohort, defs: Defs) -> Targe
     return Target2(emp & ~ben, emp & ben, coh.municipality[idx], r)
 
 
-def _share_rows(flags: list[tuple[str, np.ndarray]], groups: list[np.ndarray]) -> tuple[list[list[Cell]], list[list[int]]]:
-    """Rows of percent cells (one per flag) plus an N row, columns = person masks."""
+def _share_rows(tc: TargetCounts, groups: list[np.ndarray]) -> tuple[list[list[Cell]], list[list[int]], list[int]]:
+    """Rows of percent cells (job, wage hours only, either) plus an N row, columns = masks over the
+    municipality codes; with the counts and the bases."""
+    ns = [int(tc.counts[g, 0].sum()) for g in groups]
     cells, counts = [], []
-    for _, f in flags:
-        ks = [int((f & g).sum()) for g in groups]
+    for f in range(1, 1 + FLAGS):
+        ks = [int(tc.counts[g, f].sum()) for g in groups]
         counts.append(ks)
-        cells.append([pct(k, int(g.sum())) for k, g in zip(ks, groups)])
-    cells.append([base(int(g.sum())) for g in groups])
-    return cells, counts
+        cells.append([pct(k, n) for k, n in zip(ks, ns)])
+    cells.append([base(n) for n in ns])
+    return cells, counts, ns
 
 
-def chi2_p(counts: list[int], masks: list[np.ndarray]) -> float:
-    """p of Pearson's chi-square: the share with a trait (counts) differs between the person masks."""
-    return pearson_chi2(np.array([[k, int(m.sum()) - k] for k, m in zip(counts, masks)])).p
+def chi2_p(counts: Sequence[int], bases: Sequence[int]) -> float:
+    """p of Pearson's chi-square: the share with a trait (counts of bases) differs between the columns."""
+    return pearson_chi2(np.array([[k, n - k] for k, n in zip(counts, bases)])).p
 
 
-def target_tables(job: np.ndarray, wage: np.ndarray, muni: np.ndarray, defs: Defs, ids: tuple[str, str],
-                  titles: tuple[str, str], when: str, rules: Sequence[str] = ()) -> list[Table]:
+def target_tables(tc: TargetCounts, defs: Defs, ids: tuple[str, str], titles: tuple[str, str], when: str,
+                  rules: Sequence[str] = ()) -> list[Table]:
     """Job / wage hours / total: pooled vs rest (with chi-square) and one column per municipality.
 
     Each person is counted once: a person with both an ordinary job and wage hours counts under
     the job row; Total is the share with either. `rules`: notes stating how the target is counted.
     """
-    wage_only = wage & ~job
-    either = job | wage
-    flags = [(JOB, job), (WAGE, wage_only), (TOTAL, either)]
+    flags = [JOB, WAGE, TOTAL]
     rows = [JOB, WAGE, TOTAL, "Antal personer"]
     cols = programme_columns(defs)
-    masks = [in_column(muni, c, defs) for _, c in cols]
-    cells, counts = _share_rows(flags, masks)
-    ps = [chi2_p(ks, masks) for ks in counts]
+    masks = [in_column(tc.municipality, c, defs) for _, c in cols]
+    cells, counts, ns = _share_rows(tc, masks)
+    ps = [chi2_p(ks, ns) for ks in counts]
     mu = defs.spec.municipalities
     assert mu is not None
     note_p = "Anm.: Chi²-test af forskellen mellem {} og {}: ".format(mu.rest_label.lower(), mu.programme_label) + "; ".join(
-        f"{lab.lower()} {p_text(p)}" for (lab, _), p in zip(flags, ps)) + "."
+        f"{lab.lower()} {p_text(p)}" for lab, p in zip(flags, ps)) + "."
     overlap = "Anm.: Hver person tælles én gang; personer med både ordinært job og ordinære løntimer tælles under ordinært job."
     # Total sums job and wage hours (each person counted once); N is the base of the shares
     keys = {"row_keys": ["job", "wage", "total", "n"], "row_roles": [Role.BODY, Role.BODY, Role.TOTAL, Role.BASE]}
     t1 = register_table(defs, ids[0], titles[0], rows, [c[0] for c in cols], cells, notes=[overlap, *rules, note_p], stub_header=when, **keys)
     mcols = municipality_labels(defs)
-    mmasks = [muni == code for _, code in mcols]
-    mcells, mcounts = _share_rows(flags, mmasks)
-    rest = masks[0]
+    mmasks = [tc.municipality == code for _, code in mcols]
+    mcells, mcounts, mns = _share_rows(tc, mmasks)
     notes = [overlap, *rules]
-    for (lab, f), ks in zip(flags, mcounts):
-        k_rest = int((f & rest).sum())
-        parts = [f"{name} {p_text(chi2_p([k, k_rest], [m, rest]))}" for (name, _), k, m in zip(mcols, ks, mmasks)]
+    for lab, ks, k_rest in zip(flags, mcounts, (c[0] for c in counts)):  # each municipality against the rest (column 0)
+        parts = [f"{name} {p_text(chi2_p([k, k_rest], [n, ns[0]]))}" for (name, _), k, n in zip(mcols, ks, mns)]
         notes.append(f"Anm.: Chi²-test af forskellen til {mu.rest_label.lower()}, {lab.lower()}: " + "; ".join(parts) + ".")
     t2 = register_table(defs, ids[1], titles[1], rows, [c[0] for c in mcols], mcells, notes=notes, stub_header=when, **keys)
     # the seed's Figur 3.1.1 / 3.2.1: job and wage hours stacked per municipality (not Total, not N)
@@ -261,6 +260,74 @@ class CubbPersons:
     t2: Target2 | None
 
 
+FLAGS = 3  # job, wage hours only, either: the columns after persons in TargetCounts.counts
+
+
+@dataclass
+class TargetCounts:
+    """One target's persons per municipality code and how many of them have each flag – all its
+    tables count – so that batches of persons add up (`add_counts`) and nothing per person is kept.
+
+    `counts[i]`: persons, job, wage hours only, either, then (target 1) each exit category reached,
+    of the persons in municipality `municipality[i]` (sorted codes, only those with persons).
+    """
+
+    municipality: np.ndarray
+    counts: np.ndarray
+    labels: list[str]  # target 1's exit categories (columns 4…), else empty
+    exit_after: str = ""
+    month: int = 0  # target 2's reference month
+
+
+@dataclass
+class CubbCounts:
+    """Target 1 and target 2 counted per municipality (None when not asked) and the window."""
+
+    window: tuple[int, int]
+    t1: TargetCounts | None
+    t2: TargetCounts | None
+
+
+def _counted(muni: np.ndarray, job: np.ndarray, wage: np.ndarray, extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, counts per code) of persons: persons, job, wage hours only, either, then extra's columns."""
+    flags = [np.ones(len(muni), bool), job, wage & ~job, job | wage]
+    table = np.column_stack(flags + ([extra] if extra is not None else [])).astype(np.int64)
+    codes, at = np.unique(muni, return_inverse=True)
+    out = np.zeros((len(codes), table.shape[1]), np.int64)
+    np.add.at(out, at, table)
+    return codes, out
+
+
+def cubb_counts(cp: CubbPersons) -> CubbCounts:
+    """The per-person targets (`cubb_persons`) counted per municipality."""
+    t1 = t2 = None
+    if cp.t1 is not None:
+        t1 = TargetCounts(*_counted(cp.t1.municipality, cp.t1.job, cp.t1.wage, cp.t1.reached), cp.t1.labels, cp.t1.exit_after)
+    if cp.t2 is not None:
+        t2 = TargetCounts(*_counted(cp.t2.municipality, cp.t2.job, cp.t2.wage), [], month=cp.t2.month)
+    return CubbCounts(cp.window, t1, t2)
+
+
+def add_counts(parts: Sequence[CubbCounts]) -> CubbCounts:
+    """Batches' counts added per municipality (whole numbers: exact in any order)."""
+    first = parts[0]
+
+    def added(ts: list[TargetCounts | None]) -> TargetCounts | None:
+        t = ts[0]
+        if t is None:
+            return None
+        codes, counts = add_by_key([x.municipality for x in ts if x is not None], [x.counts for x in ts if x is not None])
+        return replace(t, municipality=codes, counts=counts)
+
+    return CubbCounts(first.window, added([p.t1 for p in parts]), added([p.t2 for p in parts]))
+
+
+def members(cc: CubbCounts) -> np.ndarray:
+    """The municipality codes with target-group members (target 1's, else target 2's)."""
+    t = cc.t1 if cc.t1 is not None else cc.t2
+    return t.municipality[t.counts[:, 0] > 0] if t is not None else np.zeros(0, np.int32)
+
+
 def cubb_persons(reg: Register, defs: Defs, st: Status | None = None, coh: Cohort | None = None) -> CubbPersons:
     """The per-person part of the CUBB tables for the register's persons (a batch or all of them)."""
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
@@ -273,11 +340,11 @@ def cubb_persons(reg: Register, defs: Defs, st: Status | None = None, coh: Cohor
 
 def cubb_tables(reg: Register, defs: Defs, st: Status | None = None, coh: Cohort | None = None) -> list[Table]:
     """Every CUBB table the definitions ask for: target 1 (3.1.1-3.1.3) and target 2 (3.2.1-3.2.2)."""
-    return cubb_tables_of(cubb_persons(reg, defs, st, coh), defs)
+    return cubb_tables_of(cubb_counts(cubb_persons(reg, defs, st, coh)), defs)
 
 
-def cubb_tables_of(cp: CubbPersons, defs: Defs) -> list[Table]:
-    """The CUBB tables from the per-person results of all persons (`cubb_persons`, joined over batches)."""
+def cubb_tables_of(cp: CubbCounts, defs: Defs) -> list[Table]:
+    """The CUBB tables from the targets counted per municipality over all persons (`cubb_counts`, added over batches)."""
     mu = defs.spec.municipalities
     assert mu is not None
     win = f"{month_text(cp.window[0])} – {month_text(cp.window[1])}"
@@ -285,7 +352,7 @@ def cubb_tables_of(cp: CubbPersons, defs: Defs) -> list[Table]:
     if cp.t1 is not None:
         t1 = cp.t1
         out += target_tables(
-            t1.job, t1.wage, t1.municipality, defs, ("maal1_samlet", "maal1_kommuner"),
+            t1, defs, ("maal1_samlet", "maal1_kommuner"),
             (f"Andel af målgruppen der har opnået ordinær beskæftigelse (ordinært job eller ordinære løntimer) på et tidspunkt i analyseperioden, {mu.rest_label.lower()} og {mu.programme_label} (i pct.)",
              f"Andel af målgruppen der har opnået ordinær beskæftigelse (ordinært job eller ordinære løntimer) i løbet af analyseperioden i {mu.programme_label} (i pct.)"),
             win, target1_notes(defs))
@@ -294,14 +361,14 @@ def cubb_tables_of(cp: CubbPersons, defs: Defs) -> list[Table]:
         t2 = cp.t2
         when = month_text(t2.month)
         out += target_tables(
-            t2.job, t2.wage, t2.municipality, defs, ("maal2_samlet", "maal2_kommuner"),
+            t2, defs, ("maal2_samlet", "maal2_kommuner"),
             (f"Andel af målgruppen der er i ordinær beskæftigelse ved udgangen af analyseperioden, {when} (ordinært job eller ordinære løntimer), {mu.rest_label.lower()} og {mu.programme_label} (i pct.)",
              f"Andel af målgruppen der er i ordinær beskæftigelse ved udgangen af analyseperioden, {when} (ordinært job eller ordinære løntimer), i {mu.programme_label} (i pct.)"),
             when, target2_notes(defs, when))
     return out
 
 
-def exit_table(t1: Target1, defs: Defs, jobs_table: Table) -> Table:
+def exit_table(t1: TargetCounts, defs: Defs, jobs_table: Table) -> Table:
     """Tabel 3.1.3: the other exits for the rest of the country and the programme.
 
     each_spell: a person counts once in every category reached, so the shares may sum to more
@@ -316,9 +383,11 @@ def exit_table(t1: Target1, defs: Defs, jobs_table: Table) -> Table:
     masks = [in_column(t1.municipality, c, defs) for _, c in cols]
     shown = [k for k, ex in enumerate(spec.exits) if ex.show]
     rows = [spec.exits[k].label for k in shown] + ["Antal personer"]
-    counts = [[int((t1.reached[:, k] & m).sum()) for m in masks] for k in range(len(spec.exits))]
-    cells = [[pct(counts[k][j], int(m.sum())) for j, m in enumerate(masks)] for k in shown]
-    cells.append([base(int(m.sum())) for m in masks])
+    reached = 1 + FLAGS  # the first exit category's column
+    counts = [[int(t1.counts[m, reached + k].sum()) for m in masks] for k in range(len(spec.exits))]
+    ns = [int(t1.counts[m, 0].sum()) for m in masks]
+    cells = [[pct(counts[k][j], ns[j]) for j in range(len(masks))] for k in shown]
+    cells.append([base(n) for n in ns])
     between = f"{mu.rest_label.lower()} mod {mu.programme_label}"
     hidden = [spec.exits[k].label.lower() for k in range(len(spec.exits)) if not spec.exits[k].show]
     tg = defs.spec.target_group
@@ -327,7 +396,7 @@ def exit_table(t1: Target1, defs: Defs, jobs_table: Table) -> Table:
     end = (f"Anm.: {censored}: stadig i målgruppen, da opfølgningen sluttede (i periodens sidste måned eller i måneden før "
            f"personen fylder {tg.age[1] + 1} år).")
     if t1.exit_after == "each_spell":
-        tests = "; ".join(f"{lower_first(spec.exits[k].label)} {p_text(chi2_p(counts[k], masks))}" for k in shown)
+        tests = "; ".join(f"{lower_first(spec.exits[k].label)} {p_text(chi2_p(counts[k], ns))}" for k in shown)
         notes = ["Anm.: Afgang måles i den første måned efter hvert ledighedsforløb i målgruppen (et forløb slutter med den sidste "
                  "måned før en måned uden ydelse i målgruppen). Hver person tælles én gang pr. afgangstype, men kan have flere "
                  "afgangstyper; andelene kan derfor summere til mere end 100.", end,

@@ -32,7 +32,7 @@ from toolkit.read.dream_values import MAX_CODE
 from toolkit.read.dream_columns import Plan, Request, parse_grad_columns, plan_extract
 from toolkit.read.tabular import _existing
 from toolkit.register.combine import concat
-from toolkit.register.cubb import CubbPersons, cubb_persons
+from toolkit.register.cubb import CubbCounts, add_counts, cubb_counts, cubb_persons
 from toolkit.register.features import CohortPersons, MemberWeeks, cohort_persons, member_features
 from toolkit.register.goals import GoalCohort, GoalSums, add_sums, goal_sums, select_cohort
 from toolkit.register.status import Status, monthly_status
@@ -180,7 +180,7 @@ class Batch:
         defs = self.shared.defs[key]
         reg = self.register(defs)
         if kind == "cubb":
-            return cubb_persons(reg, defs, self.status(defs), self.target_group(defs))
+            return cubb_counts(cubb_persons(reg, defs, self.status(defs), self.target_group(defs)))
         gc = self.cohort(defs)
         if kind == "goals":
             return gc, goal_sums(reg, self.status(defs), gc, defs)
@@ -191,6 +191,8 @@ class Batch:
 
 def combine(kind: Kind, parts: list[Any]) -> Any:
     """The batches' results of one analysis joined (per person, in batch order) or added (sums)."""
+    if kind == "cubb":
+        return add_counts(parts)
     if kind == "goals":
         return concat([gc for gc, _ in parts]), add_sums([s for _, s in parts])
     return concat(parts)
@@ -238,8 +240,8 @@ class SharedExtract:
             self._run()
         return self._results[want]
 
-    def cubb(self, defs: Defs) -> CubbPersons:
-        """Target 1 and target 2 per target-group member (`cubb_persons` of all persons)."""
+    def cubb(self, defs: Defs) -> CubbCounts:
+        """Target 1 and target 2 counted per municipality (`cubb_counts` of all persons)."""
         return self._get(defs, "cubb")  # type: ignore[no-any-return]
 
     def goals(self, defs: Defs) -> tuple[GoalCohort, list[GoalSums]]:
