@@ -192,7 +192,7 @@ def toolkit_target1(path: Path, spec: dict) -> dict:
 
     inputs = Inputs()
     defs = inputs.definitions(definitions_file("cubb"))
-    run = run_outcomes(inputs.extract(path, [defs]), [defs], tables="cubb", inputs=inputs.files)
+    run = run_outcomes(inputs.extract(path, [defs]), [defs], tables="cubb", inputs=inputs.later)
     t = next(t for p in run.parts for t in p.tables if t.key.endswith("maal1_samlet"))
     out = {}
     for j, col in enumerate(("rest", "prog")):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -21,8 +22,9 @@ from toolkit.core.errors import ConfigError, DataError
 from toolkit.core.resources import registers_file
 from toolkit.core.table import Table
 from toolkit.profile import ProfileSettings, profile_from_register, register_persons
+from toolkit.profile.register import profile_of
 from toolkit.register import goal_series, monthly_status, select_cohort
-from toolkit.register.extract import read_for
+from toolkit.register.extract import read_for, read_shared
 
 DEFS = """
 name: Test NY CHANCE
@@ -85,7 +87,8 @@ def test_person_frame_from_the_weekly_codes(extract: tuple[Path, Path]) -> None:
     defs = load_definitions(d)
     df, q, start, left_out = register_persons(read_for(p, defs), defs)
     assert q == parse_quarter("2021-1") and start == 2021 * 12 and left_out == 1
-    got = df.set_index("id")
+    ids = pd.read_parquet(p)["pnr"]  # the frame names each person by the extract's row
+    got = df.set_index(df["row"].map(ids))
     assert sorted(got.index) == ["a1", "a2", "a3", "a4", "a5", "a6"]
     assert got["gruppe"].to_dict() == {"a1": "Restgruppen", "a2": "Restgruppen", "a3": "Beskæftigelsesgruppen",
                                        "a4": "Beskæftigelsesgruppen", "a5": "Restgruppen", "a6": "Restgruppen"}
@@ -148,15 +151,19 @@ def test_quarter_outside_the_observed_ones(extract: tuple[Path, Path]) -> None:
         profile_from_register(read_for(p, defs), defs, parse_quarter("2021Q2"))
 
 
-def test_bad_match_code_names_the_person(tmp_path: Path, extract: tuple[Path, Path]) -> None:
+def test_bad_match_code_names_the_row(tmp_path: Path, extract: tuple[Path, Path]) -> None:
     p, d = extract
     df = pd.read_parquet(p)
     df.loc[df["pnr"] == "a2", "match"] = 7
     df.to_parquet(p, index=False)
+    row = int(np.flatnonzero(df["pnr"] == "a2")[0]) + 2  # as a spreadsheet shows it: the header is row 1
     defs = load_definitions(d)
     with pytest.raises(DataError) as e:
         profile_from_register(read_for(p, defs), defs)
-    assert str(e.value) == f"1 persons have match group 7 (first: person a2); expected 1, 2, 3, 4, 5, 25 or blank ({p}, column match)"
+    assert str(e.value) == f"1 persons have match group 7; expected 1, 2, 3, 4, 5, 25 or blank ({p}, row {row}, column match)"
+    with pytest.raises(DataError) as e:  # streamed in batches: the same row
+        profile_of(read_shared(p, [defs], 2).persons(defs), defs)
+    assert f"row {row}," in str(e.value)
 
 
 def test_parse_quarter() -> None:

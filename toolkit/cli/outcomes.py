@@ -39,7 +39,7 @@ def outcomes(
     defs = [inputs.definitions(f) for f in files]
     run = run_outcomes(inputs.extract(extract, defs, batch_size=batch, jobs=jobs, bar=pass_bar()), defs, unknown=unknown,  # type: ignore[arg-type]
                        policy=policy_option(threshold, zeros, complements),
-                       inputs=inputs.files)
+                       inputs=inputs.later)
     echo_warnings(run.warnings)
     write_outputs(run.published(by_part=True), out, inputs=run.inputs, tidy=tidy, parameters=run.parameters, policy=run.policy)
 

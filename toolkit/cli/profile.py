@@ -76,7 +76,7 @@ def profile(
         except ValueError as e:
             raise ConfigError(f"--quarter: {e}") from None
         defs = require_cohort(inputs.definitions(defs_file))  # before reading the extract
-        run = run_profile(inputs.extract(extract, [defs], batch_size=batch, jobs=jobs, bar=pass_bar()), defs, quarter=q, settings=settings, policy=policy, inputs=inputs.files)
+        run = run_profile(inputs.extract(extract, [defs], batch_size=batch, jobs=jobs, bar=pass_bar()), defs, quarter=q, settings=settings, policy=policy, inputs=inputs.later)
     else:
         assert persons is not None
         if quarter:

@@ -48,6 +48,13 @@ class Inputs:
     def files(self) -> list[Input]:
         return [self._done(k) for k in list(self._files)]
 
+    @property
+    def later(self) -> "Later":
+        """The inputs as a sequence read when first used – after the run's work – so that an
+        extract's hash (on its own thread) overlaps the pass instead of delaying it: pass this, not
+        `files`, as a run's `inputs` (arguments are evaluated before the run starts)."""
+        return Later(self)
+
     def of(self, *paths: str | Path | None) -> list[Input]:
         """The recorded inputs among these paths (each once, in the order given)."""
         keys = dict.fromkeys(Path(p).resolve() for p in paths if p is not None)
@@ -137,3 +144,16 @@ class Inputs:
         shared = read_shared(path, definitions, batch_size or CHUNK_ROWS, jobs=jobs or default_jobs(), bar=bar)
         self.record(path, background=True)
         return shared
+
+
+class Later(Sequence[Input]):
+    """`Inputs.files`, resolved on first use (waiting for any hash still running)."""
+
+    def __init__(self, inputs: Inputs) -> None:
+        self._inputs = inputs
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
+        return self._inputs.files[i]
+
+    def __len__(self) -> int:
+        return len(self._inputs.files)

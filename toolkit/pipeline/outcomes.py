@@ -59,8 +59,9 @@ def _members(extract: SharedExtract, defs: Defs) -> np.ndarray:
 
 
 def _cohort(extract: SharedExtract, defs: Defs) -> np.ndarray:
-    gc = extract.goals(defs)[0]
-    return gc.municipality[gc.member]
+    """The municipality codes with programme cohort members (counted in the goals' sums)."""
+    first = extract.goals(defs)[1][0]
+    return first.kommune[first.size > 0]
 
 
 def run_outcomes(

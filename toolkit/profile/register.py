@@ -19,6 +19,7 @@ from toolkit.profile.notes import persons_text
 from toolkit.profile.persons import MATCH_GROUPS, OFFER_PREFIX, REST
 from toolkit.profile.tables import ProfileSettings, profile_tables
 from toolkit.read.dream import Register
+from toolkit.read.tabular import data_row
 from toolkit.register import Status
 from toolkit.register.features import CohortPersons, cohort_persons
 from toolkit.register.goals import GoalCohort
@@ -35,8 +36,8 @@ def _check_codes(df: pd.DataFrame, column: str, allowed: Sequence[int], what: st
     bad = ~np.isin(v, [0, *allowed])
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise DataError(f"{int(bad.sum())} persons have {what} {v[k]} (first: person {df['id'].iloc[k]}); "
-                        f"expected {', '.join(map(str, allowed))} or blank", path, column=extract_column)
+        raise DataError(f"{int(bad.sum())} persons have {what} {v[k]}; expected {', '.join(map(str, allowed))} or blank", path,
+                        row=data_row(int(df["row"].iloc[k])), column=extract_column)
 
 
 def register_persons(reg: Register, defs: Defs, quarter: int | None = None, st: Status | None = None,
@@ -64,7 +65,7 @@ def checked_persons(cp: CohortPersons, defs: Defs) -> tuple[pd.DataFrame, int, i
     _check_codes(df, "herkomst", (1, 2, 3), "origin code", cols.origin, cp.path)
     _check_codes(df, "match", MATCH_GROUPS, "match group", cols.match, cp.path)
     activated = (df["aktivering"].astype(str) != "") & (df["gruppe"] == REST)
-    df["status"] = np.where(activated, df["aktivering"], df["status"])
+    df["status"] = np.where(activated, df["aktivering"].astype(object), df["status"].astype(object))
     return df, cp.quarter, cp.start, int(cp.left_out.sum())
 
 

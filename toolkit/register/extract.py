@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator, Literal, Sequence, TypeVar
 
 import numpy as np
-import pandas as pd
 
 from toolkit.config.definitions import Columns, Defs
 from toolkit.core.calendar import month_index
@@ -33,8 +32,8 @@ from toolkit.read.dream_columns import Plan, Request, parse_grad_columns, plan_e
 from toolkit.read.tabular import _existing
 from toolkit.register.combine import concat
 from toolkit.register.cubb import CubbCounts, add_counts, cubb_counts, cubb_persons
-from toolkit.register.features import CohortPersons, MemberWeeks, cohort_persons, member_features
-from toolkit.register.goals import GoalCohort, GoalSums, add_sums, goal_sums, select_cohort
+from toolkit.register.features import CohortPersons, FeatureSums, MemberWeeks, add_features, cohort_persons, feature_sums, member_features
+from toolkit.register.goals import GoalCohort, GoalSums, Quarters, add_sums, goal_sums, select_cohort
 from toolkit.register.status import Status, monthly_status
 from toolkit.register.target_group import Cohort, select_target_group
 
@@ -113,7 +112,7 @@ def view(shared: Register, plan: Plan) -> Register:
         codes=shared.codes[:, a:b], grad=shared.grad[:, m:m + len(plan.grad)], persons=shared.persons,
         municipality=shared.municipality, municipality_years=shared.municipality_years, visitation=vis,
         visitation_quarters=quarters, code_counts=counts.sum(axis=0) if counts is not None else None,
-        path=shared.path, week_counts=counts)
+        path=shared.path, week_counts=counts, row0=shared.row0)
 
 
 def _key(defs: Defs) -> tuple[str, str]:
@@ -186,15 +185,17 @@ class Batch:
             return gc, goal_sums(reg, self.status(defs), gc, defs)
         if kind == "persons":
             return cohort_persons(reg, defs, quarter, self.status(defs), gc, self.member_weeks(defs))
-        return member_features(reg, defs, gc, quarter, self.member_weeks(defs))
+        return feature_sums(member_features(reg, defs, gc, quarter, self.member_weeks(defs)))
 
 
 def combine(kind: Kind, parts: list[Any]) -> Any:
     """The batches' results of one analysis joined (per person, in batch order) or added (sums)."""
     if kind == "cubb":
         return add_counts(parts)
+    if kind == "features":
+        return add_features(parts)
     if kind == "goals":
-        return concat([gc for gc, _ in parts]), add_sums([s for _, s in parts])
+        return parts[0][0].when(), add_sums([s for _, s in parts])  # the cohort's persons are counted in the sums
     return concat(parts)
 
 
@@ -244,16 +245,16 @@ class SharedExtract:
         """Target 1 and target 2 counted per municipality (`cubb_counts` of all persons)."""
         return self._get(defs, "cubb")  # type: ignore[no-any-return]
 
-    def goals(self, defs: Defs) -> tuple[GoalCohort, list[GoalSums]]:
-        """The programme's cohort and each goal's sums per municipality and quarter."""
+    def goals(self, defs: Defs) -> tuple[Quarters, list[GoalSums]]:
+        """The programme's quarters and each goal's sums per municipality and quarter (the cohort's persons counted in them)."""
         return self._get(defs, "goals")  # type: ignore[no-any-return]
 
     def persons(self, defs: Defs, quarter: int | None = None) -> CohortPersons:
         """The profile's cohort persons at the quarter (default: the last observed)."""
         return self._get(defs, "persons", quarter)  # type: ignore[no-any-return]
 
-    def features(self, defs: Defs, quarter: int | None = None) -> pd.DataFrame:
-        """The model's per-person features of the cohort (`member_features` of all persons)."""
+    def features(self, defs: Defs, quarter: int | None = None) -> FeatureSums:
+        """The model's features of the cohort summed per municipality (`feature_sums` of all persons)."""
         return self._get(defs, "features", quarter)  # type: ignore[no-any-return]
 
     def code_counts(self, defs: Defs) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,8 @@ from toolkit.config.definitions import Defs
 from toolkit.core.calendar import quarter_end
 from toolkit.core.errors import DataError
 from toolkit.read.dream import SENIORITY_WEEKS, Register
-from toolkit.register.goals import GoalCohort, GoalSeries, goal_series, outside_quarters, select_cohort
+from toolkit.register.combine import add_by_key, exact_sums, exact_value
+from toolkit.register.goals import GoalCohort, GoalSeries, Quarters, goal_series, outside_quarters, select_cohort
 from toolkit.register.status import Status, group_mask, monthly_status, week_rows
 
 
@@ -70,10 +71,10 @@ def municipality_frame(reg: Register, defs: Defs, st: Status | None = None, quar
     """
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
     gc = gc or select_cohort(reg, defs)
-    return municipality_frame_of(member_features(reg, defs, gc, quarter), goal_series(reg, st, gc, defs), defs, gc, quarter)
+    return municipality_frame_of(feature_sums(member_features(reg, defs, gc, quarter)), goal_series(reg, st, gc, defs), defs, gc, quarter)
 
 
-def observed_quarter(gc: GoalCohort, quarter: int | None, path: Path | None) -> int:
+def observed_quarter(gc: Quarters, quarter: int | None, path: Path | None) -> int:
     """The quarter a frame describes: the given one (checked to be observed) or the last observed."""
     q = gc.quarters[-1] if quarter is None else quarter
     if (why := outside_quarters(q, gc.quarters)) is not None:
@@ -121,23 +122,58 @@ def member_features(reg: Register, defs: Defs, gc: GoalCohort, quarter: int | No
     return frame
 
 
-def municipality_frame_of(frame: pd.DataFrame, series: list[GoalSeries], defs: Defs, gc: GoalCohort,
+@dataclass
+class FeatureSums:
+    """The cohort's features summed per municipality (`kommune`, sorted codes): persons, seniority's
+    exact sum (`combine.exact_sums`) and persons with a known seniority, persons in the heavy match
+    groups, offers per activation type – what the model's municipality frame averages; batches add
+    up exactly (`add_features`), so nothing per person outlives a batch."""
+
+    kommune: np.ndarray
+    persons: np.ndarray
+    seniority: np.ndarray  # object: exact sums
+    seniority_known: np.ndarray
+    match45: np.ndarray
+    offers: np.ndarray  # kommune × activation type
+
+
+def feature_sums(frame: pd.DataFrame) -> FeatureSums:
+    """Per-person features (`member_features`) summed per municipality."""
+    kom, at = np.unique(frame["kommune"].to_numpy(), return_inverse=True)
+    k = len(kom)
+    anc = frame["anciennitet"].to_numpy(float)
+    off = frame[[c for c in frame.columns if c.startswith("off_")]].to_numpy(np.int64)
+    offers = np.zeros((k, off.shape[1]), np.int64)
+    np.add.at(offers, at, off)
+    return FeatureSums(kom, np.bincount(at, minlength=k), exact_sums(at, anc, k), np.bincount(at[~np.isnan(anc)], minlength=k),
+                       np.bincount(at, frame["match45"].to_numpy() > 0, minlength=k).astype(np.int64), offers)
+
+
+def add_features(parts: Sequence[FeatureSums]) -> FeatureSums:
+    """Batches' feature sums added per municipality (whole numbers and exact sums: any order gives the same)."""
+    keys = [p.kommune for p in parts]
+    out = {}
+    for name in ("persons", "seniority", "seniority_known", "match45", "offers"):
+        kom, out[name] = add_by_key(keys, [getattr(p, name) for p in parts])
+    return FeatureSums(kom, **out)
+
+
+def municipality_frame_of(fs: FeatureSums, series: list[GoalSeries], defs: Defs, gc: Quarters,
                           quarter: int | None = None) -> pd.DataFrame:
-    """The model's municipality frame from the cohort persons' features (`member_features`, joined
-    over batches) and the goal series of the whole cohort."""
+    """The model's municipality frame from the cohort persons' features summed per municipality
+    (`feature_sums`, added over batches) and the goal series of the whole cohort."""
     q = observed_quarter(gc, quarter, None)
-    muni = frame["kommune"].to_numpy()
-    off = frame[[f"off_{t}" for t in range(len(defs.codes.activation))]].to_numpy()
-    g = frame.groupby("kommune")
-    out = pd.DataFrame({"personer": g.size(), "anciennitet": g["anciennitet"].mean(), "andel_match45": g["match45"].mean()})
+    idx = pd.Index(fs.kommune, name="kommune")
+    known = fs.seniority_known
+    mean_sen = [exact_value(t) / n if n else np.nan for t, n in zip(fs.seniority, known)]
+    out = pd.DataFrame({"personer": fs.persons, "anciennitet": mean_sen, "andel_match45": fs.match45 / fs.persons}, index=idx)
     for s in series:
         out[s.key] = s.values()[q]
-    tot = pd.Series(off.sum(axis=1)).groupby(muni).sum()
+    tot = pd.Series(fs.offers.sum(axis=1), index=idx)
     for t, a in enumerate(defs.codes.activation):
-        out[f"akt_{a.key}"] = pd.Series(off[:, t]).groupby(muni).sum() / tot.where(tot > 0)
+        out[f"akt_{a.key}"] = pd.Series(fs.offers[:, t], index=idx) / tot.where(tot > 0)
     out["tilbud"] = tot
     out.insert(0, "navn", [defs.names.get(int(c), str(c)) for c in out.index])
-    out.index.name = "kommune"
     return out
 
 
@@ -197,11 +233,20 @@ class CohortPersons:
 
 def cohort_persons(reg: Register, defs: Defs, quarter: int | None = None, st: Status | None = None,
                    gc: GoalCohort | None = None, weeks: MemberWeeks | None = None) -> CohortPersons:
-    """The person frame of the register's cohort persons (a batch or all), exclude_groups left out."""
+    """The person frame of the register's cohort persons (a batch or all), exclude_groups left out;
+    `row` (the extract's data row, from 0) instead of the id, the labels as categories."""
     gc = gc or select_cohort(reg, defs)
     q = observed_quarter(gc, quarter, reg.path)
     st = st or monthly_status(reg, defs.codes, defs.spec.employment)
     df = person_frame(reg, defs, st, quarter=q, gc=gc, weeks=weeks)
-    group = st.group[np.flatnonzero(gc.member), st.at(quarter_end(q))]  # person_frame's rows, in order
+    idx = np.flatnonzero(gc.member)
+    group = st.group[idx, st.at(quarter_end(q))]  # person_frame's rows, in order
     keep = ~np.isin(group, defs.codes.group_ids(defs.spec.exclude_groups, "exclude_groups"))
+    # kept until the tables are made, so compact: the extract row instead of the id, labels as categories
+    df = df.drop(columns="id").assign(row=(reg.row0 + idx).astype(np.int64))
+    labels = {"status": ["Ordinært job", "Selvforsørgelse", *defs.codes.labels()],
+              "aktivering": ["", *(a.label for a in defs.codes.activation)], "gruppe": ["Beskæftigelsesgruppen", "Restgruppen"]}
+    for col, cats in labels.items():
+        df[col] = pd.Categorical(df[col], categories=list(dict.fromkeys(cats)))
+    df["antal_tilbud"] = df["antal_tilbud"].astype(np.int16)
     return CohortPersons(df[keep].reset_index(drop=True), np.array([int((~keep).sum())]), q, gc.start, reg.path)

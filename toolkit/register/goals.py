@@ -30,14 +30,25 @@ POOLED = ("Anm.: Landsplan er opgjort samlet for alle personer i målgruppen (al
 
 
 @dataclass
-class GoalCohort:
-    """The programme's fixed target group and the quarters observed."""
+class Quarters:
+    """The programme's start month, the quarters observed and its last quarter: what the goal
+    tables need of the cohort besides the goals' sums (which count its persons)."""
 
-    member: np.ndarray
-    municipality: np.ndarray
     start: int
     quarters: list[int]
     end_quarter: int
+
+
+@dataclass
+class GoalCohort(Quarters):
+    """The programme's fixed target group (per person of a register or batch) and the quarters observed."""
+
+    member: np.ndarray
+    municipality: np.ndarray
+
+    def when(self) -> Quarters:
+        """The quarters without the per-person arrays (what outlives a batch)."""
+        return Quarters(self.start, self.quarters, self.end_quarter)
 
 
 def observed_quarters(defs: Defs, last_month: int) -> list[int]:
@@ -84,7 +95,7 @@ def select_cohort(reg: Register, defs: Defs) -> GoalCohort:
     age = reg.age_at(s)
     member &= (age >= co.age[0]) & (age <= co.age[1])
     muni = reg.municipality_in((s - 1) // 12).astype(np.int32)
-    return GoalCohort(member, muni, s, quarters, month_index(pr.end) // 3)
+    return GoalCohort(s, quarters, month_index(pr.end) // 3, member=member, municipality=muni)
 
 
 @dataclass
@@ -183,7 +194,7 @@ def add_sums(parts: Sequence[list[GoalSums]]) -> list[GoalSums]:
     return out
 
 
-def series_of(sums: list[GoalSums], gc: GoalCohort, defs: Defs) -> list[GoalSeries]:
+def series_of(sums: list[GoalSums], gc: Quarters, defs: Defs) -> list[GoalSeries]:
     """The quarterly goal metrics per municipality and for the whole country, from the goals' sums."""
     out = []
     for goal, s in zip(defs.spec.goals, sums):
@@ -234,7 +245,7 @@ def goal_tables(reg: Register, defs: Defs, st: Status | None = None, gc: GoalCoh
     return goal_tables_of(goal_series(reg, st, gc, defs), gc, defs)
 
 
-def goal_tables_of(series: list[GoalSeries], gc: GoalCohort, defs: Defs) -> list[Table]:
+def goal_tables_of(series: list[GoalSeries], gc: Quarters, defs: Defs) -> list[Table]:
     """The goal tables from the series of the whole cohort (`series_of` the batches' added sums)."""
     k = defs.spec.projection_quarters
     ahead = gc.end_quarter - gc.quarters[-1]
@@ -247,7 +258,7 @@ def goal_tables_of(series: list[GoalSeries], gc: GoalCohort, defs: Defs) -> list
     return [development, *rankings, *municipalities]
 
 
-def development_table(series: list[GoalSeries], gc: GoalCohort, defs: Defs, ahead: int, k: int) -> Table:
+def development_table(series: list[GoalSeries], gc: Quarters, defs: Defs, ahead: int, k: int) -> Table:
     """Figur 2.1: each goal per quarter for the whole country, projected to the programme's end."""
     quarters = gc.quarters + list(range(gc.quarters[-1] + 1, gc.end_quarter + 1))
     rows = [quarter_text(q) + (" (fremskrevet)" if q > gc.quarters[-1] else "") for q in quarters]
@@ -261,7 +272,7 @@ def development_table(series: list[GoalSeries], gc: GoalCohort, defs: Defs, ahea
                 row.append(percent(project(s.national, q - gc.quarters[-1], k), s.national_persons[-1]))
         cells.append(row)
     targets = "; ".join(f"{s.label}: {dk(s.target * 100, 0)} %" for s in series if s.target is not None)
-    notes = [f"Anm.: Målgruppen er {dk(int(gc.member.sum()), 0, grouped=True)} personer.",
+    notes = [f"Anm.: Målgruppen er {dk(int(series[0].size.sum()), 0, grouped=True)} personer.",
              f"{POOLED}.",
              f"Anm.: Rækker markeret (fremskrevet) er lineære fremskrivninger ud fra de seneste {k} kvartalers udvikling."]
     if targets:
@@ -278,7 +289,7 @@ def _ranked(s: GoalSeries, defs: Defs) -> pd.DataFrame:
     return v[ok].sort_values(v.columns[-1], ascending=False, kind="mergesort")
 
 
-def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int, by_municipality: Table) -> Table:
+def ranking_table(s: GoalSeries, gc: Quarters, defs: Defs, ahead: int, k: int, by_municipality: Table) -> Table:
     """The best and worst ten municipalities on one goal: start, latest, change, projection; each
     derived from the municipality's quarters in `by_municipality` (disclosure control hides them together)."""
     top = defs.spec.ranking
@@ -338,7 +349,7 @@ def ranking_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int,
     return t
 
 
-def municipality_table(s: GoalSeries, gc: GoalCohort, defs: Defs, ahead: int, k: int) -> Table:
+def municipality_table(s: GoalSeries, gc: Quarters, defs: Defs, ahead: int, k: int) -> Table:
     """One goal per municipality and quarter, with the projection (all municipalities)."""
     v = s.values()
     cols = [quarter_text(q) for q in gc.quarters] + [f"Fremskrevet {quarter_text(gc.end_quarter)}", "Antal personer"]

@@ -14,7 +14,7 @@ from toolkit.core.errors import DataError
 from toolkit.core.table import Table
 from toolkit.read.dream import Register, code_counts, unknown_codes
 from toolkit.register.cubb import CubbCounts, cubb_counts, cubb_persons, cubb_tables_of
-from toolkit.register.goals import GoalCohort, GoalSums, goal_sums, goal_tables_of, select_cohort, series_of
+from toolkit.register.goals import GoalCohort, GoalSums, Quarters, goal_sums, goal_tables_of, select_cohort, series_of
 from toolkit.register.status import Status, monthly_status
 from toolkit.register.target_group import Cohort
 
@@ -55,7 +55,7 @@ def register_tables(reg: Register, defs: Defs, unknown: str | None = None, *, wh
 
 
 def tables_of(defs: Defs, counts: np.ndarray, unknown: str | None = None, *, cubb: CubbCounts | None = None,
-              goals: tuple[GoalCohort, list[GoalSums]] | None = None, path: Path | None = None) -> list[Table]:
+              goals: tuple[Quarters, list[GoalSums]] | None = None, path: Path | None = None) -> list[Table]:
     """The register tables from the analyses' results over all persons (`cubb_counts`, the cohort
     and its `goal_sums`, each joined over batches) and the person-weeks per code (the unknown-code note)."""
     note = unknown_code_note(counts, defs.codes, unknown, path)
