@@ -48,7 +48,7 @@ def add_by_key(keys: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> tupl
     return union, total
 
 
-EXACT_SCALE = 1100  # sums are held as integers in units of 2**-1100, below the smallest double (2**-1074)
+EXACT_SCALE = 1128  # sums are held as integers in units of 2**-1128: the smallest double is 2**-1074 = its 53-bit mantissa unit, frexp exponent -1073
 
 
 def exact_sums(groups: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
