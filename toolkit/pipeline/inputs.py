@@ -157,3 +157,6 @@ class Later(Sequence[Input]):
 
     def __len__(self) -> int:
         return len(self._inputs.files)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._inputs.files)  # the list once, not once per item

@@ -35,6 +35,15 @@ def concat(parts: Sequence[T]) -> T:
     return first  # type: ignore[no-any-return]
 
 
+def sum_by_key(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (whole numbers) of one batch summed per key → the sorted keys and their int64 sums, the
+    form `add_by_key` adds over batches."""
+    union, at = np.unique(keys, return_inverse=True)
+    total = np.zeros((len(union), *rows.shape[1:]), np.int64)
+    np.add.at(total, at, rows)
+    return union, total
+
+
 def add_by_key(keys: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Rows keyed by (unique) codes in each part → the sorted union of codes and the summed rows.
 

@@ -16,7 +16,7 @@ from toolkit.core.fmt import p_text
 from toolkit.core.stats import pearson_chi2
 from toolkit.core.table import Cell, Figure, Relation, Role, Table, body_then, cite
 from toolkit.read.dream import Register
-from toolkit.register.combine import add_by_key
+from toolkit.register.combine import add_by_key, sum_by_key
 from toolkit.register.status import Status, group_mask, monthly_status
 from toolkit.register.tables import (
     in_column,
@@ -291,11 +291,7 @@ class CubbCounts:
 def _counted(muni: np.ndarray, job: np.ndarray, wage: np.ndarray, extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(codes, counts per code) of persons: persons, job, wage hours only, either, then extra's columns."""
     flags = [np.ones(len(muni), bool), job, wage & ~job, job | wage]
-    table = np.column_stack(flags + ([extra] if extra is not None else [])).astype(np.int64)
-    codes, at = np.unique(muni, return_inverse=True)
-    out = np.zeros((len(codes), table.shape[1]), np.int64)
-    np.add.at(out, at, table)
-    return codes, out
+    return sum_by_key(muni, np.column_stack(flags + ([extra] if extra is not None else [])).astype(np.int64))
 
 
 def cubb_counts(cp: CubbPersons) -> CubbCounts:

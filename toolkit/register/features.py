@@ -17,7 +17,7 @@ from toolkit.config.definitions import Defs
 from toolkit.core.calendar import quarter_end
 from toolkit.core.errors import DataError
 from toolkit.read.dream import SENIORITY_WEEKS, Register
-from toolkit.register.combine import add_by_key, exact_sums, exact_value
+from toolkit.register.combine import add_by_key, exact_sums, exact_value, sum_by_key
 from toolkit.register.goals import GoalCohort, GoalSeries, Quarters, goal_series, outside_quarters, select_cohort
 from toolkit.register.status import Status, group_mask, monthly_status, week_rows
 
@@ -139,14 +139,12 @@ class FeatureSums:
 
 def feature_sums(frame: pd.DataFrame) -> FeatureSums:
     """Per-person features (`member_features`) summed per municipality."""
-    kom, at = np.unique(frame["kommune"].to_numpy(), return_inverse=True)
-    k = len(kom)
+    muni = frame["kommune"].to_numpy()
     anc = frame["anciennitet"].to_numpy(float)
-    off = frame[[c for c in frame.columns if c.startswith("off_")]].to_numpy(np.int64)
-    offers = np.zeros((k, off.shape[1]), np.int64)
-    np.add.at(offers, at, off)
-    return FeatureSums(kom, np.bincount(at, minlength=k), exact_sums(at, anc, k), np.bincount(at[~np.isnan(anc)], minlength=k),
-                       np.bincount(at, frame["match45"].to_numpy() > 0, minlength=k).astype(np.int64), offers)
+    counted = np.column_stack([np.ones(len(muni), bool), ~np.isnan(anc), frame["match45"].to_numpy() > 0,
+                               frame[[c for c in frame.columns if c.startswith("off_")]].to_numpy()]).astype(np.int64)
+    kom, sums = sum_by_key(muni, counted)
+    return FeatureSums(kom, sums[:, 0], exact_sums(np.searchsorted(kom, muni), anc, len(kom)), sums[:, 1], sums[:, 2], sums[:, 3:])
 
 
 def add_features(parts: Sequence[FeatureSums]) -> FeatureSums:
