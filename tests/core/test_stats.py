@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 
 from toolkit.core.stats import pearson_chi2
 
@@ -39,3 +40,31 @@ def test_pearson_chi2_agrees_with_scipy_on_a_larger_table() -> None:
     assert math.isclose(ours.p, p, rel_tol=1e-9)
     assert ours.df == df == 4
     assert ours.small_expected == float((expected < 5).mean())
+
+
+def test_moments_of_counted_values_equal_the_values_themselves() -> None:
+    import statistics
+
+    from toolkit.core.stats import moments
+
+    values, counts = np.array([3.0, 0.1, 17.5, 2.0 ** -30]), np.array([4, 1, 2, 3])
+    data = np.repeat(values, counts).tolist()
+    m = moments(values, counts)
+    # the statistics module sums exactly too (Fractions), then rounds once
+    assert m.n == 10 and m.mean == statistics.fmean(data) and m.var == statistics.variance(data)
+    assert np.isnan(moments(np.array([5.0]), np.array([1])).var) and moments(np.array([]), np.array([], int)).n == 0
+
+
+def test_welch_t_equals_scipy() -> None:
+    from scipy import stats as sps
+
+    from toolkit.core.stats import moments, welch_t
+
+    rng = np.random.default_rng(3)
+    a, b = rng.integers(0, 300, 41).astype(float), rng.integers(20, 260, 7).astype(float)
+    ref = sps.ttest_ind(a, b, equal_var=False)
+    got = welch_t(moments(*np.unique(a, return_counts=True)), moments(*np.unique(b, return_counts=True)))
+    assert got.statistic == pytest.approx(ref.statistic, rel=1e-12) and got.df == pytest.approx(ref.df, rel=1e-12)
+    assert got.p == pytest.approx(ref.pvalue, rel=1e-10)
+    flat = welch_t(moments(np.array([4.0]), np.array([3])), moments(np.array([4.0]), np.array([5])))
+    assert not np.isfinite(flat.statistic)  # neither group varies: no test

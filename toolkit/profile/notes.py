@@ -1,16 +1,15 @@
 """Group differences tested in the notes: Pearson chi-square for distributions (`core.stats`,
-no continuity correction) and Welch's t-test for means (scipy `ttest_ind`);
+no continuity correction) and Welch's t-test for means (`core.stats.welch_t`, from the groups' moments);
 small counts are hidden and only the significance is shown where a cell is below the threshold."""
 
 from __future__ import annotations
 
-import warnings
 from typing import Sequence
 
 import numpy as np
 
 from toolkit.core.fmt import dk, p_text
-from toolkit.core.stats import pearson_chi2
+from toolkit.core.stats import Moments, pearson_chi2, welch_t
 from toolkit.profile.persons import GROUPS
 
 
@@ -55,22 +54,17 @@ def offers_chi2_note(counts: np.ndarray, bases: np.ndarray, labels: Sequence[str
             "χ²-test (df = 1): " + "; ".join(parts) + ".")
 
 
-def welch_note(a: np.ndarray, b: np.ndarray, min_cell: int = 0, what: str = "Forskellen i gennemsnit") -> str:
+def welch_note(a: Moments, b: Moments, min_cell: int = 0, what: str = "Forskellen i gennemsnit") -> str:
     """Welch's t-test (unequal variances) of two means, as an Anm. line (coarse when a group has
     fewer than `min_cell` persons)."""
-    from scipy import stats  # imported here: scipy.stats costs a second at start-up
-
-    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    if len(a) < 2 or len(b) < 2:
+    if a.n < 2 or b.n < 2:
         return f"Anm.: {what} kan ikke testes (færre end to personer i en gruppe)."
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # scipy warns when one group has no variance
-        r = stats.ttest_ind(a, b, equal_var=False)
+    r = welch_t(a, b)
     if not np.isfinite(r.statistic):
         return f"Anm.: {what} kan ikke testes (ingen variation)."
-    if min(len(a), len(b)) < min_cell:
-        return f"Anm.: {what} er testet med Welchs t-test: {_coarse(r.pvalue)} (kun signifikansen vises, da en gruppe har færre end {min_cell} personer)."
-    return f"Anm.: {what} er testet med Welchs t-test: t = {dk(r.statistic, 2, grouped=True)} (df = {dk(r.df, 1, grouped=True)}), {p_text(r.pvalue)}."
+    if min(a.n, b.n) < min_cell:
+        return f"Anm.: {what} er testet med Welchs t-test: {_coarse(r.p)} (kun signifikansen vises, da en gruppe har færre end {min_cell} personer)."
+    return f"Anm.: {what} er testet med Welchs t-test: t = {dk(r.statistic, 2, grouped=True)} (df = {dk(r.df, 1, grouped=True)}), {p_text(r.p)}."
 
 
 def persons_text(k: int, min_cell: int) -> str:

@@ -4,13 +4,14 @@ match group as labels (Statistics Denmark's codes accepted), numbers, offer flag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from toolkit.core.codes import per_value, show_code
 from toolkit.core.errors import DataError
+from toolkit.core.tally import Tally, tally
 from toolkit.read.tabular import first_row, first_rows
 
 REST = "Restgruppen"
@@ -111,33 +112,70 @@ def _counts(s: pd.Series, name: str, source: str | None, expected: str) -> pd.Se
     return v.astype(int)
 
 
+def _group(s: pd.Series, source: str | None) -> pd.Series:
+    groups = _keys(s).map({x.lower(): x for x in GROUPS})
+    if groups.isna().any():
+        raise _bad(groups.isna(), s, "gruppe", f"'{REST}' or '{EMPLOYED}'", source)
+    return groups
+
+
+def _status(s: pd.Series, source: str | None) -> pd.Series:
+    status = s.astype("string").str.strip()
+    return status.where(status != "").astype(object).where(status.notna(), np.nan)
+
+
+# each column of a person frame as the profile reads it (labels, numbers, NaN for not registered);
+# a register's tally is normalised with the same functions, on its distinct values
+NORMALISE: dict[str, Callable[[pd.Series, str | None], pd.Series]] = {
+    "gruppe": _group,
+    "kon": lambda s, src: _labelled(s, SEX_CODES, "kon", src, "Kvinde/Mand (K/M, 2/1) or blank"),
+    "herkomst": lambda s, src: _labelled(s, ORIGIN_CODES, "herkomst", src, "Dansker/Efterkommer/Indvandrer (1/3/2) or blank"),
+    "match": lambda s, src: pd.to_numeric(_labelled(s, {str(x): str(x) for x in MATCH_GROUPS}, "match", src,
+                                                    "a match group 1-5 or 25, or blank")).astype(float),
+    "alder": lambda s, src: _numeric(s, "alder", src),
+    "anciennitet": lambda s, src: _numeric(s, "anciennitet", src),
+    "status": _status,
+}
+
+
 def validate_persons(df: pd.DataFrame, offers: Sequence[tuple[str, str]] | None = None, source: str | None = None) -> Persons:
     """Check and normalise a person frame; a problem names the value, the first row and the column."""
-    g = _column(df, "gruppe", source)
-    groups = _keys(g).map({x.lower(): x for x in GROUPS})
-    if groups.isna().any():
-        raise _bad(groups.isna(), g, "gruppe", f"'{REST}' or '{EMPLOYED}'", source)
-    sex = _labelled(_column(df, "kon", source), SEX_CODES, "kon", source, "Kvinde/Mand (K/M, 2/1) or blank")
-    origin = _labelled(_column(df, "herkomst", source), ORIGIN_CODES, "herkomst", source,
-                       "Dansker/Efterkommer/Indvandrer (1/3/2) or blank")
-    m = _column(df, "match", source)
-    match = _labelled(m, {str(x): str(x) for x in MATCH_GROUPS}, "match", source, "a match group 1-5 or 25, or blank")
-    status = _column(df, "status", source).astype("string").str.strip()
-    status = status.where(status != "").astype(object).where(status.notna(), np.nan)
+    col = {name: NORMALISE[name](_column(df, name, source), source)
+           for name in ("gruppe", "kon", "herkomst", "match", "alder", "anciennitet", "status")}
     offers = list(offers) if offers is not None else offer_columns(df)
     if not offers:
         raise DataError(f"no activation-offer columns ({OFFER_PREFIX}<type>, 0/1) found", source)
     flags = {}
-    for col, label in offers:
-        if col not in df.columns:
-            raise DataError(f"offer column '{col}' not found", source, column=col)
-        flags[label] = (_counts(df[col], col, source, "0 or 1") > 0).to_numpy()
+    for c, label in offers:
+        if c not in df.columns:
+            raise DataError(f"offer column '{c}' not found", source, column=c)
+        flags[label] = (_counts(df[c], c, source, "0 or 1") > 0).to_numpy()
     flag_frame = pd.DataFrame(flags, index=df.index)
     if "antal_tilbud" in df.columns:  # offers counted as spells (the register glue): may exceed the types
         n_off = _counts(df["antal_tilbud"], "antal_tilbud", source, "a number of offers (0, 1, 2, …)")
     else:
         n_off = flag_frame.sum(axis=1)
-    p = Persons(groups, sex, _numeric(_column(df, "alder", source), "alder", source), origin,
-                pd.to_numeric(match).astype(float), _numeric(_column(df, "anciennitet", source), "anciennitet", source),
-                status, flag_frame, n_off.astype(int))
+    p = Persons(col["gruppe"], col["kon"], col["alder"], col["herkomst"], col["match"], col["anciennitet"], col["status"],
+                flag_frame, n_off.astype(int))
     return p.subset(np.ones(len(df), bool))
+
+
+# ------------------------------------------------------------------ the persons as counts
+KEYS = ["gruppe", "status", "kon", "herkomst"]  # the group and the columns a sub-group is chosen by
+VALUES = ["alder", "match", "anciennitet", "antal_tilbud"]
+OFFER_SUM = "tilbud: "  # the summed column of an offer type is this + its label
+
+
+def persons_tally(p: Persons) -> Tally:
+    """The validated persons as a `Tally` by KEYS (with the persons who took each offer type summed)
+    and VALUES: what every table and test of the profile is computed from."""
+    frame = pd.DataFrame({"gruppe": p.group, "status": p.status, "kon": p.sex, "herkomst": p.origin, "alder": p.age,
+                          "match": p.match, "anciennitet": p.seniority, "antal_tilbud": p.n_offers})
+    for lab in p.offers.columns:
+        frame[OFFER_SUM + lab] = p.offers[lab].to_numpy()
+    return tally(frame, KEYS, VALUES, [OFFER_SUM + lab for lab in p.offers.columns])
+
+
+def offer_types(t: Tally) -> list[str]:
+    """The offer types' labels of a profile tally, in order."""
+    return [c[len(OFFER_SUM):] for c in t.sums]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,13 +15,14 @@ from toolkit.config.definitions import Defs
 from toolkit.core.calendar import quarter_text
 from toolkit.core.errors import DataError
 from toolkit.core.table import Table
+from toolkit.core.tally import N, Tally
 from toolkit.profile.notes import persons_text
-from toolkit.profile.persons import MATCH_GROUPS, OFFER_PREFIX, REST
+from toolkit.profile.persons import KEYS, MATCH_GROUPS, NORMALISE, OFFER_PREFIX, OFFER_SUM, REST
 from toolkit.profile.tables import ProfileSettings, profile_tables
 from toolkit.read.dream import Register
 from toolkit.read.tabular import data_row
 from toolkit.register import Status
-from toolkit.register.features import CohortPersons, cohort_persons
+from toolkit.register.features import CohortTally, cohort_persons, cohort_tally
 from toolkit.register.goals import GoalCohort
 
 
@@ -30,14 +31,30 @@ def offer_labels(codes: CodeList) -> list[tuple[str, str]]:
     return [(f"{OFFER_PREFIX}{a.key}", a.label) for a in codes.activation]
 
 
-def _check_codes(df: pd.DataFrame, column: str, allowed: Sequence[int], what: str, extract_column: str | None, path: Path | None) -> None:
-    """A register attribute with a code outside `allowed` (0 = unknown is fine) is an error naming a person."""
-    v = df[column].to_numpy()
+def _check_codes(f: pd.DataFrame, column: str, allowed: Sequence[int], what: str, extract_column: str | None, path: Path | None) -> None:
+    """A register attribute with a code outside `allowed` (0 = unknown is fine) is an error naming
+    the first person at fault (rows of a person frame, or of a tally: persons `n`, first `row`)."""
+    v = f[column].to_numpy()
     bad = ~np.isin(v, [0, *allowed])
     if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        raise DataError(f"{int(bad.sum())} persons have {what} {v[k]}; expected {', '.join(map(str, allowed))} or blank", path,
-                        row=data_row(int(df["row"].iloc[k])), column=extract_column)
+        rows = f["row"].to_numpy()[bad]
+        k = int(np.flatnonzero(bad)[np.argmin(rows)])
+        persons = int(f[N].to_numpy()[bad].sum()) if N in f else int(bad.sum())
+        raise DataError(f"{persons} persons have {what} {v[k]}; expected {', '.join(map(str, allowed))} or blank", path,
+                        row=data_row(int(rows.min())), column=extract_column)
+
+
+def _check_attributes(frame: Callable[[str], pd.DataFrame], defs: Defs, path: Path | None) -> None:
+    cols = defs.spec.columns
+    _check_codes(frame("kon"), "kon", (1, 2), "sex code", cols.sex, path)
+    _check_codes(frame("herkomst"), "herkomst", (1, 2, 3), "origin code", cols.origin, path)
+    _check_codes(frame("match"), "match", MATCH_GROUPS, "match group", cols.match, path)
+
+
+def _residual_status(f: pd.DataFrame) -> pd.Series:
+    """In the residual group a person's status is the activation type when activated that month."""
+    activated = (f["aktivering"].astype(str) != "") & (f["gruppe"] == REST)
+    return pd.Series(np.where(activated, f["aktivering"].astype(object), f["status"].astype(object)), index=f.index)
 
 
 def register_persons(reg: Register, defs: Defs, quarter: int | None = None, st: Status | None = None,
@@ -52,21 +69,30 @@ def register_persons(reg: Register, defs: Defs, quarter: int | None = None, st: 
     seniority is measured) and the number of persons left out. `st`/`gc`: the monthly status and
     cohort when already computed.
     """
-    return checked_persons(cohort_persons(reg, defs, quarter, st, gc), defs)
-
-
-def checked_persons(cp: CohortPersons, defs: Defs) -> tuple[pd.DataFrame, int, int, int]:
-    """The whole cohort's person frame checked (codes, someone left) with the residual group's status."""
+    cp = cohort_persons(reg, defs, quarter, st, gc)
     df = cp.frame
     if df.empty:
         raise DataError("nobody in the extract is in the definitions' cohort at the reference quarter", cp.path)
-    cols = defs.spec.columns
-    _check_codes(df, "kon", (1, 2), "sex code", cols.sex, cp.path)
-    _check_codes(df, "herkomst", (1, 2, 3), "origin code", cols.origin, cp.path)
-    _check_codes(df, "match", MATCH_GROUPS, "match group", cols.match, cp.path)
-    activated = (df["aktivering"].astype(str) != "") & (df["gruppe"] == REST)
-    df["status"] = np.where(activated, df["aktivering"].astype(object), df["status"].astype(object))
+    _check_attributes(lambda _: df, defs, cp.path)
+    df["status"] = _residual_status(df)
     return df, cp.quarter, cp.start, int(cp.left_out.sum())
+
+
+def checked_tally(ct: CohortTally, defs: Defs) -> Tally:
+    """The whole cohort's tally checked (codes, someone left) and read as a person file is read
+    (`persons.NORMALISE` on the distinct values), with the residual group's status."""
+    t = ct.tally
+    if t.total() == 0:
+        raise DataError("nobody in the extract is in the definitions' cohort at the reference quarter", ct.path)
+    _check_attributes(t.frame, defs, ct.path)
+    src = str(ct.path) if ct.path else None
+    norm = lambda name: lambda s: NORMALISE[name](s, src)  # noqa: E731
+
+    def keys(f: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"gruppe": norm("gruppe")(f["gruppe"]), "status": norm("status")(_residual_status(f)),
+                             "kon": norm("kon")(f["kon"]), "herkomst": norm("herkomst")(f["herkomst"])})
+    offers = {col: OFFER_SUM + label for col, label in offer_labels(defs.codes)}
+    return t.mapped(KEYS, keys, {name: norm(name) for name in ("alder", "match", "anciennitet")}, offers)
 
 
 def profile_from_register(reg: Register, defs: Defs, quarter: int | None = None,
@@ -77,12 +103,13 @@ def profile_from_register(reg: Register, defs: Defs, quarter: int | None = None,
     Tables are not yet disclosure-controlled: pass them (with the other register tables) through
     `disclosure.suppress` with the same threshold as `settings.min_cell`.
     """
-    return profile_of(cohort_persons(reg, defs, quarter, st, gc), defs, settings)
+    return profile_of(cohort_tally(cohort_persons(reg, defs, quarter, st, gc)), defs, settings)
 
 
-def profile_of(cp: CohortPersons, defs: Defs, settings: ProfileSettings | None = None) -> list[Table]:
-    """The profile tables from the cohort's persons (`cohort_persons` of all persons, or joined over batches)."""
-    df, q, start, left_out = checked_persons(cp, defs)
+def profile_of(ct: CohortTally, defs: Defs, settings: ProfileSettings | None = None) -> list[Table]:
+    """The profile tables from the cohort's tally (`cohort_tally` of all persons, or added over batches)."""
+    t = checked_tally(ct, defs)
+    q, start, left_out = ct.quarter, ct.start, ct.left_out
     s = replace(settings or ProfileSettings(), reference=quarter_text(q), start=quarter_text(start // 3),
                 source=defs.spec.source, offers=offer_labels(defs.codes), drop_empty_offers=True)
     if left_out:
@@ -90,4 +117,4 @@ def profile_of(cp: CohortPersons, defs: Defs, settings: ProfileSettings | None =
         listed = ", ".join(labels[:-1]) + (" eller " if len(labels) > 1 else "") + labels[-1]
         s.group_notes = [f"Anm.: {persons_text(left_out, s.min_cell).capitalize()} fra målgruppen med status {listed} "
                          f"ved udgangen af {quarter_text(q)} indgår ikke."]
-    return profile_tables(df, s)
+    return profile_tables(t, s)

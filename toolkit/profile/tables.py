@@ -12,23 +12,28 @@ from __future__ import annotations
 
 import warnings as _warnings
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from toolkit.core.cells import base, count, mean, pct
+from toolkit.core.cells import base, count, pct
 from toolkit.core.errors import DataError, ToolkitWarning
-from toolkit.core.table import Figure, Relation, Role, Table, body_then
+from toolkit.core.table import Cell, Figure, Kind, Relation, Role, Table, body_then
 from toolkit.profile.notes import chi2_note, offers_chi2_note, persons_text, welch_note
+from toolkit.core.stats import Moments, moments
+from toolkit.core.tally import Tally
 from toolkit.profile.persons import (
     GROUPS,
     MATCH_GROUPS,
     OFFER_COUNTS,
+    OFFER_SUM,
     ORIGINS,
     REST,
     SEXES,
     Persons,
+    offer_types,
+    persons_tally,
     validate_persons,
 )
 
@@ -95,14 +100,33 @@ def offer_count_labels(n: pd.Series) -> pd.Series:
     return pd.Series(np.array(OFFER_COUNTS, dtype=object)[np.minimum(n.to_numpy(int), 3)], index=n.index)
 
 
-def crosstab(groups: pd.Series, values: pd.Series, categories: Sequence[Any]) -> np.ndarray:
-    """Counts, groups (REST, EMPLOYED) × categories; values outside `categories` are left out."""
+def crosstab(t: Tally, column: str, categories: Sequence[Any], label: Callable[[pd.Series], pd.Series] | None = None) -> np.ndarray:
+    """Persons, groups (REST, EMPLOYED) × categories of a column (its values mapped by `label`);
+    values outside `categories` are left out."""
+    f = t.frame(column)
+    v = f[column] if label is None else label(f[column])
     out = np.zeros((len(GROUPS), len(categories)), np.int64)
     for i, g in enumerate(GROUPS):
-        v = values[groups == g]
+        n = f["n"][(f["gruppe"] == g).to_numpy()]
+        vg = v[(f["gruppe"] == g).to_numpy()]
         for j, c in enumerate(categories):
-            out[i, j] = int((v == c).sum())
+            out[i, j] = int(n[(vg == c).to_numpy()].sum())
     return out
+
+
+def group_sizes(t: Tally) -> np.ndarray:
+    """Persons in each group (REST, EMPLOYED)."""
+    return np.array([t.persons("gruppe", lambda c, g=g: c == g) for g in GROUPS])
+
+
+def took(t: Tally, offers: Sequence[str]) -> np.ndarray:
+    """Persons who took each offer type, groups × offers."""
+    f = t.keyed
+    return np.array([[int(f[OFFER_SUM + lab][(f["gruppe"] == g).to_numpy()].sum()) for lab in offers] for g in GROUPS], np.int64)
+
+
+def in_group(t: Tally, group: str) -> Tally:
+    return t.where(lambda f: f["gruppe"] == group)
 
 
 def _public_sums(t: Table, runs: Sequence[Sequence[tuple[int, int]]]) -> Table:
@@ -111,9 +135,9 @@ def _public_sums(t: Table, runs: Sequence[Sequence[tuple[int, int]]]) -> Table:
     return t
 
 
-def groups_table(p: Persons, s: ProfileSettings) -> Table:
+def groups_table(t: Tally, s: ProfileSettings) -> Table:
     """Tabel 5.1: the number and share of persons in each group."""
-    k = [int((p.group == g).sum()) for g in GROUPS]
+    k = [int(x) for x in group_sizes(t)]
     n = sum(k)
     tid = f"{s.id_prefix}_grupper"
     cells = [[count(x), pct(x, n)] for x in k] + [[count(n), pct(n, n)]]
@@ -156,136 +180,141 @@ def _missing_note(k: int, what: str, s: ProfileSettings) -> list[str]:
     return [f"Anm.: {persons_text(k, s.min_cell).capitalize()} har ikke nogen registreret {what}."]
 
 
-def seniority_table(p: Persons, s: ProfileSettings) -> Table:
+def mean_cell(m: Moments) -> Cell:
+    """The mean of the persons with a known value, describing them; None when none is known."""
+    return Cell(m.mean if m.n else None, Kind.MEAN, n=m.n)
+
+
+def seniority_table(t: Tally, s: ProfileSettings) -> Table:
     """Tabel 5.4: mean unemployment seniority (weeks) at the start, by group, Welch t-test."""
     tid = f"{s.id_prefix}_anciennitet"
-    vals = [p.seniority[p.group == g].to_numpy(float) for g in GROUPS]
-    cells = []
-    for v in vals:
-        m = mean(v)
-        cells.append([m, base(m.n or 0)])
+    ms = [moments(*in_group(t, g).known("anciennitet")) for g in GROUPS]
+    cells = [[mean_cell(m), base(m.n)] for m in ms]
     title = "Ledighedsanciennitet" + (f" ({s.start})" if s.start else "")
-    notes = [s.source, welch_note(vals[0], vals[1], s.min_cell)] + _missing_note(int(p.seniority.isna().sum()), "ledighedsanciennitet", s)
+    notes = [s.source, welch_note(ms[0], ms[1], s.min_cell)] + _missing_note(t.missing("anciennitet"), "ledighedsanciennitet", s)
     return Table(tid, title, list(GROUPS), ["Gennemsnit (antal uger)", "Antal personer"], cells, number=f"Tabel {s.chapter}.4",
                  column_groups=["Ledighedsanciennitet"] * 2, notes=notes, register=True, column_roles=[Role.BODY, Role.BASE])
 
 
-def status_categories(p: Persons, s: ProfileSettings) -> list[str]:
+def status_categories(t: Tally, s: ProfileSettings) -> list[str]:
     """Status rows: the given order (unlisted ones after it), else the most frequent first."""
-    freq = p.status.value_counts(sort=True)
-    seen = list(freq.index)
+    values, counts = t.known("status")
+    freq = dict(zip(values, counts))
+    seen = sorted(freq, key=lambda c: (-int(freq[c]), str(c)))  # the most frequent first
     if s.status_order:
         return [c for c in s.status_order if c in seen] + [c for c in seen if c not in s.status_order]
-    return sorted(seen, key=lambda c: (-int(freq[c]), str(c)))
+    return seen
 
 
-def profile_tables(persons: pd.DataFrame | Persons, settings: ProfileSettings | None = None) -> list[Table]:
-    """Every table and figure of the residual-group profile (seed 004 Tabel 5.1-5.5, Figur 5.1-5.5)."""
+def profile_tables(persons: pd.DataFrame | Persons | Tally, settings: ProfileSettings | None = None) -> list[Table]:
+    """Every table and figure of the residual-group profile (seed 004 Tabel 5.1-5.5, Figur 5.1-5.5),
+    from a person frame, its validated `Persons` or their tally (`persons_tally`; a register's, added over batches)."""
     s = settings or ProfileSettings()
-    p = persons if isinstance(persons, Persons) else validate_persons(persons, s.offers)
+    if isinstance(persons, pd.DataFrame):
+        persons = validate_persons(persons, s.offers)
+    t = persons if isinstance(persons, Tally) else persons_tally(persons)
+    offers = offer_types(t)
     if s.drop_empty_offers:
-        taken = p.offers.columns[p.offers.any(axis=0).to_numpy()]
-        p.offers = p.offers[taken]
-    if len(p.group) == 0:
+        offers = [lab for lab, k in zip(offers, took(t, offers).sum(axis=0)) if k > 0]
+    if t.total() == 0:
         raise DataError("the person frame has no rows: nobody is in the target group")
     c, pre = s.chapter, s.id_prefix
-    tables = [groups_table(p, s)]
+    tables = [groups_table(t, s)]
 
-    sex = crosstab(p.group, p.sex, SEXES)
+    sex = crosstab(t, "kon", SEXES)
     tables.append(groups_as_rows(f"{pre}_koen", "Køn", f"Tabel {c}.2", sex, SEXES,
-                                 [s.source, chi2_note(sex, s.min_cell)] + _missing_note(int(p.sex.isna().sum()), "køn", s)))
+                                 [s.source, chi2_note(sex, s.min_cell)] + _missing_note(t.missing("kon"), "køn", s)))
 
     labels = age_labels(s.age_cuts)
-    bands = age_bands(p.age, s.age_cuts)
-    age = crosstab(p.group, bands, labels)
+    age = crosstab(t, "alder", labels, lambda a: age_bands(a, s.age_cuts))
     tables.append(categories_as_rows(f"{pre}_alder", "Alder", f"Figur {c}.1", age, age.sum(axis=1), labels,
-                                     [s.source, chi2_note(age, s.min_cell)] + _missing_note(int(p.age.isna().sum()), "alder", s)))
+                                     [s.source, chi2_note(age, s.min_cell)] + _missing_note(t.missing("alder"), "alder", s)))
 
-    origin = crosstab(p.group, p.origin, ORIGINS)
+    origin = crosstab(t, "herkomst", ORIGINS)
     tables.append(groups_as_rows(f"{pre}_herkomst", "Herkomst", f"Tabel {c}.3", origin, ORIGINS,
-                                 [s.source, chi2_note(origin, s.min_cell)] + _missing_note(int(p.origin.isna().sum()), "herkomst", s)))
+                                 [s.source, chi2_note(origin, s.min_cell)] + _missing_note(t.missing("herkomst"), "herkomst", s)))
 
-    match = crosstab(p.group, p.match, MATCH_GROUPS)
+    match = crosstab(t, "match", MATCH_GROUPS)
     tables.append(categories_as_rows(f"{pre}_match", "Matchkategori", f"Figur {c}.2", match, match.sum(axis=1),
                                      [f"Matchgruppe {m}" for m in MATCH_GROUPS],
-                                     [s.source, MATCH_NOTE, chi2_note(match, s.min_cell)] + _missing_note(int(p.match.isna().sum()), "matchgruppe", s)))
+                                     [s.source, MATCH_NOTE, chi2_note(match, s.min_cell)] + _missing_note(t.missing("match"), "matchgruppe", s)))
 
-    if p.seniority.notna().any():
-        tables.append(seniority_table(p, s))
+    if t.missing("anciennitet") < t.total():
+        tables.append(seniority_table(t, s))
 
-    cats = status_categories(p, s)
-    st = crosstab(p.group, p.status, cats)
+    cats = status_categories(t, s)
+    st = crosstab(t, "status", cats)
     title = "Nuværende status" + (f" ({s.reference})" if s.reference else "")
     tables.append(categories_as_rows(f"{pre}_status", title, f"Figur {c}.3", st, st.sum(axis=1), cats,
                                      [s.source, "Anm.: Grupperne er afgrænset ved deres status, så forskellen er ikke testet."]
-                                     + _missing_note(int(p.status.isna().sum()), "status", s)))
+                                     + _missing_note(t.missing("status"), "status", s)))
 
-    n = np.array([int((p.group == g).sum()) for g in GROUPS])
-    took = np.array([[int(p.offers.loc[(p.group == g).to_numpy(), lab].sum()) for lab in p.offers.columns] for g in GROUPS])
-    tables.append(categories_as_rows(f"{pre}_tilbud", "Aktiveringstilbud", f"Figur {c}.4", took, n, list(p.offers.columns),
-                                     [s.source, MULTI_NOTE, offers_chi2_note(took, n, list(p.offers.columns), s.min_cell)], sums_to_total=False))
+    n = group_sizes(t)
+    k = took(t, offers)
+    tables.append(categories_as_rows(f"{pre}_tilbud", "Aktiveringstilbud", f"Figur {c}.4", k, n, offers,
+                                     [s.source, MULTI_NOTE, offers_chi2_note(k, n, offers, s.min_cell)], sums_to_total=False))
 
-    nb = offer_count_labels(p.n_offers)
-    cnt = crosstab(p.group, nb, OFFER_COUNTS)
+    cnt = crosstab(t, "antal_tilbud", OFFER_COUNTS, offer_count_labels)
     tables.append(categories_as_rows(f"{pre}_antal_tilbud", "Antal af aktiveringstilbud", f"Figur {c}.5", cnt, n, OFFER_COUNTS,
                                      [s.source, chi2_note(cnt, s.min_cell)]))
 
     if s.subgroup is not None:
-        tables.append(subgroup_table(p, s.subgroup, s))
+        tables.append(subgroup_table(t, s.subgroup, s, offers))
     return tables
 
 
-def select_subgroup(p: Persons, sub: Subgroup) -> np.ndarray:
-    """Mask of the persons in the sub-group."""
-    col = {"status": p.status, "gruppe": p.group, "kon": p.sex, "herkomst": p.origin}.get(sub.column)
+SUBGROUP_COLUMNS = {"status": "status", "gruppe": "gruppe", "kon": "kon", "herkomst": "herkomst"}
+
+
+def select_subgroup(t: Tally, sub: Subgroup) -> Tally:
+    """The persons in the sub-group."""
+    col = SUBGROUP_COLUMNS.get(sub.column)
     if col is None:
         raise DataError(f"a sub-group can be chosen by status, gruppe, kon or herkomst, not '{sub.column}'")
-    mask = col.isin(list(sub.values)).to_numpy().copy()
-    if sub.group:
-        mask &= (p.group == sub.group).to_numpy()
-    return mask
+    return t.where(lambda f: f[col].isin(list(sub.values)) & ((f["gruppe"] == sub.group) if sub.group else True))
 
 
-def _section(name: str, labels: Sequence[str], values: pd.Series, rows: list) -> list[tuple[int, int]]:
+def _section(name: str, labels: Sequence[str], q: Tally, column: str, rows: list,
+             label: Callable[[pd.Series], pd.Series] | None = None) -> list[tuple[int, int]]:
     """Percent rows of one section of Tabel 5.5 (base = persons with a known value)."""
-    known = values.notna()
-    n = int(known.sum())
+    f = q.frame(column)
+    values = f[column] if label is None else label(f[column])
+    n = int(f["n"][values.notna().to_numpy()].sum())
     start = len(rows[0])
     for lab in labels:
-        k = int((values == lab).sum())
+        k = int(f["n"][(values == lab).to_numpy()].sum())
         rows[0].append(name)
         rows[1].append(lab)
         rows[2].append([pct(k, n)])
     return [(i, 0) for i in range(start, len(rows[0]))]
 
 
-def subgroup_table(p: Persons, sub: Subgroup, s: ProfileSettings) -> Table:
+def subgroup_table(t: Tally, sub: Subgroup, s: ProfileSettings, offers: Sequence[str]) -> Table:
     """Tabel 5.5: the full profile of one sub-group as one table with sections."""
     tid = f"{s.id_prefix}_delgruppe"
-    q = p.subset(select_subgroup(p, sub))
-    n = len(q.group)
+    q = select_subgroup(t, sub)
+    n = q.total()
     rows: list[list] = [["I alt"], ["Antal personer"], [[count(n)]]]
     rel = []
     labels = age_labels(s.age_cuts)
-    rel.append(_section("Køn", SEXES, q.sex, rows))
-    rel.append(_section("Alder", labels, age_bands(q.age, s.age_cuts), rows))
-    rel.append(_section("Herkomst", ORIGINS, q.origin, rows))
-    match = q.match.map(lambda m: f"Matchgruppe {int(m)}" if m == m else m)
-    rel.append(_section("Matchgruppe", [f"Matchgruppe {m}" for m in MATCH_GROUPS], match, rows))
-    for lab in q.offers.columns:
+    rel.append(_section("Køn", SEXES, q, "kon", rows))
+    rel.append(_section("Alder", labels, q, "alder", rows, lambda a: age_bands(a, s.age_cuts)))
+    rel.append(_section("Herkomst", ORIGINS, q, "herkomst", rows))
+    match_label = lambda m: m.map(lambda x: f"Matchgruppe {int(x)}" if x == x else x)  # noqa: E731
+    rel.append(_section("Matchgruppe", [f"Matchgruppe {m}" for m in MATCH_GROUPS], q, "match", rows, match_label))
+    for lab, k in zip(offers, took(q, offers).sum(axis=0)):
         rows[0].append("Andel af borgere i forskellige aktiveringstilbud")
         rows[1].append(lab)
-        rows[2].append([pct(int(q.offers[lab].sum()), n)])
-    rel.append(_section("Antal aktiveringstilbud", OFFER_COUNTS, offer_count_labels(q.n_offers), rows))
+        rows[2].append([pct(int(k), n)])
+    rel.append(_section("Antal aktiveringstilbud", OFFER_COUNTS, q, "antal_tilbud", rows, offer_count_labels))
     notes = [s.source]
-    if q.seniority.notna().any() or p.seniority.notna().any():
+    if q.missing("anciennitet") < q.total() or t.missing("anciennitet") < t.total():
         rows[0].append("Ledighedsanciennitet")
         rows[1].append("Gennemsnit (antal uger)")
-        rows[2].append([mean(q.seniority.to_numpy(float))])
-    missing = [(what, int(v.isna().sum())) for what, v in (("køn", q.sex), ("alder", q.age), ("herkomst", q.origin),
-                                                            ("matchgruppe", q.match), ("ledighedsanciennitet", q.seniority))]
-    for what, k in missing:
-        notes += _missing_note(k, what, s)
+        rows[2].append([mean_cell(moments(*q.known("anciennitet")))])
+    for what, column in (("køn", "kon"), ("alder", "alder"), ("herkomst", "herkomst"), ("matchgruppe", "match"),
+                         ("ledighedsanciennitet", "anciennitet")):
+        notes += _missing_note(q.missing(column), what, s)
     notes.append("Anm.: Andelene er beregnet blandt personerne med en registreret værdi. " + MULTI_NOTE[len("Anm.: "):])
     label = " og ".join(sub.values)
     if n == 0:  # an empty sub-group is said, never shown as a profile of nobody

@@ -1,38 +1,11 @@
-"""Per-batch results of the register analyses combined: per-person results joined in batch order,
-per-municipality sums added – so a streamed read gives exactly the result of the whole extract."""
+"""Per-batch results of the register analyses combined: per-municipality sums added (whole numbers,
+and exact sums of fractions) – so a streamed read gives exactly the result of the whole extract."""
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass, replace
-from typing import Any, Sequence, TypeVar
+from typing import Sequence
 
 import numpy as np
-import pandas as pd
-
-T = TypeVar("T")
-
-
-def concat(parts: Sequence[T]) -> T:
-    """Batches' per-person results joined in batch order: arrays and frames along persons (nested
-    results too); every other field (window, labels, quarters) is the same in each batch, taken from the first."""
-    first: Any = parts[0]
-    if len(parts) == 1:
-        return first  # type: ignore[no-any-return]
-    if isinstance(first, np.ndarray):
-        return np.concatenate(parts)  # type: ignore[return-value]
-    if isinstance(first, pd.DataFrame):
-        frames = [p for p in parts if len(p)] or [first]  # type: ignore[arg-type]
-        return pd.concat(frames, ignore_index=True)  # type: ignore[return-value]
-    if isinstance(first, tuple):
-        return tuple(concat([p[k] for p in parts]) for k in range(len(first)))  # type: ignore[return-value]
-    if is_dataclass(first):
-        out = {}
-        for f in fields(first):
-            v = getattr(first, f.name)
-            if v is not None and (isinstance(v, (np.ndarray, pd.DataFrame)) or is_dataclass(v)):
-                out[f.name] = concat([getattr(p, f.name) for p in parts])
-        return replace(first, **out)  # type: ignore[no-any-return]
-    return first  # type: ignore[no-any-return]
 
 
 def sum_by_key(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

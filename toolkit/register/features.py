@@ -16,6 +16,7 @@ import pandas as pd
 from toolkit.config.definitions import Defs
 from toolkit.core.calendar import quarter_end
 from toolkit.core.errors import DataError
+from toolkit.core.tally import Tally, add_tallies, tally
 from toolkit.read.dream import SENIORITY_WEEKS, Register
 from toolkit.register.combine import add_by_key, exact_sums, exact_value, sum_by_key
 from toolkit.register.goals import GoalCohort, GoalSeries, Quarters, goal_series, outside_quarters, select_cohort
@@ -248,3 +249,34 @@ def cohort_persons(reg: Register, defs: Defs, quarter: int | None = None, st: St
         df[col] = pd.Categorical(df[col], categories=list(dict.fromkeys(cats)))
     df["antal_tilbud"] = df["antal_tilbud"].astype(np.int16)
     return CohortPersons(df[keep].reset_index(drop=True), np.array([int((~keep).sum())]), q, gc.start, reg.path)
+
+
+# the person frame's columns a profile tallies (`profile.persons` normalises them on the distinct values)
+TALLY_KEYS = ["gruppe", "status", "aktivering", "kon", "herkomst"]
+TALLY_VALUES = ["alder", "match", "anciennitet", "antal_tilbud"]
+
+
+@dataclass
+class CohortTally:
+    """The cohort's persons at the quarter counted (`cohort_tally`): what the profile keeps of a
+    batch, the extract's codes as they are (`row` of a tally row: its first person's extract row)."""
+
+    tally: Tally
+    left_out: int  # persons left out by exclude_groups
+    quarter: int
+    start: int
+    path: Path | None
+
+
+def cohort_tally(cp: CohortPersons) -> CohortTally:
+    """The cohort persons (a batch's or all) tallied by TALLY_KEYS, with TALLY_VALUES and the offer flags."""
+    df = cp.frame
+    offers = [c for c in df.columns if c.startswith("akt_")]
+    t = tally(df, TALLY_KEYS, TALLY_VALUES, offers, rows=df["row"].to_numpy())
+    return CohortTally(t, int(cp.left_out.sum()), cp.quarter, cp.start, cp.path)
+
+
+def add_cohort_tallies(parts: Sequence[CohortTally]) -> CohortTally:
+    """Batches' tallies added (the same in any order)."""
+    first = parts[0]
+    return CohortTally(add_tallies([p.tally for p in parts]), sum(p.left_out for p in parts), first.quarter, first.start, first.path)
