@@ -18,9 +18,9 @@ import pyarrow as pa
 
 from toolkit.core.errors import DataError
 from toolkit.read.batches import batches
+from toolkit.read.dream_ids import IdKeys
 from toolkit.read.dream_columns import Plan, Request, WeekColumn, plan_extract
 from toolkit.read.dream_values import (
-    filled,
     MAX_CODE,
     birth_months,
     codes_into,
@@ -30,7 +30,7 @@ from toolkit.read.dream_values import (
     refuse_unread,
     small_int,
 )
-from toolkit.read.tabular import _existing, data_row, first_rows
+from toolkit.read.tabular import _existing
 
 if TYPE_CHECKING:  # the extract's column names come from the definitions (config), passed in
     from toolkit.config.definitions import Columns
@@ -147,15 +147,18 @@ def raw_batches(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int 
         types[name] = pa.float64()
     offset = 0
     ids = IdKeys()
-    for batch in batches(p, read, types, chunk_rows):
-        if batch.num_rows == 0:
-            continue
-        ids.add(batch.column(cols.id))
-        yield batch, offset
-        offset += batch.num_rows
-    if offset == 0:
-        raise DataError("the extract has no rows", p)
-    ids.check(p, cols.id)
+    try:
+        for batch in batches(p, read, types, chunk_rows):
+            if batch.num_rows == 0:
+                continue
+            ids.add(batch.column(cols.id))
+            yield batch, offset
+            offset += batch.num_rows
+        if offset == 0:
+            raise DataError("the extract has no rows", p)
+        ids.check(p, cols.id)
+    finally:
+        ids.close()  # the spilled ids removed, also when the pass stops early
 
 
 def to_register(batch: pa.Table, p: Path, cols: Columns, plan: Plan, offset: int) -> Register:
@@ -216,80 +219,6 @@ def _check_blank_ids(ids: pd.Series, p: Path, name: str, offset: int) -> None:
     blank = ids.isna() | (ids.astype("string").str.strip() == "")
     if blank.any():
         raise DataError("missing person id", p, row=first_bad_row(blank.to_numpy(), offset), column=name)
-
-
-class IdKeys:
-    """The ids of a pass, kept compactly for the duplicate check at its end: ids that are a common
-    prefix and at most 17 digits (CPR-style, leading zeros and all; the demo's P0000001) as one
-    int64 each – digits × 32 + their number, which tells '0101' from '101' and decodes back –
-    instead of strings and a string hash table (at 2 M persons that check held 33 MB of ids and
-    peaked 156 MB above them); any other ids as strings."""
-
-    def __init__(self) -> None:
-        self.keys: list[np.ndarray] = []
-        self.text: list[pa.Array] = []
-        self.prefix: str | None = None
-
-    def _keyed(self, col: pa.ChunkedArray) -> np.ndarray | None:
-        import re
-
-        import pyarrow.compute as pc
-
-        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)) or col.null_count or len(col) == 0:
-            return None
-        if self.prefix is None:
-            self.prefix = re.match(r"\D*", str(col[0].as_py())).group(0)  # type: ignore[union-attr]
-        rest = pc.utf8_slice_codeunits(col, len(self.prefix)) if self.prefix else col
-        n = pc.utf8_length(rest)
-        ok = pc.and_(pc.and_(pc.utf8_is_digit(rest), pc.less_equal(n, 17)), pc.starts_with(col, self.prefix))
-        if not pc.all(ok).as_py():
-            return None
-        return filled(pc.cast(rest, pa.int64())) * 32 + filled(n).astype(np.int64)
-
-    def add(self, col: pa.ChunkedArray) -> None:
-        keys = None if self.text else self._keyed(col)
-        if keys is not None:
-            self.keys.append(keys)
-            return
-        if self.keys:  # from now on all as text
-            self.text = [pa.array(self._decoded(k)) for k in self.keys]
-            self.keys = []
-        self.text.extend(col.chunks)
-
-    def _decoded(self, keys: np.ndarray) -> list[str]:
-        return [f"{self.prefix or ''}{str(int(k) >> 5).zfill(int(k) & 31)}" for k in keys]
-
-    def check(self, p: Path, name: str) -> None:
-        if self.text:
-            _check_unique(self.text, p, name)
-            return
-        if not self.keys:
-            return
-        srt = np.concatenate(self.keys)
-        srt.sort()  # in place: the check holds the batches' keys and one sorted copy, no more
-        repeated = np.unique(srt[1:][srt[1:] == srt[:-1]])
-        del srt
-        if len(repeated) == 0:
-            return
-        keys = np.concatenate(self.keys)  # in file order, to name the rows
-        dup = np.isin(keys, repeated)
-        first = int(np.flatnonzero(dup)[0])
-        raise DataError(f"duplicate person id '{self._decoded(keys[first:first + 1])[0]}' (rows {first_rows(dup)})", p,
-                        row=data_row(first), column=name)
-
-
-def _check_unique(parts: list[pa.Array], p: Path, name: str) -> None:
-    """Every id once over all batches (pyarrow's hash count: the ids stay compact, not Python objects)."""
-    import pyarrow.compute as pc
-
-    ids = pa.chunked_array(parts) if len({a.type for a in parts}) == 1 else pa.chunked_array([a.cast(pa.string()) for a in parts])
-    counts = pc.value_counts(ids)
-    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
-    if len(repeated) == 0:
-        return
-    dup = pc.is_in(ids, value_set=repeated).to_numpy(zero_copy_only=False)
-    first = int(np.flatnonzero(dup)[0])
-    raise DataError(f"duplicate person id '{ids[first].as_py()}' (rows {first_rows(dup)})", p, row=data_row(first), column=name)
 
 
 SEX_TEXT = {"M": "1", "MAND": "1", "MALE": "1", "MAN": "1", "K": "2", "KVINDE": "2", "F": "2", "FEMALE": "2", "WOMAN": "2"}
