@@ -25,6 +25,7 @@ from toolkit.core.stats import Moments, moments
 from toolkit.core.tally import Tally
 from toolkit.profile.persons import (
     GROUPS,
+    KEYS,
     MATCH_GROUPS,
     OFFER_COUNTS,
     OFFER_SUM,
@@ -107,8 +108,8 @@ def crosstab(t: Tally, column: str, categories: Sequence[Any], label: Callable[[
     v = f[column] if label is None else label(f[column])
     out = np.zeros((len(GROUPS), len(categories)), np.int64)
     for i, g in enumerate(GROUPS):
-        n = f["n"][(f["gruppe"] == g).to_numpy()]
-        vg = v[(f["gruppe"] == g).to_numpy()]
+        in_g = (f["gruppe"] == g).to_numpy()
+        n, vg = f["n"][in_g], v[in_g]
         for j, c in enumerate(categories):
             out[i, j] = int(n[(vg == c).to_numpy()].sum())
     return out
@@ -263,15 +264,11 @@ def profile_tables(persons: pd.DataFrame | Persons | Tally, settings: ProfileSet
     return tables
 
 
-SUBGROUP_COLUMNS = {"status": "status", "gruppe": "gruppe", "kon": "kon", "herkomst": "herkomst"}
-
-
 def select_subgroup(t: Tally, sub: Subgroup) -> Tally:
-    """The persons in the sub-group."""
-    col = SUBGROUP_COLUMNS.get(sub.column)
-    if col is None:
+    """The persons in the sub-group (chosen by one of the tally's key columns, `persons.KEYS`)."""
+    if sub.column not in KEYS:
         raise DataError(f"a sub-group can be chosen by status, gruppe, kon or herkomst, not '{sub.column}'")
-    return t.where(lambda f: f[col].isin(list(sub.values)) & ((f["gruppe"] == sub.group) if sub.group else True))
+    return t.where(lambda f: f[sub.column].isin(list(sub.values)) & ((f["gruppe"] == sub.group) if sub.group else True))
 
 
 def _section(name: str, labels: Sequence[str], q: Tally, column: str, rows: list,

@@ -32,7 +32,6 @@ class IdKeys:
     """The ids of one pass (`add` per batch, `check` after the last, `close` always)."""
 
     def __init__(self) -> None:
-        self.n = 0
         self.prefix: str | None = None
         self.text: list[pa.Array] = []
         self._dir: Path | None = None
@@ -89,11 +88,10 @@ class IdKeys:
         if keys is not None:
             self._spill(keys)
         else:
-            if self.n and not self.text:  # keyed so far, from now on all as text
+            if "order" in self._files:  # keyed so far, from now on all as text
                 self.text = [pa.array(self._decoded(self._spilled()), pa.string())]
                 self._clear()
             self.text.extend(col.chunks)
-        self.n += len(col)
 
     def check(self, p: Path, name: str) -> None:
         """Refuse the extract if an id repeats anywhere in it (naming the id and its first rows)."""
