@@ -55,10 +55,11 @@ class Inputs:
         `files`, as a run's `inputs` (arguments are evaluated before the run starts)."""
         return Later(self)
 
-    def of(self, *paths: str | Path | None) -> list[Input]:
-        """The recorded inputs among these paths (each once, in the order given)."""
+    def of(self, *paths: str | Path | None) -> "Later":
+        """The recorded inputs among these paths (each once, in the order given), resolved when first
+        used like `later`: a register item's inputs name the extract, whose hash must not delay its pass."""
         keys = dict.fromkeys(Path(p).resolve() for p in paths if p is not None)
-        return [self._done(k) for k in keys if k in self._files]
+        return Later(self, [k for k in keys if k in self._files])
 
     def record(self, path: str | Path, *, background: bool = False) -> Path:
         """Note a file as read (hashing it once: now, or – a register extract of gigabytes – on a
@@ -147,16 +148,19 @@ class Inputs:
 
 
 class Later(Sequence[Input]):
-    """`Inputs.files`, resolved on first use (waiting for any hash still running)."""
+    """Recorded inputs (all of them, or the given keys) resolved on first use, waiting for any hash still running."""
 
-    def __init__(self, inputs: Inputs) -> None:
-        self._inputs = inputs
+    def __init__(self, inputs: Inputs, keys: list[Path] | None = None) -> None:
+        self._inputs, self._keys = inputs, keys
+
+    def _resolved(self) -> list[Input]:
+        return self._inputs.files if self._keys is None else [self._inputs._done(k) for k in self._keys]
 
     def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
-        return self._inputs.files[i]
+        return self._resolved()[i]
 
     def __len__(self) -> int:
-        return len(self._inputs.files)
+        return len(self._resolved())
 
     def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self._inputs.files)  # the list once, not once per item
+        return iter(self._resolved())  # the list once, not once per item
