@@ -82,3 +82,18 @@ def test_a_damaged_file_is_named_after_both_readers_fail(tmp_path: Path) -> None
     with pytest.raises(InputError, match="damaged file") as e:
         list(batches(p, COLS, {}, 1_000))
     assert str(p) in str(e.value) or p.name in str(e.value)
+
+
+def test_a_file_name_with_glob_characters_is_that_file(tmp_path: Path) -> None:
+    # polars reads a path as a glob pattern unless told not to: dream[12].parquet would be dream1 + dream2
+    real = extract(tmp_path)
+    p = real.rename(tmp_path / "dream[12].parquet")
+    for other in ("dream1.parquet", "dream2.parquet"):
+        pq.write_table(pa.table({c: pq.read_table(p, columns=[c]).column(0)[:5] for c in COLS}), tmp_path / other)
+    got, sizes = joined(p, 300)
+    assert sum(sizes) == 1_037
+    assert got.column("pnr").to_pylist() == pq.read_table(p, columns=["pnr"]).column(0).to_pylist()
+    from toolkit.read.batches import row_count
+    from toolkit.read.tabular import read_columns
+
+    assert row_count(p) == 1_037 and read_columns(p) == [*COLS, "unused"]

@@ -13,6 +13,7 @@ from toolkit.core.codes import per_value, show_code
 from toolkit.core.errors import DataError
 from toolkit.core.tally import Tally, tally
 from toolkit.read.tabular import first_row, first_rows
+from toolkit.register.features import OFFER_PREFIX
 
 REST = "Restgruppen"
 EMPLOYED = "Beskæftigelsesgruppen"
@@ -21,7 +22,6 @@ SEXES = ("Kvinde", "Mand")
 ORIGINS = ("Dansker", "Efterkommer", "Indvandrer")
 MATCH_GROUPS = (1, 2, 3, 4, 5, 25)
 OFFER_COUNTS = ("Ingen aktiveringstilbud", "1 aktiveringstilbud", "2 aktiveringstilbud", "3+ aktiveringstilbud")
-OFFER_PREFIX = "akt_"
 
 # Codes accepted besides the labels: Statistics Denmark's KOEN (1 man, 2 woman) and IE_TYPE
 # (1 Danish origin, 2 immigrant, 3 descendant); 0 and blank mean "not registered".

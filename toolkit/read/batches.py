@@ -169,7 +169,7 @@ def _polars_batches(p: Path, cols: list[str], chunk_rows: int, rows: int) -> Ite
     except ImportError:
         yield None
         return
-    lf = pl.scan_parquet(p).select(cols)
+    lf = pl.scan_parquet(p, glob=False).select(cols)  # the path as it is: dream[12].parquet is no pattern
     for start in range(0, rows, chunk_rows):
         try:
             table = lf.slice(start, chunk_rows).collect().to_arrow()

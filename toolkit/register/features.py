@@ -22,6 +22,9 @@ from toolkit.register.combine import add_by_key, exact_sums, exact_value, sum_by
 from toolkit.register.goals import GoalCohort, GoalSeries, Quarters, goal_series, outside_quarters, select_cohort
 from toolkit.register.status import Status, group_mask, monthly_status, week_rows
 
+# an activation offer's column in the person frames (and in a profile's person file): akt_<activation key>
+OFFER_PREFIX = "akt_"
+
 
 def seniority_weeks(reg: Register, defs: Defs, at: int, rows: np.ndarray | None = None) -> np.ndarray:
     """Unemployment seniority in weeks before month `at`: the extract's column, or weeks on the
@@ -170,7 +173,7 @@ def municipality_frame_of(fs: FeatureSums, series: list[GoalSeries], defs: Defs,
         out[s.key] = s.values()[q]
     tot = pd.Series(fs.offers.sum(axis=1), index=idx)
     for t, a in enumerate(defs.codes.activation):
-        out[f"akt_{a.key}"] = pd.Series(fs.offers[:, t], index=idx) / tot.where(tot > 0)
+        out[f"{OFFER_PREFIX}{a.key}"] = pd.Series(fs.offers[:, t], index=idx) / tot.where(tot > 0)
     out["tilbud"] = tot
     out.insert(0, "navn", [defs.names.get(int(c), str(c)) for c in out.index])
     return out
@@ -214,7 +217,7 @@ def person_frame(reg: Register, defs: Defs, st: Status | None = None, quarter: i
         "gruppe": np.where((~ben & emp) | in_edu, "Beskæftigelsesgruppen", "Restgruppen"),
     })
     for t, a in enumerate(defs.codes.activation):
-        df[f"akt_{a.key}"] = off[:, t] > 0
+        df[f"{OFFER_PREFIX}{a.key}"] = off[:, t] > 0
     df["antal_tilbud"] = off.sum(axis=1)
     return df
 
@@ -271,7 +274,7 @@ class CohortTally:
 def cohort_tally(cp: CohortPersons) -> CohortTally:
     """The cohort persons (a batch's or all) tallied by TALLY_KEYS, with TALLY_VALUES and the offer flags."""
     df = cp.frame
-    offers = [c for c in df.columns if c.startswith("akt_")]
+    offers = [c for c in df.columns if c.startswith(OFFER_PREFIX)]
     t = tally(df, TALLY_KEYS, TALLY_VALUES, offers, rows=df["row"].to_numpy())
     return CohortTally(t, int(cp.left_out.sum()), cp.quarter, cp.start, cp.path)
 
