@@ -244,7 +244,8 @@ def _whole_bounds(pb: _Problem, variables: list[int], rows: list[Row]) -> tuple[
 
 def _lp(pb: _Problem, members: list[int], variables: list[int], rows: list[Row], bounds: np.ndarray):  # type: ignore[no-untyped-def]
     """A solver of one part: `solve(cost)` → optimal whole counts (the LP relaxation's optimum when
-    it is whole – then it is the integer optimum too –, else the integer programme's). The
+    it is whole – then it is the integer optimum too –, else the integer programme's; where that
+    meets its time limit, the best whole counts it found: a solution, perhaps not the extreme). The
     matrices are built once, sparse."""
     from scipy.optimize import linprog  # imported here: scipy costs a second at start-up
     from scipy.sparse import csr_matrix
@@ -262,12 +263,10 @@ def _lp(pb: _Problem, members: list[int], variables: list[int], rows: list[Row],
     a_eq, b_eq = matrix([r for r in rows if r[2]])
     a_ub, b_ub = matrix([r for r in rows if not r[2]])
 
-    def solve(cost: np.ndarray) -> tuple[np.ndarray, bool]:
-        """Whole counts optimal for `cost` (True), or the best whole ones the integer programme found
-        within its time limit (False: a solution, so still a witness, but perhaps not the extreme)."""
+    def solve(cost: np.ndarray) -> np.ndarray:
         res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs-ds")
         if res.status == 0 and np.all(np.abs(res.x - np.round(res.x)) <= 1e-6):
-            return np.round(res.x), True
+            return np.round(res.x)
         if res.status == 0:  # a fractional vertex: only the integer programme says where whole counts end
             for presolve in MILP_PRESOLVE:
                 res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
@@ -276,14 +275,14 @@ def _lp(pb: _Problem, members: list[int], variables: list[int], rows: list[Row],
                 if res.status != 1:  # 1: the time limit
                     break
             if res.status == 1 and res.x is not None:
-                return np.round(res.x), False
+                return np.round(res.x)
             if res.status == 1:
                 where = sorted({pb.about[v].table for v in members if v in pb.about})
                 raise DisclosureError(f"disclosure audit: the integer programme for {', '.join(where[:5])} found no "
                                       f"solution in {len(MILP_PRESOLVE)} × {MILP_SECONDS:g} s; nothing is written")
         if res.status != 0:
             raise _contradiction(pb, members, res.message)
-        return np.round(res.x), True
+        return np.round(res.x)
 
     return solve
 
@@ -291,8 +290,9 @@ def _lp(pb: _Problem, members: list[int], variables: list[int], rows: list[Row],
 def _part(pb: _Problem, members: list[int], variables: list[int], rows: list[Row], hidden: list[int],
           threshold: int) -> dict[int, tuple[float, float]]:
     """Each hidden cell's interval of whole counts in its part: exact for a cell narrowed below the
-    threshold (or, where the integer programme met its time limit, inside the exact one); for any other, at least `threshold` wide and inside the exact one (a part without a
-    hidden cell is solved once for its feasibility, so a contradiction anywhere is found).
+    threshold (or, where the integer programme met its time limit, inside the exact one); for any
+    other, at least `threshold` wide and inside the exact one (a part without a hidden cell is
+    solved once for its feasibility, so a contradiction anywhere is found).
 
     Which shortcut is safe: every whole solution found (for any cell's minimum or maximum) is a
     count an intruder cannot exclude, so two solutions `threshold` apart in a cell prove it wide
@@ -312,11 +312,10 @@ def _part(pb: _Problem, members: list[int], variables: list[int], rows: list[Row
         return {}
     seen_lo, seen_hi = np.full(len(variables), np.inf), np.full(len(variables), -np.inf)
 
-    def witness(cost: np.ndarray) -> np.ndarray:
-        x, _ = solve(cost)  # optimal or not, a whole solution: a count the intruder cannot exclude
+    def witness(cost: np.ndarray) -> None:
+        x = solve(cost)  # optimal or not, a whole solution: a count the intruder cannot exclude
         np.minimum(seen_lo, x, out=seen_lo)
         np.maximum(seen_hi, x, out=seen_hi)
-        return x
 
     # first, solutions pushing all cells not yet shown wide up or down at random (a vertex of a
     # table with totals moves a cell in every row): while each proves several cells wide at once
