@@ -29,7 +29,7 @@ def test_the_inputs_wait_for_the_hash_only_when_used(tmp_path: Path, monkeypatch
             assert release.wait(10), "the test released the hash"
         return sha256(path)
 
-    monkeypatch.setattr(inputs_module, "sha256", slow_hash)
+    monkeypatch.setattr(inputs_module, "file_sha256", slow_hash)
     inputs = Inputs()
     inputs.record(p, background=True)
     inputs.record(other)

@@ -12,7 +12,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence, TypeVar
 
-from toolkit.read.tabular import Dataset, read_columns, read_data, sha256
+from toolkit.read.digest_cache import file_sha256
+from toolkit.read.tabular import Dataset, read_columns, read_data
 
 if TYPE_CHECKING:
     from toolkit.config.codebook import Codebook
@@ -69,10 +70,10 @@ class Inputs:
         if key not in self._files:
             if background:
                 pool = ThreadPoolExecutor(1, thread_name_prefix="sha256")
-                self._files[key] = pool.submit(lambda: Input(p, sha256(p)))
+                self._files[key] = pool.submit(lambda: Input(p, file_sha256(p)))
                 pool.shutdown(wait=False)
             else:
-                self._files[key] = Input(p, sha256(p))
+                self._files[key] = Input(p, file_sha256(p))
         return p
 
     def _once(self, key: tuple[Any, ...], path: str | Path, parse: Callable[[], T], also: Callable[[T], Sequence[Path | None]] = lambda _: ()) -> T:

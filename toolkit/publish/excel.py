@@ -32,7 +32,7 @@ from toolkit.publish import appendix, contents, layout, linechart
 from toolkit.publish.atomic import atomic_path
 from toolkit.publish.audit import STRUCTURE_SHEET, Audit, structure, structure_cells
 from toolkit.publish.disclosure import Policy
-from toolkit.read.tabular import sha256
+from toolkit.read.digest_cache import file_sha256
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _DEFAULT_PROTECTION = Protection()
@@ -504,7 +504,7 @@ def _provenance_sheet(ws: Worksheet, prov: Provenance, st: Mapping[str, str]) ->
     for c, h in enumerate(["Inputfil", "SHA-256", "Bytes"], start=1):
         put_text(ws.cell(r, c), h).style = st["stubhead"]
     for item in prov.inputs:
-        p, digest = (item[0], item[1]) if isinstance(item, tuple) else (item, sha256(item))
+        p, digest = (item[0], item[1]) if isinstance(item, tuple) else (item, file_sha256(item))
         r += 1
         put_text(ws.cell(r, 1), os.path.normpath(p)).style = st["label"]  # surveys/demo/../../registers → registers
         put_text(ws.cell(r, 2), digest).style = st["text"]
