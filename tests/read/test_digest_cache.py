@@ -135,6 +135,11 @@ def test_default_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert dc.cache_dir() == tmp_path / "home" / ".cache" / "toolkit" / "sha256"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # ignored, as the XDG specification says
+    assert dc.cache_dir() == tmp_path / "home" / ".cache" / "toolkit" / "sha256"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setattr(os.path, "expanduser", lambda p: p)  # no home: '~' stays '~'
+    assert dc.cache_dir() is None
 
 
 def test_the_report_records_the_remembered_digest_of_its_extract(cache: Path, demo_dir: Path, tmp_path: Path,

@@ -37,7 +37,11 @@ def cache_dir() -> Path | None:
     chosen = os.environ.get("TOOLKIT_CACHE_DIR")
     if chosen is not None:
         return None if chosen.strip().lower() in ("", "off", "0", "no", "false") else Path(chosen) / "sha256"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, or relative (which the XDG specification says to ignore)
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):  # no home folder known (HOME unset, no passwd entry): no cache, not one in the working folder
+        return None
     return Path(base) / "toolkit" / "sha256"
 
 
