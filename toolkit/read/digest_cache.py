@@ -10,6 +10,9 @@ hashed anew. A file changed less than `SETTLE_S` seconds before it was hashed is
 (a file system with coarse time stamps could keep its times through a second write within the
 same tick); nor is a file that changed while it was hashed.
 
+(On a file system without a status-change time of its own – FAT, exFAT – a same-size rewrite
+whose modification time is then set back deliberately is not seen: use `TOOLKIT_CACHE_DIR=off`.)
+
 `TOOLKIT_CACHE_DIR` chooses the folder (default `$XDG_CACHE_HOME/toolkit`, else `~/.cache/toolkit`);
 `TOOLKIT_CACHE_DIR=off` hashes every file on every run. A cache that cannot be read or written is
 passed over: the hash is then computed, never guessed.
