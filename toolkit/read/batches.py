@@ -129,27 +129,25 @@ def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.R
     pages the rows lie in), else by pyarrow. At 1 M persons of the national-shaped extract, CUBB's
     279 columns took 1.2 s wall / 1.3 CPU s through polars against 2.5 s / 3.1 through pyarrow's
     `iter_batches`, in bounded memory either way (polars' own streaming `collect_batches` runs ahead
-    of a slower reader and held the whole file's columns: 0.8 GB against 0.3)."""
+    of a slower reader and held the whole file's columns: 0.8 GB against 0.3). The footer is parsed
+    by polars alone unless pyarrow must take over (see `tabular._parquet_columns`)."""
     import pyarrow.parquet as pq
 
-    try:
-        # the footer only, let go at once: its metadata grows with the row groups (28 MB at 1 M
-        # persons of 1,928 columns, 46 MB at 2 M) and an open ParquetFile holds it through the pass
-        rows = pq.read_metadata(p).num_rows
-    except Exception as e:
-        raise InputError(f"cannot read as Parquet: {e}", p) from None
     start = 0
-    for batch in _polars_batches(p, cols, chunk_rows, rows):
+    for batch in _polars_batches(p, cols, chunk_rows):
         if batch is None:  # polars cannot read this file: pyarrow reads it from the next row on (or says why not)
             break
         start += batch.num_rows
         yield batch
     else:
         return
-    # pages streamed through a 1 MB buffer: memory does not grow with the row groups (a whole
-    # 1M-row row group's column chunks are otherwise held while it is read; same speed)
     try:
+        # pages streamed through a 1 MB buffer: memory does not grow with the row groups (a whole
+        # 1M-row row group's column chunks are otherwise held while it is read; same speed)
         pf = pq.ParquetFile(p, pre_buffer=False, buffer_size=1 << 20)
+    except Exception as e:
+        raise InputError(f"cannot read as Parquet: {e}", p) from None
+    try:
         skip = start
         for batch in pf.iter_batches(batch_size=chunk_rows, columns=cols):
             if skip >= batch.num_rows:
@@ -161,22 +159,29 @@ def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.R
         raise InputError(f"cannot read as Parquet (damaged file): {e}", p) from None
 
 
-def _polars_batches(p: Path, cols: list[str], chunk_rows: int, rows: int) -> Iterator[pa.RecordBatch | None]:
-    """Rows start…start+chunk_rows of the columns per polars query, as pyarrow batches; None (then
-    nothing more) where polars is missing or fails, for pyarrow to read on or name the damage."""
+def _polars_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch | None]:
+    """Rows start…start+chunk_rows of the columns per polars query, as pyarrow batches, until a query
+    returns fewer rows than asked (none when the rows divide evenly); None (then nothing more) where
+    polars is missing or fails, for pyarrow to read on or name the damage."""
     try:
         import polars as pl
     except ImportError:
         yield None
         return
-    lf = pl.scan_parquet(p, glob=False).select(cols)  # the path as it is: dream[12].parquet is no pattern
-    for start in range(0, rows, chunk_rows):
+    start = 0
+    while True:
         try:
+            if start == 0:
+                lf = pl.scan_parquet(p, glob=False).select(cols)  # the path as it is: dream[12].parquet is no pattern
             table = lf.slice(start, chunk_rows).collect().to_arrow()
         except Exception:  # polars' errors are not all PolarsError (a panic in its reader, an OSError)
             yield None
             return
-        yield from table.to_batches()
+        if table.num_rows:
+            yield from table.to_batches()
+        if table.num_rows < chunk_rows:
+            return
+        start += chunk_rows
 
 
 def _stat_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
@@ -225,6 +230,12 @@ def row_count(p: Path) -> int | None:
     """Rows of a Parquet file from its metadata (None for formats that need a full pass)."""
     if p.suffix.lower() != ".parquet":
         return None
+    try:  # polars' count from the footer (see tabular._parquet_columns), else pyarrow's
+        import polars as pl
+
+        return int(pl.scan_parquet(p, glob=False).select(pl.len()).collect().item())
+    except Exception:
+        pass
     import pyarrow.parquet as pq
 
     try:

@@ -182,15 +182,29 @@ def read_columns(path: str | Path) -> list[str]:
         enc, sep, _ = csv_dialect(p)
         return [str(c).strip() for c in pd.read_csv(p, sep=sep, encoding=enc, nrows=0).columns]
     if ext == ".parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            return list(pq.read_schema(p).names)
-        except Exception as e:  # truncated or not Parquet at all
-            raise InputError(f"cannot read as Parquet (truncated or not a Parquet file): {e}", p) from None
+        return _parquet_columns(p)
     if ext in SPSS_LIKE:
         return list(_read_stat(p, metadataonly=True)[0].columns)
     return list(read_data(p).data.columns)
+
+
+def _parquet_columns(p: Path) -> list[str]:
+    """A Parquet file's column names from its footer, parsed by polars where it can: pyarrow's parse
+    of a national-shaped extract's footer (1,928 columns × its row groups) stayed in the allocator
+    for the rest of the run – 12 MB at 1 M persons, 25 MB at 2 M – where polars gives its memory
+    back. pyarrow reads what polars cannot, or names the damage."""
+    try:
+        import polars as pl
+
+        return list(pl.scan_parquet(p, glob=False).collect_schema().names())  # the path as it is, no pattern
+    except Exception:  # polars missing, or a file it cannot read
+        pass
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(p).names)
+    except Exception as e:  # truncated or not Parquet at all
+        raise InputError(f"cannot read as Parquet (truncated or not a Parquet file): {e}", p) from None
 
 
 def _read_stat(path: Path, **kw: Any) -> tuple[pd.DataFrame, Any]:
