@@ -130,3 +130,13 @@ def test_pyarrow_reads_the_footer_where_polars_cannot(tmp_path: Path, monkeypatc
     got, sizes = joined(p, 300)
     assert sizes == [300, 300, 300, 137]
     assert got.column("pnr").to_pylist() == pq.read_table(p, columns=["pnr"]).column(0).to_pylist()
+
+
+def test_a_file_neither_reader_can_open_is_named(tmp_path: Path) -> None:
+    # the reader on its own (the header check before a pass names a truncated file first, test_bad_inputs)
+    p = tmp_path / "dream.parquet"
+    p.write_bytes(b"pnr;y_2001\n1;730\n")  # a CSV under a Parquet name
+    with pytest.raises(InputError) as e:
+        list(batches(p, COLS, {}, 100))
+    assert str(e.value).startswith("cannot read as Parquet: Parquet magic bytes not found in footer.")
+    assert str(e.value).endswith(f"({p})")
