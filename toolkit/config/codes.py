@@ -128,6 +128,10 @@ class CodeList:
             out[k] = g.benefit
         return out
 
+    def unknown_lut(self) -> np.ndarray:
+        """bool lookup code → in no group of the list (0, a blank week, is no code)."""
+        return self.group_lut() == self.unknown_id
+
     def known(self, code: int) -> bool:
         return any(code in g.codes for g in self.groups)
 

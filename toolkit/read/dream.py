@@ -65,9 +65,7 @@ class Register:
     municipality_years: list[int]
     visitation: np.ndarray | None = None
     visitation_quarters: list[int] = field(default_factory=list)
-    code_counts: np.ndarray | None = None
     path: Path | None = None
-    week_counts: np.ndarray | None = None  # person-weeks per code in each week (weeks × codes)
     row0: int = 0  # the extract row of the first person (a batch of a streamed read)
 
     @property
@@ -164,11 +162,9 @@ def raw_batches(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int 
 def to_register(batch: pa.Table, p: Path, cols: Columns, plan: Plan, offset: int) -> Register:
     """One batch of `raw_batches` (rows offset…) converted to a Register of those persons."""
     W, M, b = len(plan.weeks), len(plan.grad), batch.num_rows
-    week_counts = np.zeros((W, MAX_CODE + 1), dtype=np.int64)
     block = np.empty((W, b), dtype=np.int16)  # week-major: codes[:, w] (a column of the transpose) is contiguous
     for k, w in enumerate(plan.weeks):
         codes_into(batch.column(w.name), block[k], w.name, p, offset)
-        week_counts[k] = np.bincount(block[k], minlength=MAX_CODE + 1)
     g = np.zeros((M, b), dtype=np.float32)
     for k, name in enumerate(plan.grad):
         if name:
@@ -180,7 +176,6 @@ def to_register(batch: pa.Table, p: Path, cols: Columns, plan: Plan, offset: int
                      dtype=np.int16).reshape(len(plan.municipality), b).T if plan.municipality else np.zeros((b, 1), np.int16))
     vis = (np.array([small_int(batch.column(v), v, p, offset, "visitation") for v in plan.visitation.values()],
                     dtype=np.int8).reshape(len(plan.visitation), b).T if plan.visitation else None)
-    week_counts[:, 0] = 0
     return Register(
         ids=ids.to_numpy(),
         weeks=plan.weeks,
@@ -193,8 +188,6 @@ def to_register(batch: pa.Table, p: Path, cols: Columns, plan: Plan, offset: int
         municipality_years=sorted(plan.municipality) if plan.municipality else [0],
         visitation=vis,
         visitation_quarters=sorted(plan.visitation),
-        code_counts=week_counts.sum(axis=0),
-        week_counts=week_counts,
         path=p,
         row0=offset,
     )
@@ -206,13 +199,12 @@ def concat_registers(parts: Sequence[Register]) -> Register:
     if len(parts) == 1:
         return replace(first, row0=0)
     cat = lambda name: np.concatenate([getattr(r, name) for r in parts])  # noqa: E731
-    counts = np.sum([r.week_counts for r in parts], axis=0)
     return replace(
         first, ids=cat("ids"), codes=np.concatenate([r.codes.T for r in parts], axis=1).T,
         grad=np.concatenate([r.grad.T for r in parts], axis=1).T,
         persons=pd.concat([r.persons for r in parts], ignore_index=True), municipality=cat("municipality"),
         visitation=cat("visitation") if first.visitation is not None else None,
-        code_counts=counts.sum(axis=0), week_counts=counts, row0=0)
+        row0=0)
 
 
 def _check_blank_ids(ids: pd.Series, p: Path, name: str, offset: int) -> None:
@@ -265,7 +257,7 @@ def _persons(attrs: pd.DataFrame, p: Path, cols: Columns, offset: int = 0) -> pd
 
 def code_counts(reg: Register) -> np.ndarray:
     """Person-weeks per code (index = code) in the register's weeks."""
-    return reg.code_counts if reg.code_counts is not None else np.bincount(reg.codes.ravel(), minlength=MAX_CODE + 1)
+    return np.bincount(reg.codes.ravel(), minlength=MAX_CODE + 1)
 
 
 def unknown_codes(counts: Register | np.ndarray, known: Any) -> dict[int, int]:

@@ -26,7 +26,7 @@ from toolkit.core.calendar import month_index
 from toolkit.core.errors import DataError
 from toolkit.core.parallel import ordered_map
 from toolkit.read.batches import expected_rows, header_of
-from toolkit.read.dream import CHUNK_ROWS, SENIORITY_WEEKS, Register, code_counts, raw_batches, read_dream, to_register
+from toolkit.read.dream import CHUNK_ROWS, SENIORITY_WEEKS, Register, raw_batches, read_dream, to_register
 from toolkit.read.dream_values import MAX_CODE
 from toolkit.read.dream_columns import Plan, Request, parse_grad_columns, plan_extract
 from toolkit.read.tabular import _existing
@@ -43,8 +43,8 @@ from toolkit.register.features import (
     member_features,
 )
 from toolkit.register.goals import GoalCohort, GoalSums, Quarters, add_sums, goal_sums, select_cohort
-from toolkit.register.status import Status, monthly_status
-from toolkit.register.target_group import Cohort, select_target_group
+from toolkit.register.status import Marks, Status, benefit_weeks, monthly_status, week_marks
+from toolkit.register.target_group import Cohort, select_target_group, target_lookups
 
 
 def _request(p: Path, defs: Defs) -> Request:
@@ -115,13 +115,11 @@ def view(shared: Register, plan: Plan) -> Register:
         k = shared.visitation_quarters.index(quarters[0])
         assert shared.visitation_quarters[k:k + len(quarters)] == quarters
         vis = shared.visitation[:, k:k + len(quarters)]
-    counts = shared.week_counts[a:b] if shared.week_counts is not None else None
     return Register(
         ids=shared.ids, weeks=shared.weeks[a:b], week_month=shared.week_month[a:b], month0=plan.month0,
         codes=shared.codes[:, a:b], grad=shared.grad[:, m:m + len(plan.grad)], persons=shared.persons,
         municipality=shared.municipality, municipality_years=shared.municipality_years, visitation=vis,
-        visitation_quarters=quarters, code_counts=counts.sum(axis=0) if counts is not None else None,
-        path=shared.path, week_counts=counts, row0=shared.row0)
+        visitation_quarters=quarters, path=shared.path, row0=shared.row0)
 
 
 def _key(defs: Defs) -> tuple[str, str]:
@@ -157,6 +155,7 @@ class Batch:
     _views: dict[tuple[str, str], Register] = field(default_factory=dict)
     _status: dict[tuple[Any, ...], Status] = field(default_factory=dict)
     _cohorts: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    _marks: dict[bytes, tuple[int, np.ndarray, np.ndarray]] = field(default_factory=dict)  # lookup → (bit, months, outside)
 
     def register(self, defs: Defs) -> Register:
         key = _key(defs)
@@ -164,12 +163,48 @@ class Batch:
             self._views[key] = view(self.reg, self.shared.plans[key][1])
         return self._views[key]
 
+    def _marked(self, lut: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+        """A lookup's bit in the batch's `week_marks`: the first request computes every lookup the
+        pass declared (`SharedExtract.lookups`) in one pass over the weeks; another one gets a pass of its own."""
+        key = np.asarray(lut, bool).tobytes()
+        if key not in self._marks:
+            luts = list({k: np.asarray(x, bool) for x in [*self.shared.lookups, lut] if (k := np.asarray(x, bool).tobytes()) not in self._marks}.values())
+            months, outside = week_marks(self.reg, luts, history=True)
+            for k, x in enumerate(luts):
+                self._marks[x.tobytes()] = (1 << k, months, outside)
+        return self._marks[key]
+
+    def marks(self, lut: np.ndarray) -> np.ndarray:
+        """`any_week` of the batch's register for a per-code lookup (from the batch's one pass)."""
+        bit, months, _ = self._marked(lut)
+        return (months & months.dtype.type(bit)) != 0
+
+    def _view_marks(self, defs: Defs) -> Marks:
+        """`marks` restricted to a definitions file's months (each month depends on its own weeks only)."""
+        reg = self.register(defs)
+        a = reg.month0 - self.reg.month0
+        return lambda lut: self.marks(lut)[:, a:a + reg.n_months]
+
     def status(self, defs: Defs) -> Status:
         codes = str(defs.codes.path) if defs.codes.path else id(defs.codes)
         full = (codes, defs.spec.employment.model_dump_json())
         if full not in self._status:
-            self._status[full] = monthly_status(self.reg, defs.codes, defs.spec.employment)
+            self._status[full] = monthly_status(self.reg, defs.codes, defs.spec.employment, marks=self.marks)
         return _status_slice(self._status[full], self.register(defs))
+
+    def unknown_counts(self, defs: Defs) -> np.ndarray:
+        """Person-weeks per code the definitions' code list lacks, in its weeks (0 for every known
+        code): counted over the persons whose weeks the batch's one pass marked with such a code
+        only (a per-week count of every code was a quarter of a CUBB pass)."""
+        lut = defs.codes.unknown_lut()
+        bit, months, outside = self._marked(lut)
+        b = months.dtype.type(bit)
+        rows = np.flatnonzero(((months & b) != 0).any(axis=1) | ((outside & b) != 0))
+        counts = np.zeros(MAX_CODE + 1, np.int64)
+        if len(rows):
+            counts = np.bincount(self.register(defs).codes[rows].ravel(), minlength=MAX_CODE + 1).astype(np.int64)
+            counts[~lut] = 0
+        return counts
 
     def _once(self, what: str, defs: Defs, make: Callable[[], T]) -> T:
         key = (what, *_key(defs))
@@ -184,7 +219,7 @@ class Batch:
         return self._once("weeks", defs, lambda: MemberWeeks(self.register(defs), defs, self.cohort(defs)))
 
     def target_group(self, defs: Defs) -> Cohort:
-        return self._once("target_group", defs, lambda: select_target_group(self.register(defs), defs))
+        return self._once("target_group", defs, lambda: select_target_group(self.register(defs), defs, marks=self._view_marks(defs)))
 
     def result(self, want: Want) -> Any:
         """The per-batch (map) part of one analysis: small, per person or per municipality."""
@@ -233,6 +268,7 @@ class SharedExtract:
     _wanted: dict[Want, None] = field(default_factory=dict)
     _results: dict[Want, Any] = field(default_factory=dict)
     _counts: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    lookups: list[np.ndarray] = field(default_factory=list)  # what the running pass's batches mark weeks with (`week_marks`)
 
     def _plan(self, defs: Defs) -> tuple[int, Plan]:
         try:
@@ -271,7 +307,7 @@ class SharedExtract:
         return self._get(defs, "features", quarter)  # type: ignore[no-any-return]
 
     def code_counts(self, defs: Defs) -> np.ndarray:
-        """Person-weeks per code in the definitions' weeks (for the unknown-code warning)."""
+        """Person-weeks per code the code list lacks, in the definitions' weeks (the unknown-code warning; 0 for known codes)."""
         key = _key(defs)
         if key not in self._counts:
             self._plan(defs)
@@ -288,6 +324,7 @@ class SharedExtract:
             keys = [k for k, (r, _) in self.plans.items() if r == i]
             parts: dict[Want, list[Any]] = {w: [] for w in mine}
             counts = {k: np.zeros(MAX_CODE + 1, np.int64) for k in keys}
+            self.lookups = pass_lookups(self, mine, keys)
             with (self.bar or no_bar)(self.path.name, expected_rows(self.path)) as done:
                 raw = raw_batches(self.path, cols, plan, chunk_rows=self.batch_size)
                 # each batch converted on the worker thread too: its conversion overlaps the next batch's read
@@ -307,11 +344,23 @@ class SharedExtract:
             self._counts.update(counts)
 
 
+def pass_lookups(shared: SharedExtract, wants: list[Want], keys: list[tuple[str, str]]) -> list[np.ndarray]:
+    """The per-code lookups a pass's analyses mark weeks with (unknown codes of every file, benefit
+    weeks of the monthly status, target-group weeks), for each batch's one pass over its weeks."""
+    out = [shared.defs[k].codes.unknown_lut() for k in keys]
+    for key, kind, _ in wants:
+        defs = shared.defs[key]
+        out.append(benefit_weeks(defs.codes))
+        if kind == "cubb":
+            out += target_lookups(defs, bool(shared.plans[key][1].visitation))
+    return list({x.tobytes(): x for x in out}.values())
+
+
 def map_batch(shared: SharedExtract, reg: Register, wants: list[Want], keys: list[tuple[str, str]]) -> tuple[dict[Want, Any], dict[tuple[str, str], np.ndarray], int]:
     """One batch through every wanted analysis (and the code counts of every definitions file); the
     batch's arrays are dropped on return, only the small results are kept."""
     batch = Batch(reg, shared)
-    return {w: batch.result(w) for w in wants}, {k: code_counts(batch.register(shared.defs[k])) for k in keys}, reg.n
+    return {w: batch.result(w) for w in wants}, {k: batch.unknown_counts(shared.defs[k]) for k in keys}, reg.n
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from toolkit.config.definitions import Defs
 from toolkit.core.calendar import month_index
 from toolkit.core.errors import DataError
 from toolkit.read.dream import Register
-from toolkit.register.status import group_mask, week_slices
+from toolkit.register.status import Marks, any_week, group_mask
 
 
 @dataclass
@@ -32,37 +32,42 @@ class Cohort:
     window: tuple[int, int]
 
 
-def select_target_group(reg: Register, defs: Defs) -> Cohort:
-    """Persons with a target-group benefit week in the window while aged within the age range."""
+def target_lookups(defs: Defs, visitation: bool) -> list[np.ndarray]:
+    """The per-code lookups of a target-group week: [its codes] or, where a visitation rule applies
+    (and the register holds visitation), [codes counting alone, codes counting only with visitation]."""
     tg = defs.spec.target_group
     if tg is None:
         raise DataError("the definitions have no target_group section", defs.path)
     codes = defs.codes
-    a, b = month_index(tg.window[0]), month_index(tg.window[1])
     glut = codes.group_lut()
     in_groups = group_mask(codes, tg.groups, "target_group.groups")[glut]  # per code, as every lookup here
-    need_vis = group_mask(codes, tg.visitation.groups, "target_group.visitation.groups")[glut] if tg.visitation else None
+    if not (tg.visitation and visitation):
+        return [in_groups]
+    need_vis = group_mask(codes, tg.visitation.groups, "target_group.visitation.groups")[glut]
+    return [in_groups & ~need_vis, in_groups & need_vis]
+
+
+def select_target_group(reg: Register, defs: Defs, *, marks: Marks | None = None) -> Cohort:
+    """Persons with a target-group benefit week in the window while aged within the age range
+    (`marks`: the months a lookup marks, when a batch has them from its one pass)."""
+    tg = defs.spec.target_group
+    if tg is None:
+        raise DataError("the definitions have no target_group section", defs.path)
+    a, b = month_index(tg.window[0]), month_index(tg.window[1])
     vis_ok = np.isin(reg.visitation, tg.visitation.values) if (tg.visitation and reg.visitation is not None) else None
-    # one lookup per week: bit 1 = a target-group code, bit 2 = one that counts only with visitation
-    kind = in_groups.astype(np.uint8)
-    if need_vis is not None and vis_ok is not None:
-        kind = np.where(in_groups & need_vis, np.uint8(2), kind).astype(np.uint8)
+    marked = [(marks or (lambda lut: any_week(reg, lut)))(lut) for lut in target_lookups(defs, vis_ok is not None)]
     birth = reg.persons["birth_month"].to_numpy()
     known = birth >= 0
     lo_m = np.where(known, birth + 12 * tg.age[0], np.iinfo(np.int32).max)  # first month aged age_min
     end = np.minimum(b, np.where(known, birth + 12 * (tg.age[1] + 1) - 1, -1))  # last month aged age_max
     n, M = reg.n, reg.n_months
     target_month = np.zeros((n, M), bool, order="F")
-    for m, sl in week_slices(reg).items():
-        if not a <= m <= b:
-            continue
-        acc = np.zeros(n, np.uint8)
-        for w in range(sl.start, sl.stop):
-            acc |= np.take(kind, reg.codes[:, w])
-        any_t = (acc & 1).astype(bool)
-        if vis_ok is not None and need_vis is not None:
-            any_t |= (acc >> 1).astype(bool) & vis_ok[:, reg.visitation_quarters.index(m // 3)]
-        target_month[:, m - reg.month0] = any_t & (m >= lo_m) & (m <= end)
+    for m in range(max(a, reg.month0), min(b, reg.last_month) + 1):
+        j = m - reg.month0
+        any_t = marked[0][:, j]
+        if vis_ok is not None:  # codes that count only with visitation in the month's quarter
+            any_t = any_t | (marked[1][:, j] & vis_ok[:, reg.visitation_quarters.index(m // 3)])
+        target_month[:, j] = any_t & (m >= lo_m) & (m <= end)
     member = target_month.any(axis=1)
     first = np.where(member, reg.month0 + target_month.argmax(axis=1), -1).astype(np.int32)
     last = np.where(member, reg.month0 + M - 1 - target_month[:, ::-1].argmax(axis=1), -1).astype(np.int32)
