@@ -229,3 +229,28 @@ def test_week_marks_equal_each_lookup_on_its_own(extracts: dict[str, Path], both
     ignored, none = week_marks(reg, luts[:1])  # without history the weeks before are not looked at
     np.testing.assert_array_equal(ignored, months & 1)
     assert not none.any()
+
+
+def test_a_batch_marks_every_declared_lookup_in_one_pass(extracts: dict[str, Path], both: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    import toolkit.register.extract as ex
+    from toolkit.register.status import any_week, benefit_weeks
+
+    passes: list[int] = []
+    real = ex.week_marks
+    monkeypatch.setattr(ex, "week_marks", lambda reg, luts, **k: passes.append(len(luts)) or real(reg, luts, **k))
+    shared = read_shared(extracts["parquet"], both, chunk_rows=1500)
+    declare(shared, both)
+    shared.cubb(both[0])
+    # 3 batches; each: unknown codes (one code list), benefit weeks, the target group's two lookups (visitation)
+    assert passes == [4, 4, 4]
+    cols, plan = shared.reads[0]
+    reg = read_plan(extracts["parquet"], cols, plan, chunk_rows=1500)
+    batch = ex.Batch(reg, shared)
+    passes.clear()
+    lut = benefit_weeks(both[0].codes)
+    odd = np.zeros(1000, bool)
+    odd[[130, 555]] = True  # declared by no analysis: a pass of its own
+    np.testing.assert_array_equal(batch.marks(lut), any_week(reg, lut))
+    np.testing.assert_array_equal(batch.marks(odd), any_week(reg, odd))
+    np.testing.assert_array_equal(batch.marks(lut), any_week(reg, lut))
+    assert passes == [4, 1]  # the declared lookups once (the pass's lookups), then the odd one alone
