@@ -69,3 +69,33 @@ def test_an_empty_batch_adds_nothing(empty: bool) -> None:
     assert none.total() == 0
     got = add_tallies([none, tally(df, ["g"], ["x"], ["took"])] if empty else [tally(df, ["g"], ["x"], ["took"])])
     assert got.total() == 6 and rows_of(got.keyed[["g", "n"]]) == {("a", 2), ("b", 3), ("NaN", 1)}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_grouping_equals_pandas_groupby(seed: int) -> None:
+    """The tally's grouping against pandas' own groupby (dropna=False, sort=True, observed=True):
+    ints, floats with NaN, all-NaN, categoricals with unused categories and blanks, text, booleans,
+    nullable ints – the same rows, order, values and dtypes."""
+    from toolkit.core.tally import N, ROW, _grouped
+
+    rng = np.random.default_rng(seed)
+    kinds = {
+        "int": lambda n: rng.integers(-2, 4, n),
+        "int16": lambda n: rng.integers(0, 4, n).astype(np.int16),
+        "float": lambda n: np.where(rng.random(n) < 0.2, np.nan, rng.integers(0, 3, n) / 2),
+        "allnan": lambda n: np.full(n, np.nan),
+        "cat": lambda n: pd.Categorical(rng.choice(["b", "a", None], n), categories=["b", "a", "c"]),
+        "text": lambda n: rng.choice(["x", "y"], n).astype(object),
+        "bool": lambda n: rng.random(n) < 0.5,
+        "Int64": lambda n: pd.array(np.where(rng.random(n) < 0.2, None, rng.integers(0, 3, n)).tolist(), dtype="Int64"),
+    }
+    for trial in range(40):
+        n = int(rng.choice([0, 1, 2, 7, 60, 700]))
+        chosen = [str(k) for k in rng.choice(list(kinds), int(rng.integers(1, 6)))]
+        f = pd.DataFrame({f"k{i}": kinds[k](n) for i, k in enumerate(chosen)})
+        f[N], f[ROW], f["s"] = np.ones(n, np.int64), rng.permutation(n).astype(np.int64), rng.integers(0, 5, n)
+        by = [f"k{i}" for i in range(len(chosen))]
+        g = f.groupby(by, dropna=False, sort=True, observed=True)
+        expected = g[[N, "s"]].sum()
+        expected[ROW] = g[ROW].min()
+        pd.testing.assert_frame_equal(_grouped(f, by, ["s"]), expected.reset_index(), obj=f"{chosen}, {n} rows")

@@ -85,11 +85,36 @@ def tally(frame: pd.DataFrame, keys: Sequence[str], values: Sequence[str] = (), 
 
 
 def _grouped(f: pd.DataFrame, by: list[str], sums: list[str]) -> pd.DataFrame:
-    """Rows equal on `by` added up (N and `sums` summed, ROW the smallest), sorted by `by`."""
-    g = f.groupby(by, dropna=False, sort=True, observed=True)
-    out = g[[N, *sums]].sum()
-    out[ROW] = g[ROW].min()
-    return out.reset_index()
+    """Rows equal on `by` added up (N and `sums` summed, ROW the smallest), sorted by `by` (NaN last,
+    categories in their order): what pandas' groupby(dropna=False, sort=True, observed=True) gives, from
+    each key's sorted codes (`pd.factorize`) combined into one integer and summed in one sort – a profile's
+    six keys took pandas 8 ms for 3,000 rows against 3.5 ms, and a profile tallies 120 times per 1 M persons."""
+    codes, uniques, size = [], [], 1
+    for c in by:
+        k, u = pd.factorize(f[c], sort=True, use_na_sentinel=False)
+        codes.append(k.astype(np.int64))
+        uniques.append(u)
+        size *= max(len(u), 1)
+    if size >= 1 << 62:  # the combined code would overflow: pandas' own grouping
+        g = f.groupby(by, dropna=False, sort=True, observed=True)
+        out = g[[N, *sums]].sum()
+        out[ROW] = g[ROW].min()
+        return out.reset_index()
+    key = np.zeros(len(f), np.int64)
+    for k, u in zip(codes, uniques):
+        key = key * max(len(u), 1) + k
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
+    first, columns = key[starts], {}
+    for c, u in reversed(list(zip(by, uniques))):  # the combined code back to each key's code, last key first
+        columns[c] = u.take(first % max(len(u), 1))
+        first = first // max(len(u), 1)
+    out = pd.DataFrame({c: columns[c] for c in by})
+    for c in [N, *sums]:
+        out[c] = np.add.reduceat(f[c].to_numpy()[order], starts) if len(starts) else f[c].to_numpy()[:0]
+    out[ROW] = np.minimum.reduceat(f[ROW].to_numpy()[order], starts) if len(starts) else f[ROW].to_numpy()[:0]
+    return out
 
 
 def add_tallies(parts: Sequence[Tally]) -> Tally:
