@@ -198,3 +198,8 @@ def test_month_group_is_the_same_however_it_is_indexed(extract: Path, tmp_path: 
     full = np.asarray(st.group)
     assert full.shape == (reg.n, reg.n_months) and [labels[g] for g in full[people, mar]] == want
     assert labels[st.group[np.array([row["B"], row["B"]]), np.array([octo, mar])][0]] == "Kontanthjælp, aktivitetsparat"
+    # a whole month (computed from its week columns) is each person's cell of it (gathered per person)
+    everyone = np.arange(reg.n)
+    for part in (st.group, st.activation):
+        for j in range(reg.n_months):
+            np.testing.assert_array_equal(part[:, j], part[everyone, np.full(reg.n, j)], err_msg=f"month {j}")

@@ -25,9 +25,10 @@ class OnDemand:
     month per row), `[:, a:b]` (a view of some months) and `np.asarray` (every cell)."""
 
     def __init__(self, cells: "Callable[[np.ndarray, np.ndarray], np.ndarray]", n: int, months: int, offset: int = 0,
-                 columns: "dict[int, np.ndarray] | None" = None) -> None:
+                 columns: "dict[int, np.ndarray] | None" = None, whole: "Callable[[int], np.ndarray] | None" = None) -> None:
         self._cells, self._n, self._months, self._offset = cells, n, months, offset
         self._columns = {} if columns is None else columns  # whole months already computed (shared by views)
+        self._whole = whole  # a whole month at once (else the cells of every person in it)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -37,7 +38,7 @@ class OnDemand:
         """Every person's value in month j (of this view)."""
         k = self._offset + j
         if k not in self._columns:
-            self._columns[k] = self._cells(np.arange(self._n), np.full(self._n, k))
+            self._columns[k] = self._whole(k) if self._whole else self._cells(np.arange(self._n), np.full(self._n, k))
         return self._columns[k]
 
     def __getitem__(self, key: tuple[Any, Any]) -> Any:
@@ -46,7 +47,7 @@ class OnDemand:
             if rows != slice(None) or cols.step not in (None, 1):
                 raise IndexError("OnDemand: only [:, a:b] slices")
             a, b, _ = cols.indices(self._months)
-            return OnDemand(self._cells, self._n, max(b - a, 0), self._offset + a, self._columns)
+            return OnDemand(self._cells, self._n, max(b - a, 0), self._offset + a, self._columns, self._whole)
         if np.ndim(cols) == 0:
             return self.column(int(cols))[rows]
         r = np.arange(self._n)[rows] if isinstance(rows, slice) else np.asarray(rows)
@@ -197,6 +198,20 @@ def _predominant_of(reg: Register, weeks: np.ndarray, lut: np.ndarray, rank: np.
     return cells
 
 
+def _predominant_month(reg: Register, weeks: np.ndarray, lut: np.ndarray, rank: np.ndarray,
+                       after: "Callable[[np.ndarray], np.ndarray] | None" = None) -> Callable[[int], np.ndarray]:
+    """The whole-month function of an OnDemand: every person's predominant value of `lut` in month k
+    (register column), from the month's week columns as they lie (gathering each person's cells was 3× slower)."""
+    def whole(k: int) -> np.ndarray:
+        ws = weeks[k][weeks[k] >= 0] if 0 <= k < len(weeks) else weeks[:0, 0]
+        v = np.empty((reg.n, len(ws)), np.uint8, order="F")
+        for j, w in enumerate(ws):
+            np.take(lut, reg.codes[:, w], out=v[:, j])
+        out = predominant(v, rank)
+        return out if after is None else after(out)
+    return whole
+
+
 def benefit_weeks(codes: CodeList) -> np.ndarray:
     """The per-code lookup of a benefit week: the code's group is a public benefit."""
     return codes.benefit_lut()[codes.group_lut()]
@@ -219,8 +234,9 @@ def monthly_status(reg: Register, codes: CodeList, emp: Employment, *, marks: Ma
     arank[1:T + 1] = np.arange(T, 0, -1)  # PASSIVE keeps rank 0
     weeks = month_weeks(reg)
     n, M = reg.n, reg.n_months
-    group = OnDemand(_predominant_of(reg, weeks, glut, grank), n, M)
-    activation = OnDemand(_predominant_of(reg, weeks, alut, arank, lambda a: np.where(a == PASSIVE, np.uint8(0), a)), n, M)
+    passive = lambda a: np.where(a == PASSIVE, np.uint8(0), a)  # noqa: E731
+    group = OnDemand(_predominant_of(reg, weeks, glut, grank), n, M, whole=_predominant_month(reg, weeks, glut, grank))
+    activation = OnDemand(_predominant_of(reg, weeks, alut, arank, passive), n, M, whole=_predominant_month(reg, weeks, alut, arank, passive))
     benefit = (marks or (lambda lut: any_week(reg, lut)))(benefit_weeks(codes))
     return Status(group, benefit, np.asarray(employed(reg.grad, emp), order="F"), activation, reg.month0)
 
