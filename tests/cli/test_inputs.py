@@ -275,6 +275,20 @@ def test_unreadable_birth_dates_are_refused_with_count_and_rows(tmp_path: Path, 
                                    f"({tmp_path / 'd.parquet'}, row 5, column foed_dato)", None)
 
 
+@pytest.mark.parametrize("dates", [["30.02.1980", "31.04.1975"], ["1980-02-30", "1981-02-29"], ["300280", "310475"], ["19800230", "19750431"]])
+def test_impossible_birth_days_are_refused_not_rolled_into_the_next_month(tmp_path: Path, demo_dir: Path, cli, dates: list[str]) -> None:
+    """30 February is no date: read as 1 March (strptime's roll-over), the person's age would be a month off."""
+    df = pd.read_parquet(demo_dir / "dream.parquet")
+    df["foed_dato"] = pd.to_datetime(df["foed_dato"]).dt.strftime("%d.%m.%Y" if "." in dates[0] else "%Y-%m-%d" if "-" in dates[0]
+                                                                   else "%d%m%y" if len(dates[0]) == 6 else "%Y%m%d")
+    df.loc[df.index[[4, 9]], "foed_dato"] = dates
+    df.to_parquet(tmp_path / "d.parquet")
+    code, err, got = _outcomes_tidy(cli, tmp_path / "d.parquet", tmp_path, "got")
+    assert (code, err, got) == (2, f"error: 2 values in birth date column are not dates ('{dates[0]}', '{dates[1]}'; rows 6, 11); expected "
+                                   "dates such as 1980-12-24, 24-12-1980, 24.12.1980, 24/12/1980, 19801224 or 241280; leave unknown dates "
+                                   f"blank ({tmp_path / 'd.parquet'}, row 6, column foed_dato)", None)
+
+
 def test_sex_as_english_words_is_read_and_unknown_text_refused(tmp_path: Path, demo_dir: Path, cli) -> None:
     df = pd.read_parquet(demo_dir / "dream.parquet")
     code, err, base = _outcomes_tidy(cli, demo_dir / "dream.parquet", tmp_path, "base")

@@ -7,6 +7,7 @@ import math
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from toolkit.register.combine import add_by_key, exact_sums, exact_value
@@ -43,3 +44,20 @@ def test_batches_add_up_to_the_whole_in_any_order(cut: int) -> None:
     assert [exact_value(x) for x in sums] == [exact_value(x) for x in whole]
     naive = [v[:cut][(g[:cut] == i)].sum() + v[cut:][(g[cut:] == i)].sum() for i in range(4)]
     assert any(a != exact_value(b) for a, b in zip(naive, whole)) or cut == 1  # float sums would differ by batch
+
+
+def test_rows_summed_per_key_by_hand_and_against_pandas() -> None:
+    from toolkit.register.combine import sum_by_key
+
+    keys, sums = sum_by_key(np.array([147, 101, 147, 851, 101, 147]), np.array([[1, 0], [1, 1], [1, 1], [1, 0], [1, 0], [1, 1]]))
+    np.testing.assert_array_equal(keys, [101, 147, 851])
+    np.testing.assert_array_equal(sums, [[2, 1], [3, 2], [1, 0]])
+    assert sums.dtype == np.int64
+    empty_keys, empty = sum_by_key(np.zeros(0, np.int32), np.zeros((0, 3), np.int64))
+    assert empty_keys.shape == (0,) and empty.shape == (0, 3)
+    rng = np.random.default_rng(5)
+    k, rows = rng.integers(100, 120, 5000).astype(np.int32), rng.integers(0, 3, (5000, 4))
+    got_keys, got = sum_by_key(k, rows)
+    want = pd.DataFrame(rows).groupby(k).sum()
+    np.testing.assert_array_equal(got_keys, want.index.to_numpy())
+    np.testing.assert_array_equal(got, want.to_numpy())

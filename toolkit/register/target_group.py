@@ -54,7 +54,11 @@ def select_target_group(reg: Register, defs: Defs, *, marks: Marks | None = None
     if tg is None:
         raise DataError("the definitions have no target_group section", defs.path)
     a, b = month_index(tg.window[0]), month_index(tg.window[1])
-    vis_ok = np.isin(reg.visitation, tg.visitation.values) if (tg.visitation and reg.visitation is not None) else None
+    vis_ok = None
+    if tg.visitation and reg.visitation is not None:  # one comparison per value: np.isin on int8 took 12 ms a batch
+        vis, vis_ok = reg.visitation.astype(np.int32), np.zeros(reg.visitation.shape, bool)
+        for v in set(tg.visitation.values):
+            vis_ok |= vis == v
     marked = [(marks or (lambda lut: any_week(reg, lut)))(lut) for lut in target_lookups(defs, vis_ok is not None)]
     birth = reg.persons["birth_month"].to_numpy()
     known = birth >= 0
