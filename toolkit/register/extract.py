@@ -168,7 +168,11 @@ class Batch:
         pass declared (`SharedExtract.lookups`) in one pass over the weeks; another one gets a pass of its own."""
         key = np.asarray(lut, bool).tobytes()
         if key not in self._marks:
-            luts = list({k: np.asarray(x, bool) for x in [*self.shared.lookups, lut] if (k := np.asarray(x, bool).tobytes()) not in self._marks}.values())
+            todo: dict[bytes, np.ndarray] = {}
+            for x in (np.asarray(x, bool) for x in [*self.shared.lookups, lut]):
+                if x.tobytes() not in self._marks:
+                    todo[x.tobytes()] = x
+            luts = list(todo.values())
             months, outside = week_marks(self.reg, luts, history=True)
             for k, x in enumerate(luts):
                 self._marks[x.tobytes()] = (1 << k, months, outside)
