@@ -254,3 +254,18 @@ def test_a_batch_marks_every_declared_lookup_in_one_pass(extracts: dict[str, Pat
     np.testing.assert_array_equal(batch.marks(odd), any_week(reg, odd))
     np.testing.assert_array_equal(batch.marks(lut), any_week(reg, lut))
     assert passes == [4, 1]  # the declared lookups once (the pass's lookups), then the odd one alone
+
+
+def test_more_lookups_than_one_pass_packs_are_marked_in_several(extracts: dict[str, Path], both: list) -> None:
+    import toolkit.register.extract as ex
+    from toolkit.register.status import any_week
+
+    shared = read_shared(extracts["parquet"], both, chunk_rows=1500)
+    cols, plan = shared.reads[0]
+    reg = read_plan(extracts["parquet"], cols, plan, chunk_rows=1500)
+    rng = np.random.default_rng(9)
+    luts = [rng.random(1000) < 0.05 for _ in range(70)]  # e.g. many definitions files with code lists of their own
+    shared.lookups = luts
+    batch = ex.Batch(reg, shared)
+    for k in (0, 63, 64, 69):
+        np.testing.assert_array_equal(batch.marks(luts[k]), any_week(reg, luts[k]), err_msg=f"lookup {k}")

@@ -173,9 +173,10 @@ class Batch:
                 if x.tobytes() not in self._marks:
                     todo[x.tobytes()] = x
             luts = list(todo.values())
-            months, outside = week_marks(self.reg, luts, history=True)
-            for k, x in enumerate(luts):
-                self._marks[x.tobytes()] = (1 << k, months, outside)
+            for at in range(0, len(luts), 64):  # 64 lookups per pass (one uint64 per cell)
+                months, outside = week_marks(self.reg, luts[at:at + 64], history=True)
+                for k, x in enumerate(luts[at:at + 64]):
+                    self._marks[x.tobytes()] = (1 << k, months, outside)
         return self._marks[key]
 
     def marks(self, lut: np.ndarray) -> np.ndarray:
