@@ -3,6 +3,7 @@ attributes → int32 and birth dates → absolute months; a bad value names its 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -204,18 +205,30 @@ def _parse(txt: pa.Array, fmt: str) -> pa.Array:
 
     if "-" not in fmt and "/" not in fmt and "." not in fmt:  # compact formats: exactly 8 digits
         txt = pc.if_else(pc.equal(pc.utf8_length(txt), 8), txt, pa.scalar(None, pa.string()))
-    d = pc.strptime(txt, format=fmt, unit="s", error_is_null=True)
-    # strptime rolls an impossible day over (30.02.1980 → 1 March): a date must print back as its text,
-    # the numbers compared without leading zeros (1-2-1980 is 01-02-1980)
-    d = pc.if_else(pc.equal(_numbers(pc.strftime(d, format=fmt)), _numbers(txt)), d, pa.scalar(None, d.type))
+    d = _no_rollover(txt, pc.strptime(txt, format=fmt, unit="s", error_is_null=True), fmt)
     year = pc.year(d)
     ok = pc.and_(pc.greater_equal(year, FIRST_YEAR), pc.less_equal(year, datetime.date.today().year))
     return pc.if_else(ok, d, pa.scalar(None, d.type))
 
 
-def _numbers(txt: pa.Array) -> pa.Array:
-    """Text with each run of digits written without leading zeros."""
-    return pc.replace_substring_regex(txt, pattern=r"(^|\D)0+(\d)", replacement=r"\1\2")
+def _no_rollover(txt: pa.Array, d: pa.Array, fmt: str) -> pa.Array:
+    """The dates `strptime` read, without those it rolled over from an impossible day (30.02.1980 →
+    1 March 1980). A roll-over lands on day 1-3 (no month has fewer than 28 days), so only dates on
+    those days are checked: the day the text says (by the format's fields) must be the date's day."""
+    early = np.flatnonzero(pc.fill_null(pc.less_equal(pc.day(d), 3), False).to_numpy(zero_copy_only=False))
+    if not len(early):
+        return d
+    compact = not any(sep in fmt for sep in "-/.")  # fixed widths: 19800230, 30021980
+    fields = {"%d": r"(?P<d>\d{2})" if compact else r"(?P<d>\d{1,2})", "%m": r"\d{2}" if compact else r"\d{1,2}",
+              "%Y": r"\d{4}", "%H": r"\d{1,2}", "%M": r"\d{1,2}", "%S": r"\d{1,2}"}
+    pattern = "^" + "".join(fields.get(part, re.escape(part)) for part in re.split(r"(%[a-zA-Z])", fmt) if part) + "$"
+    written = pc.struct_field(pc.extract_regex(txt.take(early), pattern), "d")
+    said = pc.fill_null(pc.equal(pc.cast(written, pa.int64()), pc.day(d.take(early))), False).to_numpy(zero_copy_only=False)
+    if said.all():
+        return d
+    keep = np.ones(len(d), bool)
+    keep[early[~said]] = False
+    return pc.if_else(pa.array(keep), d, pa.scalar(None, d.type))
 
 
 def _ddmmyy(txt: pa.Array) -> pa.Array:
@@ -265,6 +278,9 @@ def _iso_dates(txt: pa.Array) -> pa.Array | None:
     10× faster than strptime and as strict (1980-02-30 is no date); None when any value is not one."""
     import datetime
 
+    first = pc.drop_null(txt)[:1].to_pylist()
+    if not first or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", first[0]):  # not ISO: a failed cast costs 15× the parse
+        return None
     try:
         d = pc.cast(txt, pa.date32())
     except pa.ArrowInvalid:
