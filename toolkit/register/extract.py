@@ -179,16 +179,17 @@ class Batch:
                     self._marks[x.tobytes()] = (1 << k, months, outside)
         return self._marks[key]
 
-    def marks(self, lut: np.ndarray) -> np.ndarray:
-        """`any_week` of the batch's register for a per-code lookup (from the batch's one pass)."""
+    def marks(self, lut: np.ndarray, within: slice = slice(None)) -> np.ndarray:
+        """`any_week` of the batch's register for a per-code lookup (from the batch's one pass), in the
+        register months `within` (only those unpacked)."""
         bit, months, _ = self._marked(lut)
-        return (months & months.dtype.type(bit)) != 0
+        return (months[:, within] & months.dtype.type(bit)) != 0
 
     def _view_marks(self, defs: Defs) -> Marks:
         """`marks` restricted to a definitions file's months (each month depends on its own weeks only)."""
         reg = self.register(defs)
         a = reg.month0 - self.reg.month0
-        return lambda lut: self.marks(lut)[:, a:a + reg.n_months]
+        return lambda lut: self.marks(lut, slice(a, a + reg.n_months))
 
     def status(self, defs: Defs) -> Status:
         codes = str(defs.codes.path) if defs.codes.path else id(defs.codes)
