@@ -239,3 +239,30 @@ def test_sex_coded_as_text_is_read_as_dst_codes(tmp_path: Path, ext: str) -> Non
     df.to_parquet(p, index=False) if ext == ".parquet" else df.to_csv(p, sep=";", index=False)
     reg = read_for(p, load_definitions(cubb_defs(tmp_path)))
     assert reg.persons["kon"].tolist() == [1, 2, 2, 1, 0]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_the_reader_holds_no_batch_it_has_handed_on(tmp_path: Path, suffix: str) -> None:
+    """A streamed pass frees each batch's table once the worker has converted it: the reader keeps
+    no reference while it reads the next one (it held one batch more than the workers did)."""
+    import gc
+    import weakref
+
+    from toolkit.read.dream import raw_batches, to_register
+    from toolkit.register.extract import read_shared
+
+    df = frame([person(f"p{i}", all_months(730 if i % 2 else 130)) for i in range(7)])
+    p = tmp_path / f"d{suffix}"
+    df.to_parquet(p, index=False) if suffix == ".parquet" else df.to_csv(p, sep=";", index=False)
+    defs = load_definitions(cubb_defs(tmp_path))
+    cols, plan = read_shared(p, [defs], 2).reads[0]
+    seen, ids = [], []
+    for item in raw_batches(p, cols, plan, chunk_rows=2):
+        table, first = item
+        item.clear()  # what the pass's worker does
+        ids += list(to_register(table, p, cols, plan, first).ids)
+        seen.append(weakref.ref(table))
+        del table
+        gc.collect()
+        assert seen[-1]() is None, f"batch {len(seen)} is still referenced after the worker let it go"
+    assert len(seen) == 4 and ids == [f"p{i}" for i in range(7)]

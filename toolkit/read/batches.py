@@ -177,9 +177,11 @@ def _polars_batches(p: Path, cols: list[str], chunk_rows: int) -> Iterator[pa.Re
         except Exception:  # polars' errors are not all PolarsError (a panic in its reader, an OSError)
             yield None
             return
-        if table.num_rows:
-            yield from table.to_batches()
-        if table.num_rows < chunk_rows:
+        parts, short = table.to_batches(), table.num_rows < chunk_rows
+        del table  # not held while the next rows are read
+        while parts:
+            yield parts.pop(0)
+        if short:
             return
         start += chunk_rows
 
@@ -217,11 +219,13 @@ def rebatch(parts: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
             continue
         buf.append(b)
         have += b.num_rows
+        del b
         while have >= rows:
             t = pa.Table.from_batches(buf)
-            yield t.slice(0, rows)
-            rest = t.slice(rows)
+            out, rest = [t.slice(0, rows)], t.slice(rows)
             buf, have = rest.to_batches(), rest.num_rows
+            del t, rest  # nothing but `buf` (the rows after this table) held while the consumer has it
+            yield out.pop()
     if have:
         yield pa.Table.from_batches(buf)
 

@@ -129,10 +129,12 @@ def read_batches(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int
         del reg
 
 
-def raw_batches(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[pa.Table, int]]:
-    """The columns a Plan names, batch by batch as read (with each batch's first row), not yet
+def raw_batches(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[Any]]:
+    """The columns a Plan names, batch by batch as read, each as [table, its first row], not yet
     converted: `to_register` converts one, so that conversion can run on other threads while the
-    next batch is read. Duplicate ids across batches are an error after the last batch."""
+    next batch is read. The reader keeps no reference to a batch it has handed on: a consumer that
+    empties the list frees the table once converted. Duplicate ids across batches are an error
+    after the last batch."""
     p = _existing(path)
     read = plan.columns(cols.id)
     read = [c for c in read if c]
@@ -150,8 +152,11 @@ def raw_batches(path: str | Path, cols: Columns, plan: Plan, *, chunk_rows: int 
             if batch.num_rows == 0:
                 continue
             ids.add(batch.column(cols.id))
-            yield batch, offset
-            offset += batch.num_rows
+            item, n = [batch, offset], batch.num_rows
+            del batch  # not held while the next batch is read
+            yield item
+            del item
+            offset += n
         if offset == 0:
             raise DataError("the extract has no rows", p)
         ids.check(p, cols.id)

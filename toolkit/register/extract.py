@@ -333,8 +333,14 @@ class SharedExtract:
             self.lookups = pass_lookups(self, mine, keys)
             with (self.bar or no_bar)(self.path.name, expected_rows(self.path)) as done:
                 raw = raw_batches(self.path, cols, plan, chunk_rows=self.batch_size)
-                # each batch converted on the worker thread too: its conversion overlaps the next batch's read
-                convert = lambda item: map_batch(self, to_register(item[0], self.path, cols, plan, item[1]), mine, keys)  # noqa: E731
+                def convert(item: list[Any]) -> tuple[dict[Want, Any], dict[tuple[str, str], np.ndarray], int]:
+                    """A batch converted on the worker thread too (overlapping the next batch's read); its
+                    table is let go once converted, not held through the analysis."""
+                    table, first = item
+                    item.clear()
+                    reg = to_register(table, self.path, cols, plan, first)
+                    del table
+                    return map_batch(self, reg, mine, keys)
                 for results, batch_counts, n in ordered_map(convert, raw, self.jobs):
                     for w in mine:
                         parts[w].append(results[w])
