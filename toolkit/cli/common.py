@@ -86,7 +86,7 @@ def echo_warnings(messages: Sequence[str]) -> None:
 
 
 BATCH_HELP = ("Persons per batch of the streamed DREAM read (default 50,000; memory grows with it, "
-              "about 1.5 GB per 100,000 persons of a national extract's ~1,700 columns, results never change).")
+              "about 0.5-0.6 GB per 100,000 persons for CUBB and NY CHANCE together; results never change).")
 
 
 def batch_size(value: int | None) -> int | None:
