@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pytest
 
 from toolkit.core.errors import DataError
-from toolkit.read.dream_values import codes_array, codes_into, filled, grad_array, grad_into
+from toolkit.read.dream_values import codes_array, codes_into, codes_rows, filled, grad_array, grad_into
 
 P = Path("dream.parquet")
 
@@ -105,3 +105,45 @@ def test_a_csvs_float_codes_and_text_degrees_read_as_the_column_functions_read_t
         grad_into(pa.array(["12,5", "1.234,5"]), np.zeros(2, np.float32), "grad_2022_01", P, 0)
     with pytest.raises(DataError, match="negative employment degree -2.5"):
         grad_into(pa.array(["1", "-2,5"]), np.zeros(2, np.float32), "grad_2022_01", P, 0)
+
+
+def batch_of_weeks(bad: tuple[str, int, int] | None = None) -> pa.Table:
+    """Week columns as readers hand them over: int16 in one piece with junk under nulls (polars'
+    Parquet), int16 sliced mid-byte and in two chunks, float32 (a CSV's), int32 (another writer's);
+    `bad`: (column, row, value) written into one valid cell."""
+    rng = np.random.default_rng(3)
+    n = 21
+    cols = {}
+    for k, kind in enumerate(["direct", "direct", "sliced", "chunks", "float", "int32", "direct"]):
+        values = rng.integers(1, 999, n + 3).astype(np.int16)
+        valid = rng.random(n + 3) < 0.7
+        name = f"y_22{k + 1:02d}"
+        if bad and bad[0] == name:
+            values[bad[1] + (3 if kind == "sliced" else 0)], valid[bad[1] + (3 if kind == "sliced" else 0)] = bad[2], True
+        arr = with_nulls(pa.int16(), values.tolist(), valid.astype(int).tolist())
+        if kind == "direct":
+            cols[name] = pa.chunked_array([arr.slice(0, n)])
+        elif kind == "sliced":
+            cols[name] = pa.chunked_array([arr.slice(3, n)])
+        elif kind == "chunks":
+            cols[name] = pa.chunked_array([arr.slice(0, 9), arr.slice(9, n - 9)])
+        else:
+            cols[name] = pa.chunked_array([pc.cast(arr.slice(0, n), pa.float32() if kind == "float" else pa.int32())])
+    return pa.table(cols)
+
+
+def test_codes_rows_equal_each_column_read_on_its_own() -> None:
+    t = batch_of_weeks()
+    out = np.full((t.num_columns, t.num_rows), -1, np.int16)
+    codes_rows(t, t.column_names, out, P, 0)
+    for k, name in enumerate(t.column_names):
+        assert out[k].tolist() == codes_array(t.column(name), name, P, 0).tolist(), name
+    assert (out == 0).sum() > 20  # the nulls are blanks, whatever their slots held
+
+
+@pytest.mark.parametrize("column, value", [("y_2201", 1000), ("y_2207", -3), ("y_2203", 32767), ("y_2204", 1000), ("y_2205", 1000)])
+def test_codes_rows_refuse_a_code_outside_1_999_naming_its_column_and_row(column: str, value: int) -> None:
+    t = batch_of_weeks(bad=(column, 11, value))
+    with pytest.raises(DataError, match=f"benefit code {value} outside 1-999") as e:
+        codes_rows(t, t.column_names, np.zeros((t.num_columns, t.num_rows), np.int16), P, 100)
+    assert e.value.column == column and e.value.row == 100 + 11 + 2

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from toolkit.core.errors import DataError
 from toolkit.read.batches import batches
@@ -23,7 +24,7 @@ from toolkit.read.dream_columns import Plan, Request, WeekColumn, plan_extract
 from toolkit.read.dream_values import (
     MAX_CODE,
     birth_months,
-    codes_into,
+    codes_rows,
     first_bad_row,
     grad_into,
     blank_values,
@@ -168,14 +169,13 @@ def to_register(batch: pa.Table, p: Path, cols: Columns, plan: Plan, offset: int
     """One batch of `raw_batches` (rows offset…) converted to a Register of those persons."""
     W, M, b = len(plan.weeks), len(plan.grad), batch.num_rows
     block = np.empty((W, b), dtype=np.int16)  # week-major: codes[:, w] (a column of the transpose) is contiguous
-    for k, w in enumerate(plan.weeks):
-        codes_into(batch.column(w.name), block[k], w.name, p, offset)
+    codes_rows(batch, [w.name for w in plan.weeks], block, p, offset)
     g = np.zeros((M, b), dtype=np.float32)
     for k, name in enumerate(plan.grad):
         if name:
             grad_into(batch.column(name), g[k], name, p, offset)
+    _check_blank_ids(batch.column(cols.id), p, cols.id, offset)
     ids = batch.column(cols.id).to_pandas()
-    _check_blank_ids(ids, p, cols.id, offset)
     attrs = pd.DataFrame({k: batch.column(v).to_pandas() for k, v in plan.attrs.items()})
     muni = (np.array([small_int(batch.column(v), v, p, offset, "municipality") for v in plan.municipality.values()],
                      dtype=np.int16).reshape(len(plan.municipality), b).T if plan.municipality else np.zeros((b, 1), np.int16))
@@ -212,10 +212,14 @@ def concat_registers(parts: Sequence[Register]) -> Register:
         row0=0)
 
 
-def _check_blank_ids(ids: pd.Series, p: Path, name: str, offset: int) -> None:
-    blank = ids.isna() | (ids.astype("string").str.strip() == "")
-    if blank.any():
-        raise DataError("missing person id", p, row=first_bad_row(blank.to_numpy(), offset), column=name)
+def _check_blank_ids(ids: pa.ChunkedArray, p: Path, name: str, offset: int) -> None:
+    """Refuse a batch with a missing id: null, NaN, or text of only spaces (in arrow: 2 → 0.3 ms a batch)."""
+    blank = pc.is_null(ids, nan_is_null=True)
+    if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
+        blank = pc.or_kleene(blank, pc.equal(pc.utf8_trim_whitespace(ids), ""))
+    if pc.any(blank).as_py():
+        raise DataError("missing person id", p, row=first_bad_row(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), offset),
+                        column=name)
 
 
 SEX_TEXT = {"M": "1", "MAND": "1", "MALE": "1", "MAN": "1", "K": "2", "KVINDE": "2", "F": "2", "FEMALE": "2", "WOMAN": "2"}
@@ -229,10 +233,10 @@ EXPECTED_CODES = {"sex": "DST's 1 (man) / 2 (woman), or M/K, Mand/Kvinde, Male/F
 def _persons(attrs: pd.DataFrame, p: Path, cols: Columns, offset: int = 0) -> pd.DataFrame:
     """Person attributes by row: kon, birth_month, herkomst, match, seniority (absent → unknown)."""
     n = len(attrs)
-    out = pd.DataFrame(index=pd.RangeIndex(n))
+    out: dict[str, Any] = {}  # the frame made once at the end: pandas' column inserts were half of this
     for key, target in (("sex", "kon"), ("origin", "herkomst"), ("match", "match")):
         if key not in attrs:
-            out[target] = np.int16(0)
+            out[target] = np.zeros(n, np.int16)
             continue
         raw = values = attrs[key]
         if key == "sex" and not pd.api.types.is_numeric_dtype(values):
@@ -241,7 +245,7 @@ def _persons(attrs: pd.DataFrame, p: Path, cols: Columns, offset: int = 0) -> pd
         num = pd.to_numeric(values, errors="coerce")
         refuse_unread(raw, num.isna().to_numpy() & ~blank_values(raw), PERSON_FIELDS[key],
                       ("codes", EXPECTED_CODES[key]), p, getattr(cols, key), offset)
-        out[target] = num.fillna(0).astype(np.int16)
+        out[target] = num.fillna(0).to_numpy().astype(np.int16)
     if "birth" in attrs:
         out["birth_month"] = birth_months(attrs["birth"], p, str(cols.birth), offset)
     elif "age" in attrs:
@@ -253,11 +257,11 @@ def _persons(attrs: pd.DataFrame, p: Path, cols: Columns, offset: int = 0) -> pd
         refuse_unread(attrs["age"], age.isna().to_numpy() & ~blank_values(attrs["age"]), "age", ("numbers", "whole years"), p, str(cols.age), offset)
         # age in whole years at age_at: birth is assumed mid-way through that year of age
         bm = month_index(cols.age_at) - age * 12 - 6
-        out["birth_month"] = bm.fillna(-1).astype(np.int32)
+        out["birth_month"] = bm.fillna(-1).to_numpy().astype(np.int32)
     else:
-        out["birth_month"] = np.int32(-1)
-    out["seniority"] = pd.to_numeric(attrs["seniority"], errors="coerce") if "seniority" in attrs else np.nan
-    return out
+        out["birth_month"] = np.full(n, -1, np.int32)
+    out["seniority"] = pd.to_numeric(attrs["seniority"], errors="coerce") if "seniority" in attrs else np.full(n, np.nan)
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
 def code_counts(reg: Register) -> np.ndarray:

@@ -92,6 +92,36 @@ def codes_into(arr: pa.Array | pa.ChunkedArray, out: np.ndarray, name: str, path
         codes_array(arr, name, path, offset)  # raises, naming the first bad row
 
 
+_INT16 = pa.int16()
+
+
+def codes_rows(batch: pa.Table, names: list[str], out: np.ndarray, path: Path, offset: int) -> None:
+    """Every week column of a batch into its row of `out` (weeks × persons, int16, blank = 0): an
+    int16 column in one piece (Parquet's, through polars) straight from its buffers, all of them
+    range-checked in one pass at the end; any other column through `codes_into`. For 50,000 persons
+    × 209 weeks: 13 ms a batch against 21 ms through `codes_into` column by column."""
+    direct = []
+    for k, name in enumerate(names):
+        arr = batch.column(name)
+        if arr.num_chunks == 1 and arr.type == _INT16:
+            v, ok = _buffers(arr.chunk(0), out.dtype)
+            if ok is None:
+                np.copyto(out[k], v)
+            else:
+                np.multiply(v, ok, out=out[k], casting="unsafe")
+            direct.append(k)
+        else:
+            codes_into(arr, out[k], name, path, offset)
+    if not direct or not out.size:
+        return
+    # below 0 or above MAX_CODE, in one comparison: a negative int16 is above 32767 as uint16
+    checked = out if len(direct) == len(names) else out[direct]
+    if checked.view(np.uint16).max() > MAX_CODE:
+        for k in direct:
+            if out[k].view(np.uint16).max() > MAX_CODE:
+                codes_array(batch.column(names[k]), names[k], path, offset)  # raises, naming the first bad row
+
+
 def grad_into(arr: pa.Array | pa.ChunkedArray, out: np.ndarray, name: str, path: Path, offset: int) -> None:
     """`grad_array` written into `out` (the batch's float32 row for the month): a numeric column goes
     straight from its buffers, checked in one pass (7× faster); text (a CSV's, its decimal mark
