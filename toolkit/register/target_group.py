@@ -56,9 +56,11 @@ def select_target_group(reg: Register, defs: Defs, *, marks: Marks | None = None
     a, b = month_index(tg.window[0]), month_index(tg.window[1])
     vis_ok = None
     if tg.visitation and reg.visitation is not None:  # one comparison per value: np.isin on int8 took 12 ms a batch
-        vis, vis_ok = reg.visitation.astype(np.int32), np.zeros(reg.visitation.shape, bool)
+        vis, vis_ok = reg.visitation, np.zeros(reg.visitation.shape, bool, order="F")  # a quarter's persons contiguous
+        lo, hi = (np.iinfo(vis.dtype).min, np.iinfo(vis.dtype).max) if vis.dtype.kind in "iu" else (-np.inf, np.inf)
         for v in set(tg.visitation.values):
-            vis_ok |= vis == v
+            if lo <= v <= hi:  # a value the register's type cannot hold matches nobody
+                vis_ok |= vis == v
     marked = [(marks or (lambda lut: any_week(reg, lut)))(lut) for lut in target_lookups(defs, vis_ok is not None)]
     birth = reg.persons["birth_month"].to_numpy()
     known = birth >= 0
