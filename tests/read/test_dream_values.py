@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pytest
 
 from toolkit.core.errors import DataError
-from toolkit.read.dream_values import codes_array, codes_into, codes_rows, filled, grad_array, grad_into
+from toolkit.read.dream_values import codes_array, codes_into, codes_rows, filled, grad_array, grad_into, grad_rows
 
 P = Path("dream.parquet")
 
@@ -147,3 +147,50 @@ def test_codes_rows_refuse_a_code_outside_1_999_naming_its_column_and_row(column
     with pytest.raises(DataError, match=f"benefit code {value} outside 1-999") as e:
         codes_rows(t, t.column_names, np.zeros((t.num_columns, t.num_rows), np.int16), P, 100)
     assert e.value.column == column and e.value.row == 100 + 11 + 2
+
+
+def batch_of_degrees(negative: tuple[str, int] | None = None) -> pa.Table:
+    """Degree columns as readers hand them over: float64 in one piece with NaN, inf and a negative
+    number under nulls and a stored NaN, float32, float64 in two chunks, int32, and a CSV's text with
+    decimal commas; `negative`: (column, row) given -2.5."""
+    n = 12
+    junk = [12.5, np.nan, np.inf, -7.0, 0.0, 100.0, -np.inf, 37.0, np.nan, 80.0, 5.5, 1.0]
+    valid = [1, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1]  # row 8: a stored NaN (valid): blank too
+    cols = {}
+    for k, kind in enumerate(["direct", "float32", "chunks", "int32", "text", "direct"]):
+        values, ok = list(junk), list(valid)
+        name = f"grad_2022_{k + 1:02d}"
+        if negative and negative[0] == name:
+            values[negative[1]], ok[negative[1]] = -2.5, 1
+        arr = with_nulls(pa.float64(), values, ok)
+        if kind == "direct":
+            cols[name] = pa.chunked_array([arr])
+        elif kind == "float32":
+            cols[name] = pa.chunked_array([pc.cast(arr, pa.float32())])
+        elif kind == "chunks":
+            cols[name] = pa.chunked_array([arr.slice(0, 5), arr.slice(5)])
+        elif kind == "int32":
+            cols[name] = pa.chunked_array([pa.array([None if not o or not np.isfinite(v) else int(v) for v, o in zip(values, ok)], pa.int32())])
+        else:
+            cols[name] = pa.chunked_array([pa.array([None if not o else ("" if np.isnan(v) else f"{v:g}".replace(".", ",")) for v, o in zip(values, ok)])])
+    assert all(len(c) == n for c in cols.values())
+    return pa.table(cols)
+
+
+def test_grad_rows_equal_each_column_read_on_its_own_and_skip_blank_names() -> None:
+    t = batch_of_degrees()
+    names = [*t.column_names, ""]  # a month the extract does not hold: its row stays as it was
+    out = np.full((len(names), t.num_rows), 9.0, np.float32)
+    grad_rows(t, names, out, P, 0)
+    for k, name in enumerate(t.column_names):
+        assert out[k].tolist() == grad_array(t.column(name), name, P, 0).tolist(), name
+    assert out[0].tolist() == [12.5, 0, 0, 0, 0, 100, 0, 37, 0, 80, 5.5, 1]  # nulls and the stored NaN blank
+    assert out[-1].tolist() == [9.0] * t.num_rows
+
+
+@pytest.mark.parametrize("column", ["grad_2022_01", "grad_2022_02", "grad_2022_03", "grad_2022_05", "grad_2022_06"])
+def test_grad_rows_refuse_a_negative_degree_naming_its_column_and_row(column: str) -> None:
+    t = batch_of_degrees(negative=(column, 6))
+    with pytest.raises(DataError, match="negative employment degree -2.5") as e:
+        grad_rows(t, t.column_names, np.zeros((t.num_columns, t.num_rows), np.float32), P, 40)
+    assert e.value.column == column and e.value.row == 40 + 6 + 2

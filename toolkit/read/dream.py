@@ -26,7 +26,7 @@ from toolkit.read.dream_values import (
     birth_months,
     codes_rows,
     first_bad_row,
-    grad_into,
+    grad_rows,
     blank_values,
     refuse_unread,
     small_int,
@@ -171,9 +171,7 @@ def to_register(batch: pa.Table, p: Path, cols: Columns, plan: Plan, offset: int
     block = np.empty((W, b), dtype=np.int16)  # week-major: codes[:, w] (a column of the transpose) is contiguous
     codes_rows(batch, [w.name for w in plan.weeks], block, p, offset)
     g = np.zeros((M, b), dtype=np.float32)
-    for k, name in enumerate(plan.grad):
-        if name:
-            grad_into(batch.column(name), g[k], name, p, offset)
+    grad_rows(batch, plan.grad, g, p, offset)
     _check_blank_ids(batch.column(cols.id), p, cols.id, offset)
     ids = batch.column(cols.id).to_pandas()
     attrs = pd.DataFrame({k: batch.column(v).to_pandas() for k, v in plan.attrs.items()})
